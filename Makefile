@@ -1,0 +1,139 @@
+# labctl - stand up iSCSI labs from one YAML spec
+#
+#   make                 build ./labctl
+#   make check           unit tests and command-line tests
+#   make install         PREFIX=/usr/local DESTDIR=
+#   make clean
+# Knobs: SANITIZE=address,undefined  DEVELOPER=1 (-Werror)  V=1 (verbose)
+
+VERSION = 0.1.0
+.DEFAULT_GOAL := all
+PREFIX ?= /usr/local
+BINDIR = $(PREFIX)/bin
+MANDIR = $(PREFIX)/share/man
+COMPLETIONDIR = $(PREFIX)/share/bash-completion/completions
+DOCDIR = $(PREFIX)/share/doc/labctl
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+PKGS = yaml-0.1 libssh libvirt glib-2.0 gio-2.0 json-glib-1.0
+TEST_PKGS = cmocka
+
+WARNINGS = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wvla -Wwrite-strings
+ifdef DEVELOPER
+WARNINGS += -Werror
+endif
+ifdef SANITIZE
+CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+
+ifndef V
+QUIET_CC = @echo '   CC      $@';
+QUIET_LINK = @echo '   LINK    $@';
+QUIET_GEN = @echo '   GEN     $@';
+endif
+
+B = build
+
+# pkg-config flags are computed once, after scripts/install-deps made sure
+# the libraries are there: make rebuilds this included file first.
+ifeq ($(filter clean distclean,$(MAKECMDGOALS)),)
+-include $(B)/config.mk
+endif
+
+$(B)/config.mk: scripts/install-deps Makefile
+	@mkdir -p $(B)
+	@scripts/install-deps
+	@{ echo 'DEP_CFLAGS = '"$$(pkg-config --cflags $(PKGS))"; \
+	   echo 'DEP_LIBS = '"$$(pkg-config --libs $(PKGS))"; \
+	   echo 'TEST_CFLAGS = '"$$(pkg-config --cflags $(TEST_PKGS))"; \
+	   echo 'TEST_LIBS = '"$$(pkg-config --libs $(TEST_PKGS))"; } > $@.tmp
+	@mv $@.tmp $@
+
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DLABCTL_VERSION='"$(VERSION)"' -Iinclude -I$(B) \
+	$(WARNINGS) $(CFLAGS) $(DEP_CFLAGS) -MMD -MP
+
+# Everything but main.c goes into a static library the unit tests link to.
+LIB_SRCS = $(filter-out src/main.c,$(wildcard src/*.c))
+LIB_OBJS = $(patsubst src/%.c,$(B)/%.o,$(LIB_SRCS)) $(B)/resources.o
+UNIT_SRCS = $(wildcard tests/unit/test_*.c)
+UNIT_BINS = $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
+RESOURCES = $(wildcard playbooks/*.yaml) $(wildcard templates/*)
+
+all: labctl
+
+labctl: $(B)/main.o $(B)/liblabctl.a
+	$(QUIET_LINK)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
+$(B)/%.o: src/%.c $(B)/config.mk
+	@mkdir -p $(B)
+	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/liblabctl.a: $(LIB_OBJS)
+	@rm -f $@
+	@ar rcs $@ $^
+
+# playbooks/ and templates/ are compiled into the binary.
+$(B)/resources.xml: $(RESOURCES) Makefile
+	@mkdir -p $(B)
+	$(QUIET_GEN){ echo '<?xml version="1.0" encoding="UTF-8"?>'; \
+	  echo '<gresources><gresource prefix="/labctl">'; \
+	  for f in $(RESOURCES); do echo "<file>$$f</file>"; done; \
+	  echo '</gresource></gresources>'; } > $@
+
+$(B)/resources.c: $(B)/resources.xml $(RESOURCES)
+	$(QUIET_GEN)glib-compile-resources --sourcedir=. --target=$@ \
+		--generate-source --c-name labctl_resources $<
+
+$(B)/resources.o: $(B)/resources.c
+	$(QUIET_CC)$(CC) $(filter-out -W%,$(ALL_CFLAGS)) -c -o $@ $<
+
+$(B)/tests/%.o: tests/unit/%.c $(B)/config.mk
+	@mkdir -p $(B)/tests
+	$(QUIET_CC)$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -c -o $@ $<
+
+$(B)/tests/%: $(B)/tests/%.o $(B)/liblabctl.a
+	$(QUIET_LINK)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) $(TEST_LIBS)
+
+check: unit cli
+
+deps:
+	@scripts/install-deps
+
+unit: deps $(UNIT_BINS)
+	@fail=0; for t in $(UNIT_BINS); do \
+		echo "== $$t"; \
+		LABCTL_SRCDIR=$(CURDIR) $(TEST_WRAPPER) $$t || fail=1; \
+	done; exit $$fail
+
+cli: deps labctl
+	@LABCTL=$(CURDIR)/labctl tests/cli/run
+
+# Valgrind over the unit tests: zero errors, zero definite leaks.
+valgrind:
+	@$(MAKE) --no-print-directory unit \
+		TEST_WRAPPER='valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite'
+
+install: labctl
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(COMPLETIONDIR) $(DESTDIR)$(DOCDIR)/examples
+	install -m 755 labctl $(DESTDIR)$(BINDIR)/labctl
+	install -m 644 docs/labctl.1 $(DESTDIR)$(MANDIR)/man1/labctl.1
+	install -m 644 scripts/labctl.bash-completion $(DESTDIR)$(COMPLETIONDIR)/labctl
+	install -m 644 examples/*.yaml $(DESTDIR)$(DOCDIR)/examples/
+	install -m 644 docs/spec.md README.md $(DESTDIR)$(DOCDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/labctl $(DESTDIR)$(MANDIR)/man1/labctl.1 \
+		$(DESTDIR)$(COMPLETIONDIR)/labctl
+	rm -rf $(DESTDIR)$(DOCDIR)
+
+clean:
+	rm -rf $(B) labctl
+
+.PHONY: all check unit cli deps valgrind install uninstall clean
+.DELETE_ON_ERROR:
+
+-include $(wildcard $(B)/*.d $(B)/tests/*.d)
