@@ -1,0 +1,194 @@
+/*
+ * spec.h - the lab spec: one YAML file describing one lab
+ *
+ * spec_load() reads and decodes a spec into struct lab_spec; every value
+ * keeps its position (struct ystr .loc etc.) so that validation and later
+ * errors can say FILE:LINE:COL.  The schema is documented in docs/spec.md.
+ *
+ * Life cycle: spec_load -> validate_spec (validate.h) -> spec_resolve ->
+ * use -> spec_free.  spec_resolve fills in every default (derived IQNs,
+ * portals, LUN numbers, addresses) so that later stages never guess.
+ */
+#ifndef LABCTL_SPEC_H
+#define LABCTL_SPEC_H
+
+#include <stdbool.h>
+#include <glib.h>
+
+#include "labctl/ytree.h"
+
+#define SPEC_VERSION 1
+
+enum provider_type { PROVIDER_STATIC, PROVIDER_NETNS, PROVIDER_LIBVIRT, PROVIDER_VAGRANT };
+enum node_role { ROLE_DISK, ROLE_HOST };
+enum os_family { OS_AUTO, OS_RHEL, OS_DEBIAN };
+enum target_backend { TARGET_LIO, TARGET_TGT };
+enum initiator_backend { INITIATOR_OPEN_ISCSI, INITIATOR_LIBISCSI };
+enum firewall_mode { FIREWALL_AUTO, FIREWALL_FIREWALLD, FIREWALL_IPTABLES,
+		     FIREWALL_NFTABLES, FIREWALL_NONE };
+enum backstore { BACKSTORE_BLOCK, BACKSTORE_FILEIO };
+enum allocation { ALLOC_SPARSE, ALLOC_ALLOCATED };
+enum fs_type { FS_XFS, FS_EXT4 };
+
+/* The names of the enum values above, as written in a spec (NULL-ended). */
+extern const char *const spec_provider_names[];
+extern const char *const spec_role_names[];
+extern const char *const spec_os_names[];
+extern const char *const spec_target_backend_names[];
+extern const char *const spec_initiator_backend_names[];
+extern const char *const spec_firewall_names[];
+extern const char *const spec_backstore_names[];
+extern const char *const spec_allocation_names[];
+extern const char *const spec_fs_names[];
+
+struct spec_ssh {
+	struct loc where;
+	struct ystr user;
+	struct yuint port;
+	struct ystr key;            /* private key file; ~/ and spec-relative ok */
+	struct ysecret passphrase;  /* of the key */
+	struct ystr known_hosts;    /* file; default: the lab's own */
+};
+
+struct spec_provider {
+	struct loc where;
+	struct yenum type;
+	struct ystr subnet;         /* netns, libvirt: IPv4 CIDR for addresses */
+	struct ystr uri;            /* libvirt */
+	struct ystr network;        /* libvirt: network name */
+	struct ystr base_image;     /* libvirt: qcow2 the overlays sit on */
+	struct ystr pool;           /* libvirt: storage pool */
+	struct yuint memory;        /* libvirt: bytes per VM */
+	struct yuint vcpus;         /* libvirt */
+	struct ystr kernel;         /* libvirt: direct kernel boot */
+	struct ystr initrd;
+	struct ystr cmdline;
+	struct ystr dir;            /* vagrant: where the Vagrantfile is */
+};
+
+struct spec_chap_mutual {
+	struct loc where;
+	struct ystr user;
+	struct ysecret password;
+};
+
+struct spec_chap {
+	struct loc where;
+	struct ystr user;
+	struct ysecret password;
+	struct spec_chap_mutual mutual;
+};
+
+struct spec_lun {
+	struct loc where;
+	struct ystr name;           /* also the backstore name (LIO) */
+	struct ystr image;          /* absolute path of the backing file */
+	struct yuint size;          /* bytes */
+	struct yenum backstore;     /* enum backstore */
+	struct yenum allocation;    /* enum allocation */
+	struct yuint number;        /* LUN number; default: position */
+};
+
+struct spec_target {
+	struct loc where;
+	struct ystr iqn;
+	struct yenum backend;       /* enum target_backend */
+	GPtrArray *portals;         /* struct ystr *: "ADDR[:PORT]" */
+	struct yenum firewall;      /* enum firewall_mode */
+	GPtrArray *luns;            /* struct spec_lun * */
+	GPtrArray *acl;             /* struct ystr *: host node names or IQNs */
+	struct spec_chap chap;
+};
+
+struct spec_mount {
+	struct loc where;
+	struct ystr disk;           /* disk node name */
+	struct ystr lun;            /* LUN name on that node */
+	struct yenum fs;            /* enum fs_type */
+	struct ystr path;           /* mount point */
+	struct ystr options;        /* mount -o */
+	struct ybool persist;       /* fstab entry with _netdev */
+	struct ystr test_file;      /* file written and read back */
+};
+
+struct spec_initiator {
+	struct loc where;
+	struct ystr iqn;
+	struct yenum backend;       /* enum initiator_backend */
+	GPtrArray *targets;         /* struct ystr *: disk node names */
+	struct yuint timeout;       /* seconds, bounds discovery and login */
+	GPtrArray *mounts;          /* struct spec_mount * */
+};
+
+struct spec_vm {
+	struct loc where;
+	struct ystr uri;
+	struct yuint memory;
+	struct yuint vcpus;
+};
+
+struct spec_node {
+	struct loc where;
+	struct ystr name;
+	struct yenum role;          /* enum node_role */
+	struct ystr address;
+	struct yenum os;            /* enum os_family */
+	struct spec_ssh ssh;
+	struct spec_target target;  /* role disk */
+	struct spec_initiator initiator; /* role host */
+	struct spec_vm vm;          /* provider libvirt */
+};
+
+struct lab_spec {
+	char *file;                 /* as given on the command line */
+	char *dir;                  /* directory of the file */
+	struct loc where;
+	struct yuint version;
+	struct ystr name;           /* key "lab" */
+	struct ystr description;
+	struct spec_provider provider;
+	struct spec_ssh ssh;
+	GPtrArray *nodes;           /* struct spec_node * */
+};
+
+/*
+ * Reads and decodes @file.  Structural problems (YAML syntax, unknown and
+ * duplicate keys, wrong kinds, bad enum values and sizes, missing keys) are
+ * added to @diags.  Returns the spec, possibly incomplete, when the file
+ * could be parsed as YAML at all (so validation can report more problems);
+ * NULL when it could not be read or parsed.  Free with spec_free().
+ */
+struct lab_spec *spec_load(const char *file, GPtrArray *diags);
+
+/* Same, from a buffer; @file only names it.  Used by tests and fuzzers. */
+struct lab_spec *spec_load_data(const char *file, const char *data, size_t len,
+				GPtrArray *diags);
+
+void spec_free(struct lab_spec *spec);
+
+/*
+ * Fills in every default of a valid spec: target and initiator IQNs,
+ * portals, LUN numbers, firewall mode, node addresses from the provider's
+ * subnet, initiator targets.  Only call it on a spec that validated.
+ */
+void spec_resolve(struct lab_spec *spec);
+
+/* Lookups; NULL when there is none. */
+struct spec_node *spec_find_node(const struct lab_spec *spec, const char *name);
+struct spec_lun *spec_find_lun(const struct spec_node *disk, const char *name);
+
+/*
+ * The IQN labctl gives a node that names none: derived only from the lab
+ * and node names, so the same spec always gets the same IQN.
+ */
+char *spec_default_iqn(const char *lab, const char *node);
+
+/* The subnet nodes get addresses from when the spec names none. */
+const char *spec_default_subnet(enum provider_type type);
+
+/* The user, port and key for @node: node settings, then lab's, then defaults. */
+const char *spec_node_user(const struct lab_spec *spec, const struct spec_node *node);
+unsigned spec_node_port(const struct lab_spec *spec, const struct spec_node *node);
+const char *spec_node_key(const struct lab_spec *spec, const struct spec_node *node);
+
+#endif

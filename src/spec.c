@@ -1,0 +1,413 @@
+/*
+ * spec.c - decoding a lab spec, its defaults and lookups
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <gio/gio.h>
+
+#include "labctl/spec.h"
+
+const char *const spec_provider_names[] = { "static", "netns", "libvirt", "vagrant", NULL };
+const char *const spec_role_names[] = { "disk", "host", NULL };
+const char *const spec_os_names[] = { "auto", "rhel", "debian", NULL };
+const char *const spec_target_backend_names[] = { "lio", "tgt", NULL };
+const char *const spec_initiator_backend_names[] = { "open-iscsi", "libiscsi", NULL };
+const char *const spec_firewall_names[] = { "auto", "firewalld", "iptables", "nftables", "none", NULL };
+const char *const spec_backstore_names[] = { "block", "fileio", NULL };
+const char *const spec_allocation_names[] = { "sparse", "allocated", NULL };
+const char *const spec_fs_names[] = { "xfs", "ext4", NULL };
+
+#define F(st, k, t, member, ...) \
+	{ .key = k, .type = t, .offset = offsetof(struct st, member), __VA_ARGS__ }
+
+static const struct yfield ssh_fields[] = {
+	F(spec_ssh, "user", YF_STR, user),
+	F(spec_ssh, "port", YF_UINT, port, .max = 65535),
+	F(spec_ssh, "key", YF_STR, key),
+	F(spec_ssh, "passphrase", YF_SECRET, passphrase),
+	F(spec_ssh, "known_hosts", YF_STR, known_hosts),
+	{ .key = NULL }
+};
+static const struct yschema ssh_schema = {
+	"ssh settings", sizeof(struct spec_ssh), offsetof(struct spec_ssh, where), ssh_fields
+};
+
+static const struct yfield provider_fields[] = {
+	F(spec_provider, "type", YF_ENUM, type, .required = true, .values = spec_provider_names),
+	F(spec_provider, "subnet", YF_STR, subnet),
+	F(spec_provider, "uri", YF_STR, uri),
+	F(spec_provider, "network", YF_STR, network),
+	F(spec_provider, "base_image", YF_STR, base_image),
+	F(spec_provider, "pool", YF_STR, pool),
+	F(spec_provider, "memory", YF_SIZE, memory),
+	F(spec_provider, "vcpus", YF_UINT, vcpus, .max = 64),
+	F(spec_provider, "kernel", YF_STR, kernel),
+	F(spec_provider, "initrd", YF_STR, initrd),
+	F(spec_provider, "cmdline", YF_STR, cmdline),
+	F(spec_provider, "dir", YF_STR, dir),
+	{ .key = NULL }
+};
+static const struct yschema provider_schema = {
+	"provider", sizeof(struct spec_provider), offsetof(struct spec_provider, where),
+	provider_fields
+};
+
+static const struct yfield mutual_fields[] = {
+	F(spec_chap_mutual, "user", YF_STR, user, .required = true),
+	F(spec_chap_mutual, "password", YF_SECRET, password, .required = true),
+	{ .key = NULL }
+};
+static const struct yschema mutual_schema = {
+	"mutual chap", sizeof(struct spec_chap_mutual),
+	offsetof(struct spec_chap_mutual, where), mutual_fields
+};
+
+static const struct yfield chap_fields[] = {
+	F(spec_chap, "user", YF_STR, user, .required = true),
+	F(spec_chap, "password", YF_SECRET, password, .required = true),
+	F(spec_chap, "mutual", YF_OBJ, mutual, .sub = &mutual_schema),
+	{ .key = NULL }
+};
+static const struct yschema chap_schema = {
+	"chap", sizeof(struct spec_chap), offsetof(struct spec_chap, where), chap_fields
+};
+
+static const struct yfield lun_fields[] = {
+	F(spec_lun, "name", YF_STR, name, .required = true),
+	F(spec_lun, "image", YF_STR, image, .required = true),
+	F(spec_lun, "size", YF_SIZE, size, .required = true),
+	F(spec_lun, "backstore", YF_ENUM, backstore, .values = spec_backstore_names),
+	F(spec_lun, "allocation", YF_ENUM, allocation, .values = spec_allocation_names),
+	F(spec_lun, "number", YF_UINT, number, .max = 255),
+	{ .key = NULL }
+};
+static const struct yschema lun_schema = {
+	"lun", sizeof(struct spec_lun), offsetof(struct spec_lun, where), lun_fields
+};
+
+static const struct yfield target_fields[] = {
+	F(spec_target, "iqn", YF_STR, iqn),
+	F(spec_target, "backend", YF_ENUM, backend, .values = spec_target_backend_names),
+	F(spec_target, "portals", YF_STRLIST, portals),
+	F(spec_target, "firewall", YF_ENUM, firewall, .values = spec_firewall_names),
+	F(spec_target, "luns", YF_LIST, luns, .required = true, .sub = &lun_schema),
+	F(spec_target, "acl", YF_STRLIST, acl),
+	F(spec_target, "chap", YF_OBJ, chap, .sub = &chap_schema),
+	{ .key = NULL }
+};
+static const struct yschema target_schema = {
+	"target", sizeof(struct spec_target), offsetof(struct spec_target, where),
+	target_fields
+};
+
+static const struct yfield mount_fields[] = {
+	F(spec_mount, "disk", YF_STR, disk, .required = true),
+	F(spec_mount, "lun", YF_STR, lun, .required = true),
+	F(spec_mount, "fs", YF_ENUM, fs, .values = spec_fs_names),
+	F(spec_mount, "path", YF_STR, path, .required = true),
+	F(spec_mount, "options", YF_STR, options),
+	F(spec_mount, "persist", YF_BOOL, persist),
+	F(spec_mount, "test_file", YF_STR, test_file),
+	{ .key = NULL }
+};
+static const struct yschema mount_schema = {
+	"mount", sizeof(struct spec_mount), offsetof(struct spec_mount, where), mount_fields
+};
+
+static const struct yfield initiator_fields[] = {
+	F(spec_initiator, "iqn", YF_STR, iqn),
+	F(spec_initiator, "backend", YF_ENUM, backend, .values = spec_initiator_backend_names),
+	F(spec_initiator, "targets", YF_STRLIST, targets),
+	F(spec_initiator, "timeout", YF_UINT, timeout, .max = 3600),
+	F(spec_initiator, "mounts", YF_LIST, mounts, .sub = &mount_schema),
+	{ .key = NULL }
+};
+static const struct yschema initiator_schema = {
+	"initiator", sizeof(struct spec_initiator), offsetof(struct spec_initiator, where),
+	initiator_fields
+};
+
+static const struct yfield vm_fields[] = {
+	F(spec_vm, "uri", YF_STR, uri),
+	F(spec_vm, "memory", YF_SIZE, memory),
+	F(spec_vm, "vcpus", YF_UINT, vcpus, .max = 64),
+	{ .key = NULL }
+};
+static const struct yschema vm_schema = {
+	"vm", sizeof(struct spec_vm), offsetof(struct spec_vm, where), vm_fields
+};
+
+static const struct yfield node_fields[] = {
+	F(spec_node, "name", YF_STR, name, .required = true),
+	F(spec_node, "role", YF_ENUM, role, .required = true, .values = spec_role_names),
+	F(spec_node, "address", YF_STR, address),
+	F(spec_node, "os", YF_ENUM, os, .values = spec_os_names),
+	F(spec_node, "ssh", YF_OBJ, ssh, .sub = &ssh_schema),
+	F(spec_node, "target", YF_OBJ, target, .sub = &target_schema),
+	F(spec_node, "initiator", YF_OBJ, initiator, .sub = &initiator_schema),
+	F(spec_node, "vm", YF_OBJ, vm, .sub = &vm_schema),
+	{ .key = NULL }
+};
+static const struct yschema node_schema = {
+	"node", sizeof(struct spec_node), offsetof(struct spec_node, where), node_fields
+};
+
+static const struct yfield lab_fields[] = {
+	F(lab_spec, "version", YF_UINT, version),
+	F(lab_spec, "lab", YF_STR, name, .required = true),
+	F(lab_spec, "description", YF_STR, description),
+	F(lab_spec, "provider", YF_OBJ, provider, .required = true, .sub = &provider_schema),
+	F(lab_spec, "ssh", YF_OBJ, ssh, .sub = &ssh_schema),
+	F(lab_spec, "nodes", YF_LIST, nodes, .required = true, .sub = &node_schema),
+	{ .key = NULL }
+};
+static const struct yschema lab_schema = {
+	"lab", sizeof(struct lab_spec), offsetof(struct lab_spec, where), lab_fields
+};
+
+#undef F
+
+struct lab_spec *spec_load_data(const char *file, const char *data, size_t len,
+				GPtrArray *diags)
+{
+	struct lab_spec *spec;
+	struct ynode *root;
+
+	root = ytree_parse(file, data, len, diags);
+	if (!root)
+		return NULL;
+	spec = g_new0(struct lab_spec, 1);
+	spec->file = g_strdup(file);
+	spec->dir = g_path_get_dirname(file);
+	if (root->type != YNODE_MAP)
+		diags_add(diags, file, root->loc,
+			  "a spec is a mapping with keys 'lab', 'provider' and 'nodes', not %s",
+			  ynode_kind(root));
+	else
+		ytree_decode(file, root, &lab_schema, spec, NULL, diags);
+	ynode_free(root);
+	if (!spec->nodes)
+		spec->nodes = g_ptr_array_new();
+	return spec;
+}
+
+/* Specs are small; a bound keeps a mistaken "labctl plan /dev/zero" sane. */
+#define SPEC_MAX_BYTES (4u << 20)
+
+struct lab_spec *spec_load(const char *file, GPtrArray *diags)
+{
+	g_autoptr(GString) buf = g_string_new(NULL);
+	struct lab_spec *spec;
+	char chunk[65536];
+	size_t n;
+	FILE *f;
+
+	f = fopen(file, "rb");
+	if (!f) {
+		diags_add(diags, file, (struct loc){ 0, 0 }, "cannot read: %s",
+			  g_strerror(errno));
+		return NULL;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		g_string_append_len(buf, chunk, (gssize)n);
+		if (buf->len > SPEC_MAX_BYTES)
+			break;
+	}
+	if (ferror(f)) {
+		diags_add(diags, file, (struct loc){ 0, 0 }, "cannot read: %s",
+			  g_strerror(errno));
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	if (buf->len > SPEC_MAX_BYTES) {
+		diags_add(diags, file, (struct loc){ 0, 0 },
+			  "file is larger than %u MiB", SPEC_MAX_BYTES >> 20);
+		return NULL;
+	}
+	spec = spec_load_data(file, buf->str, buf->len, diags);
+	return spec;
+}
+
+void spec_free(struct lab_spec *spec)
+{
+	if (!spec)
+		return;
+	ytree_clear(&lab_schema, spec);
+	g_free(spec->file);
+	g_free(spec->dir);
+	g_free(spec);
+}
+
+struct spec_node *spec_find_node(const struct lab_spec *spec, const char *name)
+{
+	if (!name)
+		return NULL;
+	for (guint i = 0; i < spec->nodes->len; i++) {
+		struct spec_node *n = g_ptr_array_index(spec->nodes, i);
+
+		if (!g_strcmp0(n->name.v, name))
+			return n;
+	}
+	return NULL;
+}
+
+struct spec_lun *spec_find_lun(const struct spec_node *disk, const char *name)
+{
+	if (!name || !disk->target.luns)
+		return NULL;
+	for (guint i = 0; i < disk->target.luns->len; i++) {
+		struct spec_lun *l = g_ptr_array_index(disk->target.luns, i);
+
+		if (!g_strcmp0(l->name.v, name))
+			return l;
+	}
+	return NULL;
+}
+
+char *spec_default_iqn(const char *lab, const char *node)
+{
+	/* names are validated to [a-z0-9-], which IQNs allow as they are */
+	return g_strdup_printf("iqn.2026-01.local.labctl:%s.%s", lab, node);
+}
+
+const char *spec_node_user(const struct lab_spec *spec, const struct spec_node *node)
+{
+	if (node->ssh.user.v)
+		return node->ssh.user.v;
+	if (spec->ssh.user.v)
+		return spec->ssh.user.v;
+	return "root";
+}
+
+unsigned spec_node_port(const struct lab_spec *spec, const struct spec_node *node)
+{
+	if (node->ssh.port.set)
+		return (unsigned)node->ssh.port.v;
+	if (spec->ssh.port.set)
+		return (unsigned)spec->ssh.port.v;
+	return 22;
+}
+
+const char *spec_node_key(const struct lab_spec *spec, const struct spec_node *node)
+{
+	return node->ssh.key.v ? node->ssh.key.v : spec->ssh.key.v;
+}
+
+static struct ystr *ystr_new(const char *v)
+{
+	struct ystr *s = g_new0(struct ystr, 1);
+
+	s->v = g_strdup(v);
+	return s;
+}
+
+/* Whether disk node @disk lets host node @host log in. */
+static bool acl_admits(const struct spec_node *disk, const struct spec_node *host)
+{
+	for (guint i = 0; disk->target.acl && i < disk->target.acl->len; i++) {
+		const struct ystr *a = g_ptr_array_index(disk->target.acl, i);
+
+		if (!g_strcmp0(a->v, host->name.v) ||
+		    !g_strcmp0(a->v, host->initiator.iqn.v))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Host addresses from an IPv4 subnet: .1 is the bridge or the libvirt
+ * network's gateway, nodes get .10, .11, ... in spec order.
+ */
+static char *subnet_address(const char *cidr, guint index)
+{
+	g_autoptr(GInetAddressMask) mask = NULL;
+	const guint8 *b;
+	guint32 base, host;
+
+	mask = g_inet_address_mask_new_from_string(cidr, NULL);
+	if (!mask)
+		return NULL;
+	b = g_inet_address_to_bytes(g_inet_address_mask_get_address(mask));
+	base = (guint32)b[0] << 24 | (guint32)b[1] << 16 | (guint32)b[2] << 8 | b[3];
+	host = base + 10 + index;
+	return g_strdup_printf("%u.%u.%u.%u", host >> 24, (host >> 16) & 255,
+			       (host >> 8) & 255, host & 255);
+}
+
+const char *spec_default_subnet(enum provider_type type)
+{
+	return type == PROVIDER_LIBVIRT ? "192.168.56.0/24" : "10.203.0.0/24";
+}
+
+void spec_resolve(struct lab_spec *spec)
+{
+	const char *lab = spec->name.v;
+	enum provider_type ptype = spec->provider.type.v;
+
+	if (!spec->provider.subnet.v &&
+	    (ptype == PROVIDER_NETNS || ptype == PROVIDER_LIBVIRT))
+		spec->provider.subnet.v = g_strdup(spec_default_subnet(ptype));
+
+	/* first pass: names that others refer to (addresses, IQNs, ACLs) */
+	for (guint i = 0; i < spec->nodes->len; i++) {
+		struct spec_node *n = g_ptr_array_index(spec->nodes, i);
+
+		if (!n->address.v && spec->provider.subnet.v)
+			n->address.v = subnet_address(spec->provider.subnet.v, i);
+		if (n->role.v == ROLE_HOST && !n->initiator.iqn.v)
+			n->initiator.iqn.v = spec_default_iqn(lab, n->name.v);
+		if (n->role.v != ROLE_DISK)
+			continue;
+		if (!n->target.iqn.v)
+			n->target.iqn.v = spec_default_iqn(lab, n->name.v);
+		if (!n->target.portals)
+			n->target.portals = g_ptr_array_new();
+		if (!n->target.portals->len && n->address.v)
+			g_ptr_array_add(n->target.portals, ystr_new(n->address.v));
+		if (!n->target.luns)
+			n->target.luns = g_ptr_array_new();
+		for (guint j = 0; j < n->target.luns->len; j++) {
+			struct spec_lun *l = g_ptr_array_index(n->target.luns, j);
+
+			/* tgt keeps LUN 0 for its controller */
+			if (!l->number.set) {
+				l->number.v = j + (n->target.backend.v == TARGET_TGT);
+				l->number.set = true;
+			}
+		}
+		/* no ACL: every host node of the lab may log in */
+		if (!n->target.acl) {
+			n->target.acl = g_ptr_array_new();
+			for (guint j = 0; j < spec->nodes->len; j++) {
+				struct spec_node *h = g_ptr_array_index(spec->nodes, j);
+
+				if (h->role.v == ROLE_HOST)
+					g_ptr_array_add(n->target.acl, ystr_new(h->name.v));
+			}
+		}
+	}
+
+	/* second pass: hosts log in to every disk that admits them */
+	for (guint i = 0; i < spec->nodes->len; i++) {
+		struct spec_node *n = g_ptr_array_index(spec->nodes, i);
+
+		if (n->role.v != ROLE_HOST)
+			continue;
+		if (!n->initiator.timeout.set)
+			n->initiator.timeout.v = 15;
+		if (!n->initiator.mounts)
+			n->initiator.mounts = g_ptr_array_new();
+		if (n->initiator.targets)
+			continue;
+		n->initiator.targets = g_ptr_array_new();
+		for (guint j = 0; j < spec->nodes->len; j++) {
+			struct spec_node *d = g_ptr_array_index(spec->nodes, j);
+
+			if (d->role.v == ROLE_DISK && acl_admits(d, n))
+				g_ptr_array_add(n->initiator.targets, ystr_new(d->name.v));
+		}
+	}
+}

@@ -1,0 +1,784 @@
+/*
+ * validate.c - semantic checks of a lab spec
+ *
+ * Every check reports at the position of the value it is about, or of the
+ * enclosing mapping when the value is missing.  Checks go on after a
+ * failure so that one run reports every problem.
+ */
+#include <string.h>
+#include <gio/gio.h>
+
+#include "labctl/template.h"
+#include "labctl/validate.h"
+
+#define IQN_MAX 223
+#define NAME_MAX_LEN 32
+#define LUN_NAME_MAX 64
+#define PATH_MAX_LEN 1024
+#define LUN_MAX_BYTES (64ULL << 40)
+
+struct vctx {
+	struct lab_spec *spec;
+	GPtrArray *diags;
+	bool ok;
+};
+
+static void verr(struct vctx *v, struct loc loc, const char *fmt, ...)
+	G_GNUC_PRINTF(3, 4);
+
+static void verr(struct vctx *v, struct loc loc, const char *fmt, ...)
+{
+	g_autofree char *msg = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	diags_add(v->diags, v->spec->file, loc, "%s", msg);
+	v->ok = false;
+}
+
+/* ---- single values ---- */
+
+static bool is_lower_alnum(char c)
+{
+	return g_ascii_islower(c) || g_ascii_isdigit(c);
+}
+
+const char *validate_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n)
+		return "a name cannot be empty";
+	if (n > NAME_MAX_LEN)
+		return "a name has at most 32 characters";
+	for (size_t i = 0; i < n; i++)
+		if (!is_lower_alnum(s[i]) && s[i] != '-')
+			return "use lowercase letters, digits and '-'";
+	if (s[0] == '-' || s[n - 1] == '-')
+		return "a name starts and ends with a letter or digit";
+	return NULL;
+}
+
+static const char *validate_lun_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n)
+		return "a name cannot be empty";
+	if (n > LUN_NAME_MAX)
+		return "a lun name has at most 64 characters";
+	if (!g_ascii_isalnum(s[0]))
+		return "a lun name starts with a letter or digit";
+	for (size_t i = 0; i < n; i++)
+		if (!g_ascii_isalnum(s[i]) && s[i] != '_' && s[i] != '-')
+			return "use letters, digits, '_' and '-'";
+	return NULL;
+}
+
+static bool all_hex(const char *s, size_t n)
+{
+	if (strlen(s) != n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!g_ascii_isxdigit(s[i]))
+			return false;
+	return true;
+}
+
+/* RFC 3720 section 3.2.6.3 (iqn., eui.) and RFC 3980 (naa.) */
+const char *validate_iqn(const char *s)
+{
+	const char *p, *colon;
+
+	if (strlen(s) > IQN_MAX)
+		return "longer than 223 bytes";
+	if (g_str_has_prefix(s, "eui."))
+		return all_hex(s + 4, 16) ? NULL : "'eui.' is followed by 16 hex digits";
+	if (g_str_has_prefix(s, "naa."))
+		return all_hex(s + 4, 16) || all_hex(s + 4, 32) ? NULL :
+		       "'naa.' is followed by 16 or 32 hex digits";
+	if (!g_str_has_prefix(s, "iqn."))
+		return "must start with 'iqn.', 'eui.' or 'naa.'";
+	p = s + 4;
+	if (!(g_ascii_isdigit(p[0]) && g_ascii_isdigit(p[1]) && g_ascii_isdigit(p[2]) &&
+	      g_ascii_isdigit(p[3]) && p[4] == '-' && g_ascii_isdigit(p[5]) &&
+	      g_ascii_isdigit(p[6]) && p[7] == '.'))
+		return "'iqn.' is followed by a date 'yyyy-mm.'";
+	if ((p[5] - '0') * 10 + (p[6] - '0') < 1 || (p[5] - '0') * 10 + (p[6] - '0') > 12)
+		return "the month of the date is 01 to 12";
+	p += 8;
+	for (const char *c = s; *c; c++)
+		if (!is_lower_alnum(*c) && *c != '-' && *c != '.' && *c != ':')
+			return "only lowercase letters, digits, '-', '.' and ':' are allowed";
+	/* the naming authority is a reversed domain name: labels split by dots */
+	colon = strchr(p, ':');
+	{
+		g_autofree char *auth = g_strndup(p, colon ? (gsize)(colon - p) : strlen(p));
+		g_auto(GStrv) labels = g_strsplit(auth, ".", -1);
+
+		if (!*auth)
+			return "the date is followed by a reversed domain name";
+		for (char **l = labels; *l; l++)
+			if (!**l || **l == '-' || (*l)[strlen(*l) - 1] == '-' || strchr(*l, ':'))
+				return "the naming authority must be a reversed domain name";
+	}
+	if (colon && !colon[1])
+		return "nothing follows ':'";
+	return NULL;
+}
+
+static bool is_hostname(const char *s)
+{
+	g_auto(GStrv) labels = NULL;
+	size_t n = strlen(s);
+
+	if (!n || n > 253)
+		return false;
+	labels = g_strsplit(s, ".", -1);
+	for (char **l = labels; *l; l++) {
+		size_t ln = strlen(*l);
+
+		if (!ln || ln > 63 || (*l)[0] == '-' || (*l)[ln - 1] == '-')
+			return false;
+		for (size_t i = 0; i < ln; i++)
+			if (!g_ascii_isalnum((*l)[i]) && (*l)[i] != '-')
+				return false;
+	}
+	return true;
+}
+
+const char *validate_address(const char *s)
+{
+	if (g_hostname_is_ip_address(s) || is_hostname(s))
+		return NULL;
+	return "not an ip address or host name";
+}
+
+const char *validate_portal(const char *s, char **addr, unsigned *port)
+{
+	g_autofree char *a = NULL;
+	const char *colon;
+	guint64 p = 3260;
+
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+
+		if (!close)
+			return "missing ']' after an ipv6 address";
+		a = g_strndup(s + 1, (gsize)(close - s - 1));
+		colon = close[1] == ':' ? close + 1 : NULL;
+		if (close[1] && !colon)
+			return "expected ':PORT' after ']'";
+		if (!g_hostname_is_ip_address(a) || !strchr(a, ':'))
+			return "not an ipv6 address";
+	} else {
+		colon = strchr(s, ':');
+		a = colon ? g_strndup(s, (gsize)(colon - s)) : g_strdup(s);
+		if (colon && strchr(colon + 1, ':'))
+			return "write an ipv6 portal as '[ADDRESS]:PORT'";
+		{
+			g_autoptr(GInetAddress) ia = g_inet_address_new_from_string(a);
+
+			if (!ia)
+				return "a portal address is an ip address";
+		}
+	}
+	if (colon) {
+		char *end;
+
+		if (!g_ascii_isdigit(colon[1]))
+			return "the port is a number from 1 to 65535";
+		p = g_ascii_strtoull(colon + 1, &end, 10);
+		if (*end || p < 1 || p > 65535)
+			return "the port is a number from 1 to 65535";
+	}
+	if (addr)
+		*addr = g_steal_pointer(&a);
+	if (port)
+		*port = (unsigned)p;
+	return NULL;
+}
+
+const char *validate_abs_path(const char *s)
+{
+	g_auto(GStrv) parts = NULL;
+
+	if (s[0] != '/')
+		return "must be an absolute path";
+	if (strlen(s) > PATH_MAX_LEN)
+		return "path is too long";
+	if (!strcmp(s, "/"))
+		return "cannot be '/'";
+	for (const char *c = s; *c; c++)
+		if (!g_ascii_isalnum(*c) && !strchr("/._-+,:@=%", *c))
+			return "use only letters, digits and '/._-+,:@=%' in paths";
+	if (g_str_has_suffix(s, "/"))
+		return "a path does not end with '/'";
+	parts = g_strsplit(s + 1, "/", -1);
+	for (char **p = parts; *p; p++) {
+		if (!**p)
+			return "a path has no empty components ('//')";
+		if (!strcmp(*p, ".") || !strcmp(*p, ".."))
+			return "a path has no '.' or '..' components";
+		if (**p == '-')
+			return "no path component may start with '-'";
+	}
+	return NULL;
+}
+
+/* ---- helpers over spec values ---- */
+
+/*
+ * Values that end up as command arguments must not look like options
+ * (git's looks_like_command_line_option).  Returns false after reporting.
+ */
+static bool check_not_option(struct vctx *v, const struct ystr *s, const char *key)
+{
+	if (s->v && s->v[0] == '-') {
+		verr(v, s->loc, "'%s' must not start with '-': '%s'", key, s->v);
+		return false;
+	}
+	return true;
+}
+
+static void check_iqn(struct vctx *v, const struct ystr *s, const char *key)
+{
+	const char *why;
+
+	if (!s->v || !check_not_option(v, s, key))
+		return;
+	why = validate_iqn(s->v);
+	if (why)
+		verr(v, s->loc, "malformed iqn '%s': %s", s->v, why);
+}
+
+static void check_path(struct vctx *v, const struct ystr *s, const char *key)
+{
+	const char *why;
+
+	if (!s->v || !check_not_option(v, s, key))
+		return;
+	why = validate_abs_path(s->v);
+	if (why)
+		verr(v, s->loc, "unsafe %s '%s': %s", key, s->v, why);
+}
+
+/* A file on this machine (ssh key, known_hosts, secret file): any path. */
+static void check_local_file(struct vctx *v, const struct ystr *s, const char *key)
+{
+	if (!s->v || !check_not_option(v, s, key))
+		return;
+	if (!*s->v)
+		verr(v, s->loc, "'%s' cannot be empty", key);
+}
+
+static void check_secret(struct vctx *v, const struct ysecret *s, const char *key)
+{
+	const char *val;
+
+	if (!s->ref)
+		return;
+	val = strchr(s->ref, ':') + 1;
+	if (g_str_has_prefix(s->ref, "env:")) {
+		bool ok = *val && (g_ascii_isalpha(*val) || *val == '_');
+
+		for (const char *c = val; ok && *c; c++)
+			ok = g_ascii_isalnum(*c) || *c == '_';
+		if (!ok)
+			verr(v, s->loc, "bad environment variable name '%s' for '%s'",
+			     val, key);
+	} else if (!*val) {
+		verr(v, s->loc, "'%s' names an empty file", key);
+	}
+}
+
+/* Words that travel to a remote shell as arguments: user names, CHAP users. */
+static void check_word(struct vctx *v, const struct ystr *s, const char *key)
+{
+	if (!s->v || !check_not_option(v, s, key))
+		return;
+	if (!template_is_safe(s->v))
+		verr(v, s->loc, "'%s' may hold only letters, digits and '_.,:/@%%+=-': '%s'",
+		     key, s->v);
+}
+
+static void check_ssh(struct vctx *v, const struct spec_ssh *ssh)
+{
+	check_word(v, &ssh->user, "user");
+	if (ssh->port.set && ssh->port.v == 0)
+		verr(v, ssh->port.loc, "'port' must be a number from 1 to 65535, not '0'");
+	check_local_file(v, &ssh->key, "key");
+	check_local_file(v, &ssh->known_hosts, "known_hosts");
+	check_secret(v, &ssh->passphrase, "passphrase");
+}
+
+static void check_ipv4_subnet(struct vctx *v, const struct ystr *s,
+			      guint nodes, GInetAddressMask **out)
+{
+	g_autoptr(GInetAddressMask) mask = NULL;
+	guint len;
+
+	if (!s->v || !check_not_option(v, s, "subnet"))
+		return;
+	mask = g_inet_address_mask_new_from_string(s->v, NULL);
+	if (!mask || !strchr(s->v, '/') ||
+	    g_inet_address_mask_get_family(mask) != G_SOCKET_FAMILY_IPV4) {
+		verr(v, s->loc, "'subnet' must be an ipv4 network such as '10.203.0.0/24', not '%s'",
+		     s->v);
+		return;
+	}
+	len = g_inet_address_mask_get_length(mask);
+	/* .1 is the gateway, nodes start at .10, the last address is broadcast */
+	if (len > 30 || (1ULL << (32 - len)) < 11ULL + nodes) {
+		verr(v, s->loc, "subnet '%s' is too small for %u nodes", s->v, nodes);
+		return;
+	}
+	if (out)
+		*out = g_steal_pointer(&mask);
+}
+
+/* ---- the provider ---- */
+
+struct provider_key {
+	const char *key;
+	size_t offset;
+	unsigned providers;     /* bit per enum provider_type */
+};
+
+#define P(t) (1u << (t))
+#define PK(key, member, mask) { key, offsetof(struct spec_provider, member), mask }
+
+static const struct provider_key provider_keys[] = {
+	PK("subnet", subnet, P(PROVIDER_NETNS) | P(PROVIDER_LIBVIRT)),
+	PK("uri", uri, P(PROVIDER_LIBVIRT)),
+	PK("network", network, P(PROVIDER_LIBVIRT)),
+	PK("base_image", base_image, P(PROVIDER_LIBVIRT)),
+	PK("pool", pool, P(PROVIDER_LIBVIRT)),
+	PK("kernel", kernel, P(PROVIDER_LIBVIRT)),
+	PK("initrd", initrd, P(PROVIDER_LIBVIRT)),
+	PK("cmdline", cmdline, P(PROVIDER_LIBVIRT)),
+	PK("dir", dir, P(PROVIDER_VAGRANT)),
+};
+
+static void check_provider(struct vctx *v, GInetAddressMask **subnet)
+{
+	struct spec_provider *p = &v->spec->provider;
+	const char *type;
+
+	if (!p->type.set)
+		return;
+	type = spec_provider_names[p->type.v];
+	for (size_t i = 0; i < G_N_ELEMENTS(provider_keys); i++) {
+		const struct ystr *s = (const struct ystr *)((char *)p + provider_keys[i].offset);
+
+		if (s->v && !(provider_keys[i].providers & P(p->type.v)))
+			verr(v, s->loc, "'%s' does not apply to provider '%s'",
+			     provider_keys[i].key, type);
+	}
+	if (p->type.v != PROVIDER_LIBVIRT) {
+		if (p->memory.set)
+			verr(v, p->memory.loc, "'memory' does not apply to provider '%s'", type);
+		if (p->vcpus.set)
+			verr(v, p->vcpus.loc, "'vcpus' does not apply to provider '%s'", type);
+	}
+
+	check_ipv4_subnet(v, &p->subnet, v->spec->nodes->len, subnet);
+	if (p->type.v == PROVIDER_LIBVIRT) {
+		if (!p->base_image.v)
+			verr(v, p->where, "provider 'libvirt' needs a 'base_image'");
+		check_path(v, &p->base_image, "base_image");
+		check_path(v, &p->kernel, "kernel");
+		check_path(v, &p->initrd, "initrd");
+		if (!!p->kernel.v != !!p->initrd.v)
+			verr(v, p->kernel.v ? p->kernel.loc : p->initrd.loc,
+			     "direct kernel boot needs both 'kernel' and 'initrd'");
+		if (p->uri.v && (!strstr(p->uri.v, ":/") || p->uri.v[0] == '-'))
+			verr(v, p->uri.loc, "'uri' is a libvirt uri such as 'qemu:///system', not '%s'",
+			     p->uri.v);
+		if (p->network.v && validate_name(p->network.v))
+			verr(v, p->network.loc, "invalid network name '%s': %s",
+			     p->network.v, validate_name(p->network.v));
+		if (p->pool.v && validate_name(p->pool.v))
+			verr(v, p->pool.loc, "invalid pool name '%s': %s",
+			     p->pool.v, validate_name(p->pool.v));
+		if (p->memory.set && p->memory.v < (128ULL << 20))
+			verr(v, p->memory.loc, "'memory' must be at least 128 MiB");
+		if (p->vcpus.set && !p->vcpus.v)
+			verr(v, p->vcpus.loc, "'vcpus' must be at least 1");
+	}
+	if (p->type.v == PROVIDER_VAGRANT)
+		check_local_file(v, &p->dir, "dir");
+}
+
+/* ---- nodes ---- */
+
+static void check_lun(struct vctx *v, struct spec_node *n, struct spec_lun *l)
+{
+	const char *why;
+
+	if (l->name.v && check_not_option(v, &l->name, "name")) {
+		why = validate_lun_name(l->name.v);
+		if (why)
+			verr(v, l->name.loc, "invalid lun name '%s': %s", l->name.v, why);
+	}
+	check_path(v, &l->image, "image path");
+	if (l->image.v && !validate_abs_path(l->image.v)) {
+		static const char *const forbidden[] = { "/dev/", "/proc/", "/sys/" };
+
+		for (size_t i = 0; i < G_N_ELEMENTS(forbidden); i++)
+			if (g_str_has_prefix(l->image.v, forbidden[i]))
+				verr(v, l->image.loc, "unsafe image path '%s': not a place for a backing file",
+				     l->image.v);
+	}
+	if (l->size.set) {
+		if (l->size.v < (1ULL << 20))
+			verr(v, l->size.loc, "lun size must be at least 1 MiB, not %" G_GUINT64_FORMAT " bytes",
+			     l->size.v);
+		else if (l->size.v % (1ULL << 20))
+			verr(v, l->size.loc, "lun size must be a whole number of MiB");
+		else if (l->size.v > LUN_MAX_BYTES)
+			verr(v, l->size.loc, "lun size must be at most 64 TiB");
+	}
+	(void)n;
+}
+
+static void check_acl(struct vctx *v, struct spec_node *disk, const struct ystr *a)
+{
+	struct spec_node *h;
+
+	if (!a->v || !check_not_option(v, a, "acl"))
+		return;
+	if (g_str_has_prefix(a->v, "iqn.") || g_str_has_prefix(a->v, "eui.") ||
+	    g_str_has_prefix(a->v, "naa.")) {
+		check_iqn(v, a, "acl");
+		return;
+	}
+	h = spec_find_node(v->spec, a->v);
+	if (!h)
+		verr(v, a->loc, "acl of '%s' names '%s', which is not a node of this lab",
+		     disk->name.v, a->v);
+	else if (h->role.set && h->role.v != ROLE_HOST)
+		verr(v, a->loc, "acl of '%s' names '%s', which is a disk node, not a host",
+		     disk->name.v, a->v);
+}
+
+/* Reports the second of two equal values in @list (struct ystr *). */
+static void check_unique(struct vctx *v, GPtrArray *list, const char *what)
+{
+	for (guint i = 0; list && i < list->len; i++) {
+		const struct ystr *a = g_ptr_array_index(list, i);
+
+		for (guint j = 0; j < i; j++) {
+			const struct ystr *b = g_ptr_array_index(list, j);
+
+			if (a->v && b->v && !strcmp(a->v, b->v)) {
+				verr(v, a->loc, "duplicate %s '%s' (first at line %u)",
+				     what, a->v, b->loc.line);
+				break;
+			}
+		}
+	}
+}
+
+static void check_target(struct vctx *v, struct spec_node *n)
+{
+	struct spec_target *t = &n->target;
+
+	check_iqn(v, &t->iqn, "iqn");
+	for (guint i = 0; t->portals && i < t->portals->len; i++) {
+		const struct ystr *p = g_ptr_array_index(t->portals, i);
+		const char *why;
+
+		if (!check_not_option(v, p, "portals"))
+			continue;
+		why = validate_portal(p->v, NULL, NULL);
+		if (why)
+			verr(v, p->loc, "bad portal '%s': %s", p->v, why);
+	}
+	check_unique(v, t->portals, "portal");
+	if ((!t->portals || !t->portals->len) && n->address.v &&
+	    !g_hostname_is_ip_address(n->address.v))
+		verr(v, t->where, "disk node '%s' has a host name for an address, so its target needs explicit 'portals'",
+		     n->name.v);
+
+	if (t->luns && !t->luns->len)
+		verr(v, t->where, "target of '%s' needs at least one lun", n->name.v);
+	for (guint i = 0; t->luns && i < t->luns->len; i++) {
+		struct spec_lun *l = g_ptr_array_index(t->luns, i);
+
+		check_lun(v, n, l);
+		for (guint j = 0; j < i; j++) {
+			struct spec_lun *o = g_ptr_array_index(t->luns, j);
+
+			if (l->name.v && o->name.v && !strcmp(l->name.v, o->name.v))
+				verr(v, l->name.loc, "duplicate lun name '%s' (first at line %u)",
+				     l->name.v, o->name.loc.line);
+			if (l->image.v && o->image.v && !strcmp(l->image.v, o->image.v))
+				verr(v, l->image.loc, "luns '%s' and '%s' share the image '%s'",
+				     o->name.v, l->name.v, l->image.v);
+			if (l->number.set && o->number.set && l->number.v == o->number.v)
+				verr(v, l->number.loc, "duplicate lun number %" G_GUINT64_FORMAT,
+				     l->number.v);
+		}
+	}
+
+	for (guint i = 0; t->luns && t->backend.v == TARGET_TGT && i < t->luns->len; i++) {
+		struct spec_lun *l = g_ptr_array_index(t->luns, i);
+
+		if (l->number.set && l->number.v == 0)
+			verr(v, l->number.loc, "tgt keeps lun 0 for its controller: number luns from 1");
+	}
+	for (guint i = 0; t->acl && i < t->acl->len; i++)
+		check_acl(v, n, g_ptr_array_index(t->acl, i));
+	check_unique(v, t->acl, "acl entry");
+
+	if (t->chap.where.line) {
+		check_word(v, &t->chap.user, "user");
+		check_secret(v, &t->chap.password, "password");
+		if (t->chap.mutual.where.line) {
+			check_word(v, &t->chap.mutual.user, "user");
+			check_secret(v, &t->chap.mutual.password, "password");
+		}
+	}
+}
+
+static void check_mount(struct vctx *v, struct spec_node *host, struct spec_mount *m)
+{
+	static const char *const system_dirs[] = {
+		"/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib64", "/opt",
+		"/proc", "/root", "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr", "/var",
+	};
+	struct spec_node *disk;
+	struct spec_lun *lun;
+
+	if (m->disk.v && check_not_option(v, &m->disk, "disk")) {
+		disk = spec_find_node(v->spec, m->disk.v);
+		if (!disk) {
+			verr(v, m->disk.loc, "mount on '%s' names disk '%s', which is not a node of this lab",
+			     host->name.v, m->disk.v);
+		} else if (disk->role.set && disk->role.v != ROLE_DISK) {
+			verr(v, m->disk.loc, "mount on '%s' names '%s', which is a host, not a disk node",
+			     host->name.v, m->disk.v);
+		} else if (m->lun.v) {
+			lun = spec_find_lun(disk, m->lun.v);
+			if (!lun)
+				verr(v, m->lun.loc, "mount on '%s' names lun '%s', which disk '%s' does not have",
+				     host->name.v, m->lun.v, m->disk.v);
+			else if (m->fs.v == FS_XFS && lun->size.set &&
+				 lun->size.v < VALIDATE_XFS_MIN_BYTES)
+				verr(v, m->fs.set ? m->fs.loc : m->where,
+				     "xfs needs a lun of at least 300 MiB, and '%s' has %" G_GUINT64_FORMAT " MiB",
+				     m->lun.v, lun->size.v >> 20);
+		}
+	}
+	check_path(v, &m->path, "mount path");
+	for (size_t i = 0; m->path.v && i < G_N_ELEMENTS(system_dirs); i++)
+		if (!strcmp(m->path.v, system_dirs[i]))
+			verr(v, m->path.loc, "unsafe mount path '%s': a system directory",
+			     m->path.v);
+	if (m->options.v && check_not_option(v, &m->options, "options")) {
+		for (const char *c = m->options.v; *c; c++) {
+			if (!g_ascii_isalnum(*c) && !strchr("=,_.:/+-", *c)) {
+				verr(v, m->options.loc, "bad mount options '%s': use letters, digits and '=,_.:/+-'",
+				     m->options.v);
+				break;
+			}
+		}
+	}
+	if (m->test_file.v && check_not_option(v, &m->test_file, "test_file")) {
+		if (!template_is_safe(m->test_file.v) || strchr(m->test_file.v, '/') ||
+		    !strcmp(m->test_file.v, ".") || !strcmp(m->test_file.v, ".."))
+			verr(v, m->test_file.loc, "'test_file' is a plain file name, not '%s'",
+			     m->test_file.v);
+	}
+}
+
+static void check_initiator(struct vctx *v, struct spec_node *n)
+{
+	struct spec_initiator *ini = &n->initiator;
+
+	check_iqn(v, &ini->iqn, "iqn");
+	if (ini->timeout.set && !ini->timeout.v)
+		verr(v, ini->timeout.loc, "'timeout' must be at least 1 second");
+	for (guint i = 0; ini->targets && i < ini->targets->len; i++) {
+		const struct ystr *t = g_ptr_array_index(ini->targets, i);
+		struct spec_node *d;
+
+		if (!check_not_option(v, t, "targets"))
+			continue;
+		d = spec_find_node(v->spec, t->v);
+		if (!d)
+			verr(v, t->loc, "'%s' logs in to '%s', which is not a node of this lab",
+			     n->name.v, t->v);
+		else if (d->role.set && d->role.v != ROLE_DISK)
+			verr(v, t->loc, "'%s' logs in to '%s', which is a host, not a disk node",
+			     n->name.v, t->v);
+	}
+	check_unique(v, ini->targets, "target");
+
+	for (guint i = 0; ini->mounts && i < ini->mounts->len; i++) {
+		struct spec_mount *m = g_ptr_array_index(ini->mounts, i);
+
+		check_mount(v, n, m);
+		for (guint j = 0; j < i; j++) {
+			struct spec_mount *o = g_ptr_array_index(ini->mounts, j);
+
+			if (m->path.v && o->path.v && !strcmp(m->path.v, o->path.v))
+				verr(v, m->path.loc, "duplicate mount path '%s' (first at line %u)",
+				     m->path.v, o->path.loc.line);
+			if (m->disk.v && o->disk.v && m->lun.v && o->lun.v &&
+			    !strcmp(m->disk.v, o->disk.v) && !strcmp(m->lun.v, o->lun.v))
+				verr(v, m->lun.loc, "lun '%s' of '%s' is mounted twice on '%s'",
+				     m->lun.v, m->disk.v, n->name.v);
+		}
+	}
+}
+
+static void check_node(struct vctx *v, struct spec_node *n, guint index)
+{
+	enum provider_type ptype = v->spec->provider.type.v;
+	const char *why;
+
+	if (n->name.v && check_not_option(v, &n->name, "name")) {
+		why = validate_name(n->name.v);
+		if (why)
+			verr(v, n->name.loc, "invalid node name '%s': %s", n->name.v, why);
+	}
+	for (guint j = 0; j < index; j++) {
+		struct spec_node *o = g_ptr_array_index(v->spec->nodes, j);
+
+		if (n->name.v && o->name.v && !strcmp(n->name.v, o->name.v))
+			verr(v, n->name.loc, "duplicate node name '%s' (first at line %u)",
+			     n->name.v, o->name.loc.line);
+	}
+
+	if (n->address.v && check_not_option(v, &n->address, "address")) {
+		why = validate_address(n->address.v);
+		if (why)
+			verr(v, n->address.loc, "bad address '%s': %s", n->address.v, why);
+	}
+	if (!n->address.v && v->spec->provider.type.set && ptype == PROVIDER_STATIC)
+		verr(v, n->where, "node '%s' needs an 'address' with provider 'static'",
+		     n->name.v);
+	if (n->address.v && (ptype == PROVIDER_NETNS || ptype == PROVIDER_LIBVIRT) &&
+	    !g_hostname_is_ip_address(n->address.v))
+		verr(v, n->address.loc, "with provider '%s' an address is an ip address, not '%s'",
+		     spec_provider_names[ptype], n->address.v);
+	if (n->vm.where.line && ptype != PROVIDER_LIBVIRT)
+		verr(v, n->vm.where, "'vm' applies only to provider 'libvirt'");
+	if (n->vm.uri.v && (!strstr(n->vm.uri.v, ":/") || n->vm.uri.v[0] == '-'))
+		verr(v, n->vm.uri.loc, "'uri' is a libvirt uri such as 'qemu:///system', not '%s'",
+		     n->vm.uri.v);
+	if (n->vm.memory.set && n->vm.memory.v < (128ULL << 20))
+		verr(v, n->vm.memory.loc, "'memory' must be at least 128 MiB");
+	check_ssh(v, &n->ssh);
+
+	if (!n->role.set)
+		return;
+	if (n->role.v == ROLE_DISK) {
+		if (n->initiator.where.line)
+			verr(v, n->initiator.where, "'initiator' applies only to host nodes, and '%s' is a disk node",
+			     n->name.v);
+		if (!n->target.where.line)
+			verr(v, n->where, "disk node '%s' needs a 'target'", n->name.v);
+		else
+			check_target(v, n);
+	} else {
+		if (n->target.where.line)
+			verr(v, n->target.where, "'target' applies only to disk nodes, and '%s' is a host",
+			     n->name.v);
+		check_initiator(v, n);
+	}
+}
+
+/* ---- checks that need the defaults resolved ---- */
+
+static void check_resolved(struct vctx *v, GInetAddressMask *subnet)
+{
+	GPtrArray *nodes = v->spec->nodes;
+	g_autoptr(GHashTable) iqns = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autoptr(GHashTable) addrs = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autoptr(GHashTable) mounted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+
+	for (guint i = 0; i < nodes->len; i++) {
+		struct spec_node *n = g_ptr_array_index(nodes, i);
+		struct ystr *iqn = n->role.v == ROLE_DISK ? &n->target.iqn : &n->initiator.iqn;
+		struct spec_node *other;
+
+		if (iqn->v && (other = g_hash_table_lookup(iqns, iqn->v)))
+			verr(v, iqn->loc.line ? iqn->loc : n->where,
+			     "nodes '%s' and '%s' have the same iqn '%s'",
+			     other->name.v, n->name.v, iqn->v);
+		else if (iqn->v)
+			g_hash_table_insert(iqns, iqn->v, n);
+
+		if (n->address.v && (other = g_hash_table_lookup(addrs, n->address.v)))
+			verr(v, n->address.loc.line ? n->address.loc : n->where,
+			     "nodes '%s' and '%s' have the same address '%s'",
+			     other->name.v, n->name.v, n->address.v);
+		else if (n->address.v)
+			g_hash_table_insert(addrs, n->address.v, n);
+
+		if (subnet && n->address.loc.line && g_hostname_is_ip_address(n->address.v)) {
+			g_autoptr(GInetAddress) a = g_inet_address_new_from_string(n->address.v);
+
+			if (!g_inet_address_mask_matches(subnet, a))
+				verr(v, n->address.loc, "address '%s' is outside the subnet '%s'",
+				     n->address.v, v->spec->provider.subnet.v);
+		}
+
+		if (n->role.v != ROLE_HOST || !n->initiator.mounts)
+			continue;
+		for (guint j = 0; j < n->initiator.mounts->len; j++) {
+			struct spec_mount *m = g_ptr_array_index(n->initiator.mounts, j);
+			g_autofree char *key = NULL;
+			bool in_targets = false;
+
+			if (!m->disk.v || !m->lun.v)
+				continue;
+			for (guint k = 0; k < n->initiator.targets->len; k++) {
+				struct ystr *t = g_ptr_array_index(n->initiator.targets, k);
+
+				in_targets |= !g_strcmp0(t->v, m->disk.v);
+			}
+			other = spec_find_node(v->spec, m->disk.v);
+			if (!in_targets && other && other->role.v == ROLE_DISK)
+				verr(v, m->disk.loc, "host '%s' mounts a lun of '%s' but does not log in to it (see its 'targets' and the 'acl' of '%s')",
+				     n->name.v, m->disk.v, m->disk.v);
+			key = g_strdup_printf("%s/%s", m->disk.v, m->lun.v);
+			if ((other = g_hash_table_lookup(mounted, key)) && other != n)
+				verr(v, m->lun.loc, "lun '%s' of '%s' is mounted by both '%s' and '%s'; xfs and ext4 cannot be shared",
+				     m->lun.v, m->disk.v, other->name.v, n->name.v);
+			else
+				g_hash_table_insert(mounted, g_steal_pointer(&key), n);
+		}
+	}
+}
+
+bool validate_spec(struct lab_spec *spec, GPtrArray *diags)
+{
+	struct vctx v = { .spec = spec, .diags = diags, .ok = true };
+	g_autoptr(GInetAddressMask) subnet = NULL;
+	const char *why;
+
+	if (spec->version.set && spec->version.v != SPEC_VERSION)
+		verr(&v, spec->version.loc, "unsupported spec version %" G_GUINT64_FORMAT " (this labctl reads version %d)",
+		     spec->version.v, SPEC_VERSION);
+	if (spec->name.v && check_not_option(&v, &spec->name, "lab")) {
+		why = validate_name(spec->name.v);
+		if (why)
+			verr(&v, spec->name.loc, "invalid lab name '%s': %s", spec->name.v, why);
+	}
+	check_provider(&v, &subnet);
+	check_ssh(&v, &spec->ssh);
+	if (spec->where.line && !spec->nodes->len)
+		verr(&v, spec->where, "a lab needs at least one node");
+	for (guint i = 0; i < spec->nodes->len; i++)
+		check_node(&v, g_ptr_array_index(spec->nodes, i), i);
+
+	spec_resolve(spec);
+	check_resolved(&v, subnet);
+	return v.ok;
+}
