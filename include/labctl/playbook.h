@@ -1,0 +1,75 @@
+/*
+ * playbook.h - playbooks and templates: the data that says what runs where
+ *
+ * A playbook (playbooks/NAME.yaml) is an ordered list of tasks for one role
+ * and backend.  Playbooks and the script templates they name
+ * (templates/FILE) are compiled into the binary; a directory given with
+ * --playbook-dir holds playbooks/ and templates/ that take their place, for
+ * development.  The language is documented in docs/playbooks.md.
+ */
+#ifndef LABCTL_PLAYBOOK_H
+#define LABCTL_PLAYBOOK_H
+
+#include <stdbool.h>
+#include <glib.h>
+
+#include "labctl/template.h"
+#include "labctl/ytree.h"
+
+/* Seconds a task may run when its playbook does not say. */
+#define PLAYBOOK_DEFAULT_TIMEOUT 60
+
+struct pb_task {
+	struct loc where;
+	struct ystr name;       /* template, rendered without quoting */
+	struct ystr when;       /* condition (template.h); absent: always */
+	struct ystr foreach;    /* "VAR in PATH": one task per element */
+	struct ystr check;      /* command; exit 0 means done already */
+	struct ystr run;        /* command; gets the script on stdin if any */
+	struct ystr script;     /* template file whose rendering is run's stdin */
+	struct ystr undo;       /* command that reverses run */
+	struct yuint timeout;   /* seconds */
+	struct yuint retries;
+	struct ystr provides;   /* milestone other nodes can wait for */
+	struct ystr after;      /* milestone on the disk nodes this host uses */
+};
+
+struct playbook {
+	char *name;
+	char *file;             /* for messages: "playbooks/NAME.yaml" or a path */
+	struct loc where;
+	struct ystr playbook;   /* the name it declares */
+	struct ystr description;
+	struct ystr role;       /* "disk" or "host" */
+	GPtrArray *tasks;       /* struct pb_task * */
+	GHashTable *scripts;    /* script file name -> struct template * */
+	GHashTable *fields;     /* const struct ystr * of a task -> struct template * */
+};
+
+/*
+ * Loads playbook @name (without ".yaml") from @dir/playbooks, or from the
+ * embedded copy when @dir is NULL, with the templates its tasks name, and
+ * parses every template and condition in it.  Problems go to @diags
+ * (FILE:LINE:COL); returns NULL when there was any.
+ */
+struct playbook *playbook_load(const char *name, const char *dir, GPtrArray *diags);
+void playbook_free(struct playbook *pb);
+
+/*
+ * The parsed template of task field @s (one of a task's ystr members), or of
+ * the script file @s names when @script.  Never NULL for a loaded playbook.
+ */
+const struct template *playbook_field(const struct playbook *pb, const struct ystr *s);
+const struct template *playbook_script(const struct playbook *pb, const char *file);
+
+/*
+ * Reads a file of the embedded resources or of @dir ("playbooks/x.yaml",
+ * "templates/y.sh").  Returns NULL with @error set when there is none.
+ */
+char *playbook_read_resource(const char *dir, const char *path, gsize *len,
+			     GError **error);
+
+/* The names of the embedded playbooks, sorted; free with g_strfreev. */
+char **playbook_list(const char *dir);
+
+#endif

@@ -1,0 +1,732 @@
+/*
+ * plan.c - turning a spec into the tasks each node will run
+ */
+#include <string.h>
+
+#include "labctl/plan.h"
+#include "labctl/playbook.h"
+#include "labctl/validate.h"
+
+/* ---- the variables templates see ---- */
+
+static void set_str(JsonObject *o, const char *key, const char *v)
+{
+	if (v)
+		json_object_set_string_member(o, key, v);
+	else
+		json_object_set_null_member(o, key);
+}
+
+static void set_secret(JsonObject *o, const char *key, const char *ref)
+{
+	JsonObject *s;
+
+	if (!ref) {
+		json_object_set_null_member(o, key);
+		return;
+	}
+	s = json_object_new();
+	json_object_set_string_member(s, "secret", ref);
+	json_object_set_object_member(o, key, s);
+}
+
+static char *human_size(guint64 bytes)
+{
+	static const char *const units[] = { "MiB", "GiB", "TiB" };
+	guint64 v = bytes >> 20;
+	size_t u = 0;
+
+	while (u + 1 < G_N_ELEMENTS(units) && v >= 1024 && v % 1024 == 0) {
+		v /= 1024;
+		u++;
+	}
+	return g_strdup_printf("%" G_GUINT64_FORMAT " %s", v, units[u]);
+}
+
+/* "ADDR:PORT", with brackets around an IPv6 address, as iscsiadm and LIO write it */
+static char *portal_string(const char *addr, unsigned port)
+{
+	if (strchr(addr, ':'))
+		return g_strdup_printf("[%s]:%u", addr, port);
+	return g_strdup_printf("%s:%u", addr, port);
+}
+
+static JsonObject *chap_vars(const struct spec_chap *chap)
+{
+	JsonObject *o = json_object_new();
+	bool on = chap->where.line && chap->user.v;
+	bool mutual = on && chap->mutual.where.line && chap->mutual.user.v;
+
+	json_object_set_boolean_member(o, "enabled", on);
+	set_str(o, "user", on ? chap->user.v : NULL);
+	set_secret(o, "password", on ? chap->password.ref : NULL);
+	json_object_set_boolean_member(o, "mutual", mutual);
+	set_str(o, "mutual_user", mutual ? chap->mutual.user.v : NULL);
+	set_secret(o, "mutual_password", mutual ? chap->mutual.password.ref : NULL);
+	return o;
+}
+
+static JsonArray *portal_vars(const struct spec_node *disk)
+{
+	JsonArray *a = json_array_new();
+
+	for (guint i = 0; i < disk->target.portals->len; i++) {
+		const struct ystr *p = g_ptr_array_index(disk->target.portals, i);
+		g_autofree char *addr = NULL;
+		g_autofree char *ps = NULL;
+		JsonObject *o = json_object_new();
+		unsigned port = 0;
+
+		validate_portal(p->v, &addr, &port);
+		ps = portal_string(addr, port);
+		set_str(o, "address", addr);
+		json_object_set_int_member(o, "port", port);
+		set_str(o, "portal", ps);
+		json_array_add_object_element(a, o);
+	}
+	return a;
+}
+
+static JsonObject *lun_vars(const struct spec_lun *l)
+{
+	JsonObject *o = json_object_new();
+	g_autofree char *dir = g_path_get_dirname(l->image.v);
+	g_autofree char *human = human_size(l->size.v);
+
+	set_str(o, "name", l->name.v);
+	set_str(o, "image", l->image.v);
+	set_str(o, "image_dir", dir);
+	json_object_set_int_member(o, "size", (gint64)l->size.v);
+	json_object_set_int_member(o, "size_mib", (gint64)(l->size.v >> 20));
+	set_str(o, "size_human", human);
+	set_str(o, "backstore", spec_backstore_names[l->backstore.v]);
+	json_object_set_boolean_member(o, "block", l->backstore.v == BACKSTORE_BLOCK);
+	set_str(o, "allocation", spec_allocation_names[l->allocation.v]);
+	json_object_set_boolean_member(o, "sparse", l->allocation.v == ALLOC_SPARSE);
+	json_object_set_int_member(o, "number", (gint64)l->number.v);
+	return o;
+}
+
+static JsonObject *target_vars(const struct lab_spec *spec, const struct spec_node *n)
+{
+	const struct spec_target *t = &n->target;
+	JsonObject *o = json_object_new();
+	JsonArray *luns = json_array_new();
+	JsonArray *acls = json_array_new();
+	JsonArray *ports = json_array_new();
+	JsonArray *portals = portal_vars(n);
+
+	set_str(o, "iqn", t->iqn.v);
+	set_str(o, "backend", spec_target_backend_names[t->backend.v]);
+	set_str(o, "firewall", spec_firewall_names[t->firewall.v]);
+	for (guint i = 0; i < t->luns->len; i++)
+		json_array_add_object_element(luns, lun_vars(g_ptr_array_index(t->luns, i)));
+	for (guint i = 0; i < t->acl->len; i++) {
+		const struct ystr *a = g_ptr_array_index(t->acl, i);
+		const struct spec_node *h = spec_find_node(spec, a->v);
+		JsonObject *acl = json_object_new();
+
+		set_str(acl, "iqn", h ? h->initiator.iqn.v : a->v);
+		set_str(acl, "node", h ? h->name.v : NULL);
+		json_array_add_object_element(acls, acl);
+	}
+	/* the firewall opens each port once, however many portals share it */
+	for (guint i = 0; i < json_array_get_length(portals); i++) {
+		gint64 port = json_object_get_int_member(json_array_get_object_element(portals, i), "port");
+		bool seen = false;
+
+		for (guint j = 0; j < i; j++)
+			seen |= json_object_get_int_member(json_array_get_object_element(portals, j),
+							   "port") == port;
+		if (!seen)
+			json_array_add_int_element(ports, port);
+	}
+	/* the first portal is where a single-listener daemon (tgtd) binds */
+	set_str(o, "portal", json_object_get_string_member(
+			json_array_get_object_element(portals, 0), "portal"));
+	json_object_set_array_member(o, "portals", portals);
+	json_object_set_array_member(o, "ports", ports);
+	json_object_set_array_member(o, "luns", luns);
+	json_object_set_array_member(o, "acls", acls);
+	json_object_set_object_member(o, "chap", chap_vars(&t->chap));
+	return o;
+}
+
+static JsonObject *login_vars(const struct spec_node *disk)
+{
+	const struct ystr *p = g_ptr_array_index(disk->target.portals, 0);
+	g_autofree char *addr = NULL;
+	g_autofree char *ps = NULL;
+	JsonObject *o = json_object_new();
+	unsigned port = 0;
+
+	validate_portal(p->v, &addr, &port);
+	ps = portal_string(addr, port);
+	set_str(o, "disk", disk->name.v);
+	set_str(o, "iqn", disk->target.iqn.v);
+	set_str(o, "address", addr);
+	json_object_set_int_member(o, "port", port);
+	set_str(o, "portal", ps);
+	json_object_set_object_member(o, "chap", chap_vars(&disk->target.chap));
+	return o;
+}
+
+static JsonObject *mount_vars(const struct lab_spec *spec, const struct spec_node *host,
+			      const struct spec_mount *m, const char *run_dir)
+{
+	const struct spec_node *disk = spec_find_node(spec, m->disk.v);
+	const struct spec_lun *lun = spec_find_lun(disk, m->lun.v);
+	JsonObject *login = login_vars(disk);
+	const char *portal = json_object_get_string_member(login, "portal");
+	const char *fs = spec_fs_names[m->fs.v];
+	bool loop = host->initiator.backend.v == INITIATOR_LIBISCSI;
+	g_autofree char *device = NULL;
+	g_autofree char *opts = NULL;
+	g_autofree char *fstab = NULL;
+	JsonObject *o = json_object_new();
+
+	if (loop)
+		device = g_strdup_printf("%s/%s-%s.img", run_dir, disk->name.v, lun->name.v);
+	else
+		device = g_strdup_printf("/dev/disk/by-path/ip-%s-iscsi-%s-lun-%" G_GUINT64_FORMAT,
+					 portal, disk->target.iqn.v, lun->number.v);
+	/* a FUSE export is a file: the kernel mounts it through a loop device */
+	if (loop && m->options.v && *m->options.v)
+		opts = g_strdup_printf("loop,%s", m->options.v);
+	else
+		opts = g_strdup(loop ? "loop" : m->options.v ? m->options.v : "");
+	fstab = g_strdup_printf("%s %s %s %s%s%s 0 0", device, m->path.v, fs,
+				"_netdev", *opts ? "," : "", opts);
+
+	set_str(o, "disk", disk->name.v);
+	set_str(o, "lun", lun->name.v);
+	json_object_set_int_member(o, "number", (gint64)lun->number.v);
+	set_str(o, "fs", fs);
+	set_str(o, "path", m->path.v);
+	set_str(o, "options", opts);
+	json_object_set_boolean_member(o, "persist", m->persist.v);
+	set_str(o, "test_file", m->test_file.v ? m->test_file.v : "labctl-mount-test");
+	set_str(o, "device", device);
+	json_object_set_boolean_member(o, "loop", loop);
+	set_str(o, "fstab_line", fstab);
+	json_object_set_object_member(o, "login", login);
+	return o;
+}
+
+static JsonObject *initiator_vars(const struct lab_spec *spec, const struct spec_node *n,
+				  const char *run_dir)
+{
+	const struct spec_initiator *ini = &n->initiator;
+	JsonObject *o = json_object_new();
+	JsonArray *logins = json_array_new();
+	JsonArray *mounts = json_array_new();
+
+	set_str(o, "iqn", ini->iqn.v);
+	set_str(o, "backend", spec_initiator_backend_names[ini->backend.v]);
+	json_object_set_int_member(o, "timeout", (gint64)ini->timeout.v);
+	for (guint i = 0; i < ini->targets->len; i++) {
+		const struct ystr *t = g_ptr_array_index(ini->targets, i);
+
+		json_array_add_object_element(logins, login_vars(spec_find_node(spec, t->v)));
+	}
+	for (guint i = 0; i < ini->mounts->len; i++)
+		json_array_add_object_element(mounts,
+			mount_vars(spec, n, g_ptr_array_index(ini->mounts, i), run_dir));
+	json_object_set_array_member(o, "logins", logins);
+	json_object_set_array_member(o, "mounts", mounts);
+	return o;
+}
+
+/* What an "os:" hint says about a node before any fact is gathered. */
+static JsonObject *hinted_facts(const struct spec_node *n)
+{
+	JsonObject *f;
+
+	if (n->os.v == OS_AUTO)
+		return NULL;
+	f = json_object_new();
+	set_str(f, "os_family", spec_os_names[n->os.v]);
+	set_str(f, "pkg", n->os.v == OS_RHEL ? "yum" : "apt");
+	return f;
+}
+
+JsonObject *plan_node_vars(const struct lab_spec *spec, const struct spec_node *n,
+			   JsonObject *facts)
+{
+	g_autofree char *run_dir = g_strdup_printf("/run/labctl/%s", spec->name.v);
+	g_autofree char *tag = g_strdup_printf("labctl:%s", spec->name.v);
+	JsonObject *vars = json_object_new();
+	JsonObject *lab = json_object_new();
+	JsonObject *node = json_object_new();
+
+	set_str(lab, "name", spec->name.v);
+	set_str(lab, "provider", spec_provider_names[spec->provider.type.v]);
+	set_str(lab, "run_dir", run_dir);
+	set_str(lab, "tag", tag);
+	json_object_set_object_member(vars, "lab", lab);
+
+	set_str(node, "name", n->name.v);
+	set_str(node, "role", spec_role_names[n->role.v]);
+	set_str(node, "address", n->address.v);
+	set_str(node, "os", spec_os_names[n->os.v]);
+	json_object_set_object_member(vars, "node", node);
+
+	if (n->role.v == ROLE_DISK)
+		json_object_set_object_member(vars, "target", target_vars(spec, n));
+	else
+		json_object_set_object_member(vars, "initiator", initiator_vars(spec, n, run_dir));
+
+	if (facts)
+		json_object_set_object_member(vars, "facts", json_object_ref(facts));
+	else if ((facts = hinted_facts(n)))
+		json_object_set_object_member(vars, "facts", facts);
+	return vars;
+}
+
+/* ---- building ---- */
+
+static void plan_task_free(gpointer p)
+{
+	struct plan_task *t = p;
+
+	g_free(t->id);
+	g_free(t->playbook);
+	g_free(t->name);
+	g_free(t->when);
+	g_free(t->check);
+	g_free(t->run);
+	g_free(t->input);
+	g_free(t->undo);
+	g_free(t->provides);
+	g_free(t->waits);
+	g_ptr_array_unref(t->after);
+	g_free(t);
+}
+
+static void plan_node_free(gpointer p)
+{
+	struct plan_node *n = p;
+
+	g_free(n->name);
+	g_free(n->address);
+	g_free(n->user);
+	if (n->vars)
+		json_object_unref(n->vars);
+	g_ptr_array_unref(n->tasks);
+	g_free(n);
+}
+
+void plan_free(struct plan *plan)
+{
+	if (!plan)
+		return;
+	g_ptr_array_unref(plan->nodes);
+	g_free(plan);
+}
+
+struct builder {
+	const struct lab_spec *spec;
+	const struct plan_options *opts;
+	GHashTable *playbooks;  /* name -> struct playbook * */
+	GPtrArray *diags;
+	bool ok;
+};
+
+static void berr(struct builder *b, const char *node, const struct playbook *pb,
+		 const struct pb_task *t, const GError *error)
+{
+	diags_add(b->diags, b->spec->file, (struct loc){ 0, 0 },
+		  "node '%s', playbook '%s', task '%s': %s", node, pb->name,
+		  t->name.v, error->message);
+	b->ok = false;
+}
+
+static char *render(struct builder *b, const struct playbook *pb, const struct pb_task *t,
+		    const struct ystr *field, JsonObject *scope, unsigned flags,
+		    const char *node)
+{
+	struct template_env env = {
+		.vars = scope,
+		.flags = flags,
+		.secret = b->opts->secret,
+		.secret_data = b->opts->secret_data,
+	};
+	g_autoptr(GError) error = NULL;
+	const struct template *tpl;
+	char *out;
+
+	if (!field->v)
+		return NULL;
+	tpl = playbook_field(pb, field);
+	out = template_render(tpl, &env, &error);
+	if (!out)
+		berr(b, node, pb, t, error);
+	return out;
+}
+
+static char *render_script(struct builder *b, const struct playbook *pb,
+			   const struct pb_task *t, JsonObject *scope, const char *node)
+{
+	struct template_env env = {
+		.vars = scope,
+		.flags = TEMPLATE_QUOTE | (b->opts->flags & (TEMPLATE_REDACT | TEMPLATE_SECRETS)),
+		.secret = b->opts->secret,
+		.secret_data = b->opts->secret_data,
+	};
+	g_autoptr(GError) error = NULL;
+	char *out;
+
+	if (!t->script.v)
+		return NULL;
+	out = template_render(playbook_script(pb, t->script.v), &env, &error);
+	if (!out)
+		berr(b, node, pb, t, error);
+	return out;
+}
+
+static void add_task(struct builder *b, struct plan_node *pn, const struct playbook *pb,
+		     const struct pb_task *t, JsonObject *scope)
+{
+	g_autoptr(GError) error = NULL;
+	enum template_truth truth = TEMPLATE_TRUE;
+	struct plan_task *pt;
+
+	if (t->when.v && !template_eval(t->when.v, scope, &truth, &error)) {
+		berr(b, pn->name, pb, t, error);
+		return;
+	}
+	if (truth == TEMPLATE_FALSE)
+		return;
+
+	pt = g_new0(struct plan_task, 1);
+	pt->id = g_strdup_printf("%s:%u", pn->name, pn->tasks->len + 1);
+	pt->playbook = g_strdup(pb->name);
+	pt->when = truth == TEMPLATE_UNKNOWN ? g_strdup(t->when.v) : NULL;
+	/* task names are display text; commands never get secrets (argv is public) */
+	pt->name = render(b, pb, t, &t->name, scope, TEMPLATE_REDACT, pn->name);
+	pt->check = render(b, pb, t, &t->check, scope, TEMPLATE_QUOTE, pn->name);
+	pt->run = t->run.v ? render(b, pb, t, &t->run, scope, TEMPLATE_QUOTE, pn->name)
+			   : g_strdup("sh -s");
+	pt->input = render_script(b, pb, t, scope, pn->name);
+	pt->undo = render(b, pb, t, &t->undo, scope, TEMPLATE_QUOTE, pn->name);
+	pt->timeout = t->timeout.set ? (unsigned)t->timeout.v : PLAYBOOK_DEFAULT_TIMEOUT;
+	pt->retries = (unsigned)t->retries.v;
+	pt->provides = g_strdup(t->provides.v);
+	pt->waits = g_strdup(t->after.v);
+	pt->after = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(pn->tasks, pt);
+}
+
+/* A scope for one foreach element: the node's variables plus VAR. */
+static JsonObject *loop_scope(JsonObject *vars, const char *var, JsonNode *elem)
+{
+	JsonObject *scope = json_object_new();
+	JsonObjectIter it;
+	const char *name;
+	JsonNode *node;
+
+	json_object_iter_init(&it, vars);
+	while (json_object_iter_next(&it, &name, &node))
+		json_object_set_member(scope, name, json_node_copy(node));
+	json_object_set_member(scope, var, json_node_copy(elem));
+	return scope;
+}
+
+static JsonNode *lookup_path(JsonObject *vars, const char *path)
+{
+	g_auto(GStrv) parts = g_strsplit(path, ".", -1);
+	JsonNode *n = NULL;
+	JsonObject *o = vars;
+
+	for (char **p = parts; *p; p++) {
+		if (!o || !json_object_has_member(o, *p))
+			return NULL;
+		n = json_object_get_member(o, *p);
+		o = JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+	}
+	return n;
+}
+
+static void add_playbook(struct builder *b, struct plan_node *pn, const struct playbook *pb)
+{
+	for (guint i = 0; i < pb->tasks->len; i++) {
+		const struct pb_task *t = g_ptr_array_index(pb->tasks, i);
+		g_auto(GStrv) w = NULL;
+		JsonNode *list;
+		JsonArray *a;
+
+		if (!t->foreach.v) {
+			add_task(b, pn, pb, t, pn->vars);
+			continue;
+		}
+		w = g_strsplit(t->foreach.v, " ", 3);
+		list = lookup_path(pn->vars, w[2]);
+		if (!list || !JSON_NODE_HOLDS_ARRAY(list)) {
+			g_autoptr(GError) error = g_error_new(TEMPLATE_ERROR, TEMPLATE_ERROR_TYPE,
+							      "'foreach' needs a list, and '%s' is not one", w[2]);
+
+			berr(b, pn->name, pb, t, error);
+			continue;
+		}
+		a = json_node_get_array(list);
+		for (guint j = 0; j < json_array_get_length(a); j++) {
+			JsonObject *scope = loop_scope(pn->vars, w[0], json_array_get_element(a, j));
+
+			add_task(b, pn, pb, t, scope);
+			json_object_unref(scope);
+		}
+	}
+}
+
+static const struct playbook *get_playbook(struct builder *b, const char *name)
+{
+	struct playbook *pb = g_hash_table_lookup(b->playbooks, name);
+
+	if (pb || g_hash_table_contains(b->playbooks, name))
+		return pb;
+	pb = playbook_load(name, b->opts->playbook_dir, b->diags);
+	if (!pb)
+		b->ok = false;
+	g_hash_table_insert(b->playbooks, g_strdup(name), pb);
+	return pb;
+}
+
+/* Hosts wait for a milestone on each disk node they log in to. */
+static const char *last_provider(const struct plan *plan, const char *node,
+				 const char *milestone)
+{
+	const char *last = NULL;
+
+	for (guint i = 0; i < plan->nodes->len; i++) {
+		const struct plan_node *pn = g_ptr_array_index(plan->nodes, i);
+
+		if (strcmp(pn->name, node))
+			continue;
+		for (guint j = 0; j < pn->tasks->len; j++) {
+			const struct plan_task *t = g_ptr_array_index(pn->tasks, j);
+
+			if (!g_strcmp0(t->provides, milestone))
+				last = t->id;
+		}
+	}
+	return last;
+}
+
+static void link_after(struct plan *plan)
+{
+	for (guint i = 0; i < plan->nodes->len; i++) {
+		struct plan_node *pn = g_ptr_array_index(plan->nodes, i);
+		GPtrArray *targets = pn->spec->initiator.targets;
+
+		if (pn->spec->role.v != ROLE_HOST)
+			continue;
+		for (guint j = 0; j < pn->tasks->len; j++) {
+			struct plan_task *t = g_ptr_array_index(pn->tasks, j);
+
+			for (guint k = 0; t->waits && k < targets->len; k++) {
+				const struct ystr *d = g_ptr_array_index(targets, k);
+				const char *id = last_provider(plan, d->v, t->waits);
+
+				if (id)
+					g_ptr_array_add(t->after, g_strdup(id));
+			}
+		}
+	}
+}
+
+static void playbook_destroy(gpointer p)
+{
+	playbook_free(p);
+}
+
+struct plan *plan_build(const struct lab_spec *spec, const struct plan_options *opts,
+			GPtrArray *diags)
+{
+	struct builder b = { .spec = spec, .opts = opts, .diags = diags, .ok = true };
+	struct plan *plan = g_new0(struct plan, 1);
+
+	b.playbooks = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, playbook_destroy);
+	plan->spec = spec;
+	plan->nodes = g_ptr_array_new_with_free_func(plan_node_free);
+
+	for (guint i = 0; i < spec->nodes->len; i++) {
+		const struct spec_node *n = g_ptr_array_index(spec->nodes, i);
+		struct plan_node *pn = g_new0(struct plan_node, 1);
+		JsonObject *facts = opts->facts ? g_hash_table_lookup(opts->facts, n->name.v) : NULL;
+		const char *books[3] = { NULL };
+		g_autofree char *b1 = NULL;
+
+		pn->spec = n;
+		pn->name = g_strdup(n->name.v);
+		pn->address = g_strdup(n->address.v);
+		pn->user = g_strdup(spec_node_user(spec, n));
+		pn->port = spec_node_port(spec, n);
+		pn->vars = plan_node_vars(spec, n, facts);
+		pn->tasks = g_ptr_array_new_with_free_func(plan_task_free);
+		g_ptr_array_add(plan->nodes, pn);
+
+		if (n->role.v == ROLE_DISK) {
+			b1 = g_strconcat("target-", spec_target_backend_names[n->target.backend.v], NULL);
+			books[0] = "backing";
+			books[1] = b1;
+			books[2] = "firewall";
+		} else {
+			b1 = g_strconcat("initiator-", spec_initiator_backend_names[n->initiator.backend.v], NULL);
+			books[0] = b1;
+			books[1] = "mount-test";
+		}
+		for (size_t k = 0; k < G_N_ELEMENTS(books) && books[k]; k++) {
+			const struct playbook *pb = get_playbook(&b, books[k]);
+
+			if (pb)
+				add_playbook(&b, pn, pb);
+		}
+	}
+	if (b.ok)
+		link_after(plan);
+	g_hash_table_unref(b.playbooks);
+	if (!b.ok) {
+		plan_free(plan);
+		return NULL;
+	}
+	return plan;
+}
+
+guint plan_task_count(const struct plan *plan)
+{
+	guint n = 0;
+
+	for (guint i = 0; i < plan->nodes->len; i++)
+		n += ((struct plan_node *)g_ptr_array_index(plan->nodes, i))->tasks->len;
+	return n;
+}
+
+/* ---- output ---- */
+
+/* Appends "LABEL  text", continuation lines indented under the text. */
+static void put_field(GString *out, const char *label, const char *text)
+{
+	g_auto(GStrv) lines = NULL;
+
+	if (!text)
+		return;
+	lines = g_strsplit(text, "\n", -1);
+	g_string_append_printf(out, "      %-6s %s\n", label, lines[0]);
+	for (char **l = lines + 1; *l; l++) {
+		if (!**l && !l[1])
+			break;  /* the text's final newline */
+		g_string_append_printf(out, "      %-6s %s\n", "", *l);
+	}
+}
+
+char *plan_format(const struct plan *plan)
+{
+	const struct lab_spec *spec = plan->spec;
+	GString *out = g_string_new(NULL);
+
+	g_string_append_printf(out, "lab '%s': provider %s, %u nodes, %u tasks\n",
+			       spec->name.v, spec_provider_names[spec->provider.type.v],
+			       plan->nodes->len, plan_task_count(plan));
+	for (guint i = 0; i < plan->nodes->len; i++) {
+		const struct plan_node *pn = g_ptr_array_index(plan->nodes, i);
+
+		g_string_append_printf(out, "\n%s (%s) %s@%s port %u\n", pn->name,
+				       spec_role_names[pn->spec->role.v], pn->user,
+				       pn->address ? pn->address : "(address from the provider)",
+				       pn->port);
+		for (guint j = 0; j < pn->tasks->len; j++) {
+			const struct plan_task *t = g_ptr_array_index(pn->tasks, j);
+
+			g_string_append_printf(out, "  %2u. %s  [%s]\n", j + 1, t->name, t->playbook);
+			put_field(out, "when", t->when);
+			if (t->after->len) {
+				GString *s = g_string_new(NULL);
+
+				for (guint k = 0; k < t->after->len; k++)
+					g_string_append_printf(s, "%s%s", k ? ", " : "",
+							       (char *)g_ptr_array_index(t->after, k));
+				put_field(out, "after", s->str);
+				g_string_free(s, TRUE);
+			}
+			put_field(out, "check", t->check);
+			put_field(out, "run", t->run);
+			if (t->input) {
+				g_auto(GStrv) lines = g_strsplit(t->input, "\n", -1);
+				GString *s = g_string_new(NULL);
+
+				for (char **l = lines; *l; l++) {
+					if (!**l && !l[1])
+						break;
+					g_string_append_printf(s, "| %s\n", *l);
+				}
+				put_field(out, "stdin", s->str);
+				g_string_free(s, TRUE);
+			}
+			put_field(out, "undo", t->undo);
+		}
+	}
+	return g_string_free(out, FALSE);
+}
+
+static void add_opt_str(JsonBuilder *jb, const char *key, const char *v)
+{
+	json_builder_set_member_name(jb, key);
+	if (v)
+		json_builder_add_string_value(jb, v);
+	else
+		json_builder_add_null_value(jb);
+}
+
+JsonNode *plan_to_json(const struct plan *plan)
+{
+	g_autoptr(JsonBuilder) jb = json_builder_new();
+
+	json_builder_begin_object(jb);
+	add_opt_str(jb, "format", "labctl-plan/1");
+	add_opt_str(jb, "lab", plan->spec->name.v);
+	add_opt_str(jb, "provider", spec_provider_names[plan->spec->provider.type.v]);
+	json_builder_set_member_name(jb, "nodes");
+	json_builder_begin_array(jb);
+	for (guint i = 0; i < plan->nodes->len; i++) {
+		const struct plan_node *pn = g_ptr_array_index(plan->nodes, i);
+
+		json_builder_begin_object(jb);
+		add_opt_str(jb, "name", pn->name);
+		add_opt_str(jb, "role", spec_role_names[pn->spec->role.v]);
+		add_opt_str(jb, "address", pn->address);
+		add_opt_str(jb, "user", pn->user);
+		json_builder_set_member_name(jb, "port");
+		json_builder_add_int_value(jb, pn->port);
+		json_builder_set_member_name(jb, "tasks");
+		json_builder_begin_array(jb);
+		for (guint j = 0; j < pn->tasks->len; j++) {
+			const struct plan_task *t = g_ptr_array_index(pn->tasks, j);
+
+			json_builder_begin_object(jb);
+			add_opt_str(jb, "id", t->id);
+			add_opt_str(jb, "playbook", t->playbook);
+			add_opt_str(jb, "name", t->name);
+			add_opt_str(jb, "when", t->when);
+			add_opt_str(jb, "check", t->check);
+			add_opt_str(jb, "run", t->run);
+			add_opt_str(jb, "stdin", t->input);
+			add_opt_str(jb, "undo", t->undo);
+			json_builder_set_member_name(jb, "timeout");
+			json_builder_add_int_value(jb, t->timeout);
+			json_builder_set_member_name(jb, "retries");
+			json_builder_add_int_value(jb, t->retries);
+			add_opt_str(jb, "provides", t->provides);
+			json_builder_set_member_name(jb, "after");
+			json_builder_begin_array(jb);
+			for (guint k = 0; k < t->after->len; k++)
+				json_builder_add_string_value(jb, g_ptr_array_index(t->after, k));
+			json_builder_end_array(jb);
+			json_builder_end_object(jb);
+		}
+		json_builder_end_array(jb);
+		json_builder_end_object(jb);
+	}
+	json_builder_end_array(jb);
+	json_builder_end_object(jb);
+	return json_builder_get_root(jb);
+}
