@@ -1,0 +1,75 @@
+/*
+ * main.c - labctl: stand up iSCSI labs from one YAML spec
+ */
+#include <getopt.h>
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "labctl/cmd.h"
+
+static const struct cmd cmd_table[] = {
+	{ "validate", cmd_validate, "[--json] [-q] SPEC...",
+	  "check specs and report every problem as FILE:LINE:COL: message",
+	  "  --json        one JSON document with every file and error (docs/json.md)\n"
+	  "  -q, --quiet   print nothing for a valid spec\n" },
+	{ "plan", cmd_plan, "[--json] [--playbook-dir DIR] SPEC",
+	  "show every task per node, in order, with the exact shell it will run",
+	  "  --json               the plan as JSON (docs/json.md)\n"
+	  "  --playbook-dir DIR   read playbooks/ and templates/ from DIR instead of\n"
+	  "                       the copies built into labctl\n" },
+};
+
+static const struct cmd *find_cmd(const char *name)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(cmd_table); i++)
+		if (!strcmp(cmd_table[i].name, name))
+			return &cmd_table[i];
+	return NULL;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: labctl [--version] [--help] VERB [ARGS]\n\n"
+		   "Stand up iSCSI labs from one YAML spec.\n\nverbs:\n");
+	for (size_t i = 0; i < G_N_ELEMENTS(cmd_table); i++)
+		fprintf(f, "  %-10s %s\n", cmd_table[i].name, cmd_table[i].summary);
+	fprintf(f, "\n'labctl VERB --help' tells more; see also labctl(1).\n");
+}
+
+int main(int argc, char **argv)
+{
+	const struct cmd *cmd;
+
+	setlocale(LC_ALL, "");
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		if (argc > 2 && (cmd = find_cmd(argv[2]))) {
+			cmd_usage(cmd, stdout);
+			return EXIT_OK;
+		}
+		if (argc > 2) {
+			fprintf(stderr, "labctl: unknown verb '%s'\n", argv[2]);
+			return EXIT_USAGE;
+		}
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("labctl %s\n", LABCTL_VERSION);
+		return EXIT_OK;
+	}
+	cmd = find_cmd(argv[1]);
+	if (!cmd) {
+		fprintf(stderr, "labctl: unknown verb '%s'\n", argv[1]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	/* the verb parses its own options, with argv[0] being the verb */
+	optind = 1;
+	opterr = 1;
+	return cmd->exec(cmd, argc - 1, argv + 1);
+}
