@@ -299,6 +299,7 @@ static void plan_task_free(gpointer p)
 	g_free(t->undo);
 	g_free(t->provides);
 	g_free(t->waits);
+	g_free(t->waits_disk);
 	g_ptr_array_unref(t->after);
 	g_free(t);
 }
@@ -384,8 +385,12 @@ static char *render_script(struct builder *b, const struct playbook *pb,
 	return out;
 }
 
+/*
+ * @elem is the foreach element, or NULL.  When it names a disk (a login or a
+ * mount), the task's "after" waits for that disk only.
+ */
 static void add_task(struct builder *b, struct plan_node *pn, const struct playbook *pb,
-		     const struct pb_task *t, JsonObject *scope)
+		     const struct pb_task *t, JsonObject *scope, JsonNode *elem)
 {
 	g_autoptr(GError) error = NULL;
 	enum template_truth truth = TEMPLATE_TRUE;
@@ -413,6 +418,10 @@ static void add_task(struct builder *b, struct plan_node *pn, const struct playb
 	pt->retries = (unsigned)t->retries.v;
 	pt->provides = g_strdup(t->provides.v);
 	pt->waits = g_strdup(t->after.v);
+	if (pt->waits && elem && JSON_NODE_HOLDS_OBJECT(elem) &&
+	    json_object_has_member(json_node_get_object(elem), "disk"))
+		pt->waits_disk = g_strdup(json_object_get_string_member(
+				json_node_get_object(elem), "disk"));
 	pt->after = g_ptr_array_new_with_free_func(g_free);
 	g_ptr_array_add(pn->tasks, pt);
 }
@@ -456,7 +465,7 @@ static void add_playbook(struct builder *b, struct plan_node *pn, const struct p
 		JsonArray *a;
 
 		if (!t->foreach.v) {
-			add_task(b, pn, pb, t, pn->vars);
+			add_task(b, pn, pb, t, pn->vars, NULL);
 			continue;
 		}
 		w = g_strsplit(t->foreach.v, " ", 3);
@@ -470,9 +479,10 @@ static void add_playbook(struct builder *b, struct plan_node *pn, const struct p
 		}
 		a = json_node_get_array(list);
 		for (guint j = 0; j < json_array_get_length(a); j++) {
-			JsonObject *scope = loop_scope(pn->vars, w[0], json_array_get_element(a, j));
+			JsonNode *elem = json_array_get_element(a, j);
+			JsonObject *scope = loop_scope(pn->vars, w[0], elem);
 
-			add_task(b, pn, pb, t, scope);
+			add_task(b, pn, pb, t, scope, elem);
 			json_object_unref(scope);
 		}
 	}
@@ -525,8 +535,11 @@ static void link_after(struct plan *plan)
 
 			for (guint k = 0; t->waits && k < targets->len; k++) {
 				const struct ystr *d = g_ptr_array_index(targets, k);
-				const char *id = last_provider(plan, d->v, t->waits);
+				const char *id;
 
+				if (t->waits_disk && strcmp(t->waits_disk, d->v))
+					continue;
+				id = last_provider(plan, d->v, t->waits);
 				if (id)
 					g_ptr_array_add(t->after, g_strdup(id));
 			}

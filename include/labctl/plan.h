@@ -35,6 +35,7 @@ struct plan_task {
 	unsigned retries;
 	char *provides;         /* milestone name, or NULL */
 	char *waits;            /* milestone on disk nodes it waits for, or NULL */
+	char *waits_disk;       /* only on this disk node (a login's), or NULL: all */
 	GPtrArray *after;       /* char *: ids of tasks on other nodes */
 };
 
