@@ -143,7 +143,8 @@ static void parse_field(struct playbook *pb, const struct ystr *s, GPtrArray *di
 	/* report template errors at their line in the playbook file */
 	t = template_parse(pb->file, s->v, s->loc.line + (s->block ? 1 : 0), &error);
 	if (!t) {
-		diags_add(diags, pb->file, (struct loc){ 0, 0 }, "%s", error->message);
+		/* the message starts with FILE:LINE already */
+		diags_add(diags, NULL, (struct loc){ 0, 0 }, "%s", error->message);
 		return;
 	}
 	g_hash_table_insert(pb->fields, (gpointer)s, t);
@@ -168,6 +169,7 @@ static void load_script(struct playbook *pb, const char *dir, const struct ystr 
 			GPtrArray *diags)
 {
 	g_autofree char *path = NULL;
+	g_autofree char *shown = NULL;
 	g_autofree char *text = NULL;
 	g_autoptr(GError) error = NULL;
 	struct template *t;
@@ -186,9 +188,10 @@ static void load_script(struct playbook *pb, const char *dir, const struct ystr 
 		diags_add(diags, pb->file, s->loc, "%s", error->message);
 		return;
 	}
-	t = template_parse(path, text, 1, &error);
+	shown = dir ? g_build_filename(dir, path, NULL) : g_strdup(path);
+	t = template_parse(shown, text, 1, &error);
 	if (!t) {
-		diags_add(diags, path, (struct loc){ 0, 0 }, "%s", error->message);
+		diags_add(diags, NULL, (struct loc){ 0, 0 }, "%s", error->message);
 		return;
 	}
 	g_hash_table_insert(pb->scripts, g_strdup(s->v), t);

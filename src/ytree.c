@@ -62,6 +62,8 @@ void diags_sort(GPtrArray *diags)
 
 char *diag_format(const struct diag *d)
 {
+	if (!d->file)
+		return g_strdup(d->msg);
 	if (!d->loc.line)
 		return g_strdup_printf("%s: %s", d->file, d->msg);
 	return g_strdup_printf("%s:%u:%u: %s", d->file, d->loc.line,

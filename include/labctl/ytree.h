@@ -38,7 +38,10 @@ void diags_add(GPtrArray *diags, const char *file, struct loc loc,
 	       const char *fmt, ...) G_GNUC_PRINTF(4, 5);
 /* Sorts by file, line, column (stable, so messages at one spot keep order). */
 void diags_sort(GPtrArray *diags);
-/* "FILE:LINE:COL: message" (or "FILE: message" without a position). */
+/*
+ * "FILE:LINE:COL: message", "FILE: message" without a position, or just the
+ * message without a file (when the message names its place itself).
+ */
 char *diag_format(const struct diag *d);
 
 enum ynode_type {
