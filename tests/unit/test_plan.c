@@ -1,0 +1,441 @@
+/*
+ * test_plan.c - plans of the examples against golden files, and how plans
+ * treat facts, foreach, after and secrets
+ *
+ * LABCTL_UPDATE_GOLDEN=1 rewrites the golden files instead of comparing;
+ * review the diff before committing it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <glib/gstdio.h>
+
+#include "labctl/plan.h"
+#include "labctl/validate.h"
+
+static const char *srcdir(void)
+{
+	const char *d = getenv("LABCTL_SRCDIR");
+
+	return d ? d : ".";
+}
+
+static struct lab_spec *load_valid(const char *file, const char *text)
+{
+	g_autoptr(GPtrArray) diags = diags_new();
+	struct lab_spec *spec;
+
+	spec = text ? spec_load_data(file, text, strlen(text), diags)
+		    : spec_load(file, diags);
+	assert_non_null(spec);
+	validate_spec(spec, diags);
+	for (guint i = 0; i < diags->len; i++) {
+		g_autofree char *m = diag_format(g_ptr_array_index(diags, i));
+
+		print_error("%s\n", m);
+	}
+	assert_int_equal(diags->len, 0);
+	return spec;
+}
+
+static struct plan *build(struct lab_spec *spec, struct plan_options *opts)
+{
+	g_autoptr(GPtrArray) diags = diags_new();
+	struct plan *plan = plan_build(spec, opts, diags);
+
+	for (guint i = 0; i < diags->len; i++) {
+		g_autofree char *m = diag_format(g_ptr_array_index(diags, i));
+
+		print_error("%s\n", m);
+	}
+	assert_non_null(plan);
+	return plan;
+}
+
+static void compare_golden(const char *name, const char *got)
+{
+	g_autofree char *path = g_build_filename(srcdir(), "tests/data/plan", name, NULL);
+	g_autofree char *want = NULL;
+
+	if (getenv("LABCTL_UPDATE_GOLDEN")) {
+		assert_true(g_file_set_contents(path, got, -1, NULL));
+		return;
+	}
+	if (!g_file_get_contents(path, &want, NULL, NULL))
+		fail_msg("missing golden file %s (LABCTL_UPDATE_GOLDEN=1 makes it)", path);
+	if (strcmp(want, got)) {
+		g_autofree char *tmp = g_strconcat(path, ".actual", NULL);
+
+		g_file_set_contents(tmp, got, -1, NULL);
+		fail_msg("plan differs from %s; see %s", path, tmp);
+	}
+}
+
+static void test_golden(void **state)
+{
+	static const char *const examples[] = { "seed-lab", "local-lab", "libvirt-lab" };
+
+	(void)state;
+	for (size_t i = 0; i < G_N_ELEMENTS(examples); i++) {
+		g_autofree char *file = g_strdup_printf("examples/%s.yaml", examples[i]);
+		g_autofree char *path = g_build_filename(srcdir(), file, NULL);
+		g_autofree char *txt_name = g_strconcat(examples[i], ".txt", NULL);
+		g_autofree char *json_name = g_strconcat(examples[i], ".json", NULL);
+		struct plan_options opts = { .flags = TEMPLATE_REDACT };
+		struct lab_spec *spec = load_valid(path, NULL);
+		struct plan *plan = build(spec, &opts);
+		g_autofree char *text = plan_format(plan);
+		g_autoptr(JsonNode) root = plan_to_json(plan);
+		g_autoptr(JsonGenerator) gen = json_generator_new();
+		g_autofree char *json = NULL;
+
+		/* the spec's file name shows nowhere in the plan, so paths do not matter */
+		json_generator_set_root(gen, root);
+		json_generator_set_pretty(gen, TRUE);
+		json = json_generator_to_data(gen, NULL);
+		compare_golden(txt_name, text);
+		compare_golden(json_name, json);
+		plan_free(plan);
+		spec_free(spec);
+	}
+}
+
+/* The tutorial's steps appear in the seed plan, in the tutorial's order. */
+static void test_seed_reads_like_tutorial(void **state)
+{
+	g_autofree char *path = g_build_filename(srcdir(), "examples/seed-lab.yaml", NULL);
+	static const char *const disk_steps[] = {
+		"dd if=/dev/zero of=/lun1.img bs=1M count=1024",
+		"losetup -f --show /lun1.img",
+		"yum -y install targetcli",
+		"systemctl enable target && systemctl start target",
+		"/backstores/block create ib_vol1 $dev0",
+		"/iscsi create iqn.2016-06.com.iscsi-disks:iscsi-disks",
+		"tpg1/acls create iqn.2016-06.com.iscsi-host:iscsi-host",
+		"tpg1/luns create /backstores/block/ib_vol1",
+		"tpg1/portals create 192.168.56.20 3260",
+		"saveconfig",
+		"iptables -I INPUT 1 -p tcp --dport 3260",
+	};
+	static const char *const host_steps[] = {
+		"yum -y install iscsi-initiator-utils",
+		"InitiatorName=iqn.2016-06.com.iscsi-host:iscsi-host",
+		"iscsiadm -m discovery -t sendtargets -p 192.168.56.20:3260",
+		"--login",
+		"mkfs.xfs",
+		"mount -t xfs",
+		"/mnt/abcd",
+	};
+	struct plan_options opts = { .flags = TEMPLATE_REDACT };
+	struct lab_spec *spec;
+	struct plan *plan;
+	g_autofree char *text = NULL;
+	const char *p, *host;
+	int targetcli_runs = 0;
+
+	(void)state;
+	spec = load_valid(path, NULL);
+	plan = build(spec, &opts);
+	text = plan_format(plan);
+	host = strstr(text, "\niscsi-host (host)");
+	assert_non_null(host);
+
+	p = text;
+	for (size_t i = 0; i < G_N_ELEMENTS(disk_steps); i++) {
+		const char *q = strstr(p, disk_steps[i]);
+
+		if (!q || q > host)
+			fail_msg("disk step '%s' missing or out of order", disk_steps[i]);
+		p = q;
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(host_steps); i++) {
+		const char *q = strstr(p, host_steps[i]);
+
+		if (!q)
+			fail_msg("host step '%s' missing or out of order", host_steps[i]);
+		p = q;
+	}
+	/* ONE targetcli invocation configures the target */
+	for (p = strstr(text, "targetcli <<EOF"); p && p < host; p = strstr(p + 1, "targetcli <<EOF"))
+		targetcli_runs++;
+	assert_int_equal(targetcli_runs, 1);
+	plan_free(plan);
+	spec_free(spec);
+}
+
+static const char chap_spec[] =
+	"lab: chap\n"
+	"provider: {type: static}\n"
+	"nodes:\n"
+	"  - name: d\n"
+	"    role: disk\n"
+	"    address: 10.0.0.1\n"
+	"    target:\n"
+	"      luns: [{name: l, image: /l.img, size: 300MiB}]\n"
+	"      chap:\n"
+	"        user: hostuser\n"
+	"        password: {env: TEST_PLAN_CHAP}\n"
+	"        mutual: {user: diskuser, password: {file: /nonexistent/secret}}\n"
+	"  - name: h\n"
+	"    role: host\n"
+	"    address: 10.0.0.2\n"
+	"    initiator:\n"
+	"      mounts: [{disk: d, lun: l, path: /mnt/x}]\n";
+
+static char *fake_secret(const char *ref, void *data, GError **error)
+{
+	(void)data;
+	(void)error;
+	if (!strcmp(ref, "env:TEST_PLAN_CHAP"))
+		return g_strdup("s3cret-one");
+	return g_strdup("s3cret-two");
+}
+
+static bool plan_mentions(const struct plan *plan, const char *needle, bool commands_only)
+{
+	for (guint i = 0; i < plan->nodes->len; i++) {
+		const struct plan_node *pn = g_ptr_array_index(plan->nodes, i);
+
+		for (guint j = 0; j < pn->tasks->len; j++) {
+			const struct plan_task *t = g_ptr_array_index(pn->tasks, j);
+			const char *fields[] = { t->name, t->check, t->run, t->undo,
+						 commands_only ? NULL : t->input };
+
+			for (size_t k = 0; k < G_N_ELEMENTS(fields); k++)
+				if (fields[k] && strstr(fields[k], needle))
+					return true;
+		}
+	}
+	return false;
+}
+
+static void test_secrets(void **state)
+{
+	struct lab_spec *spec = load_valid("chap.yaml", chap_spec);
+	struct plan_options redacted = { .flags = TEMPLATE_REDACT };
+	struct plan_options live = { .flags = TEMPLATE_SECRETS, .secret = fake_secret };
+	struct plan *plan;
+	g_autofree char *text = NULL;
+
+	(void)state;
+	/* plan shows *** and never resolves anything */
+	plan = build(spec, &redacted);
+	text = plan_format(plan);
+	assert_non_null(strstr(text, "password=***"));
+	assert_non_null(strstr(text, "mutual_password=***"));
+	assert_null(strstr(text, "s3cret"));
+	plan_free(plan);
+
+	/* the engine's plan has the secrets, only in script bodies (stdin) */
+	plan = build(spec, &live);
+	assert_true(plan_mentions(plan, "password=s3cret-one", false));
+	assert_true(plan_mentions(plan, "mutual_password=s3cret-two", false));
+	assert_false(plan_mentions(plan, "s3cret", true));
+	plan_free(plan);
+	spec_free(spec);
+}
+
+/* Writes a playbook directory whose target-lio puts a secret in argv. */
+static char *leaky_playbook_dir(void)
+{
+	g_autofree char *tmp = g_dir_make_tmp("labctl-plan-XXXXXX", NULL);
+	g_autofree char *pb = g_build_filename(tmp, "playbooks", NULL);
+	g_autofree char *tp = g_build_filename(tmp, "templates", NULL);
+	static const char *const names[] = {
+		"backing", "firewall", "initiator-open-iscsi", "mount-test",
+	};
+
+	g_mkdir(pb, 0700);
+	g_mkdir(tp, 0700);
+	for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+		g_autofree char *f = g_strdup_printf("%s/%s.yaml", pb, names[i]);
+		g_autofree char *body = g_strdup_printf(
+			"playbook: %s\nrole: %s\ntasks:\n  - name: nothing\n    run: 'true'\n",
+			names[i], strstr(names[i], "initiator") || strstr(names[i], "mount") ? "host" : "disk");
+
+		g_file_set_contents(f, body, -1, NULL);
+	}
+	{
+		g_autofree char *f = g_build_filename(pb, "target-lio.yaml", NULL);
+
+		g_file_set_contents(f,
+			"playbook: target-lio\nrole: disk\ntasks:\n"
+			"  - name: leak\n    run: echo {{ target.chap.password }}\n", -1, NULL);
+	}
+	return g_steal_pointer(&tmp);
+}
+
+static void rm_rf(const char *dir)
+{
+	g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", dir);
+
+	assert_int_equal(system(cmd), 0);
+}
+
+static void test_secret_in_argv_refused(void **state)
+{
+	struct lab_spec *spec = load_valid("chap.yaml", chap_spec);
+	g_autofree char *dir = leaky_playbook_dir();
+	struct plan_options opts = { .playbook_dir = dir, .flags = TEMPLATE_REDACT };
+	g_autoptr(GPtrArray) diags = diags_new();
+	struct plan *plan;
+	g_autofree char *msg = NULL;
+
+	(void)state;
+	plan = plan_build(spec, &opts, diags);
+	assert_null(plan);
+	assert_int_equal(diags->len, 1);
+	msg = diag_format(g_ptr_array_index(diags, 0));
+	assert_non_null(strstr(msg, "node 'd', playbook 'target-lio', task 'leak'"));
+	assert_non_null(strstr(msg, "secret 'target.chap.password' may only be used in a script body"));
+	rm_rf(dir);
+	spec_free(spec);
+}
+
+static const char two_disks_spec[] =
+	"lab: two\n"
+	"provider: {type: netns}\n"
+	"nodes:\n"
+	"  - name: d1\n"
+	"    role: disk\n"
+	"    target:\n"
+	"      backend: tgt\n"
+	"      firewall: iptables\n"
+	"      luns:\n"
+	"        - {name: a, image: /i/a.img, size: 300MiB}\n"
+	"        - {name: b, image: /i/b.img, size: 1GiB, backstore: fileio}\n"
+	"  - name: d2\n"
+	"    role: disk\n"
+	"    target:\n"
+	"      backend: tgt\n"
+	"      luns: [{name: c, image: /i/c.img, size: 300MiB}]\n"
+	"  - name: h\n"
+	"    role: host\n"
+	"    initiator:\n"
+	"      backend: libiscsi\n"
+	"      mounts:\n"
+	"        - {disk: d1, lun: a, path: /mnt/a}\n"
+	"        - {disk: d2, lun: c, path: /mnt/c, fs: ext4}\n";
+
+static const struct plan_node *node_of(const struct plan *plan, const char *name)
+{
+	for (guint i = 0; i < plan->nodes->len; i++) {
+		const struct plan_node *pn = g_ptr_array_index(plan->nodes, i);
+
+		if (!strcmp(pn->name, name))
+			return pn;
+	}
+	fail_msg("no node '%s' in the plan", name);
+	return NULL;
+}
+
+static const struct plan_task *task_named(const struct plan_node *pn, const char *prefix)
+{
+	for (guint i = 0; i < pn->tasks->len; i++) {
+		const struct plan_task *t = g_ptr_array_index(pn->tasks, i);
+
+		if (g_str_has_prefix(t->name, prefix))
+			return t;
+	}
+	return NULL;
+}
+
+static guint count_named(const struct plan_node *pn, const char *prefix)
+{
+	guint n = 0;
+
+	for (guint i = 0; i < pn->tasks->len; i++)
+		n += g_str_has_prefix(((struct plan_task *)g_ptr_array_index(pn->tasks, i))->name, prefix);
+	return n;
+}
+
+static JsonObject *json_obj(const char *text)
+{
+	g_autoptr(JsonNode) n = json_from_string(text, NULL);
+
+	assert_non_null(n);
+	return json_node_dup_object(n);
+}
+
+static void test_facts_foreach_after(void **state)
+{
+	struct lab_spec *spec = load_valid("two.yaml", two_disks_spec);
+	struct plan_options offline = { .flags = TEMPLATE_REDACT };
+	g_autoptr(GHashTable) facts = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+							    (GDestroyNotify)json_object_unref);
+	struct plan_options online = { .flags = TEMPLATE_REDACT, .facts = facts };
+	const struct plan_node *d1, *d2, *h;
+	const struct plan_task *t;
+	struct plan *plan;
+
+	(void)state;
+	/* offline, with no os hint: both install variants stay, conditional */
+	plan = build(spec, &offline);
+	d1 = node_of(plan, "d1");
+	assert_int_equal(count_named(d1, "install"), 3);
+	t = task_named(d1, "install tgt (apt)");
+	assert_non_null(t);
+	assert_string_equal(t->when, "facts.pkg == 'apt'");
+	/* foreach: one backing image per lun, a loop device only for block */
+	assert_int_equal(count_named(d1, "create backing image"), 2);
+	assert_int_equal(count_named(d1, "attach loop device"), 1);
+	/* firewall iptables is forced by the spec: no condition left */
+	t = task_named(d1, "open tcp/3260 in iptables");
+	assert_non_null(t);
+	assert_null(t->when);
+	assert_null(task_named(d1, "open tcp/3260 in nftables"));
+	/* d2 has firewall auto: every kind stays open offline */
+	d2 = node_of(plan, "d2");
+	assert_int_equal(count_named(d2, "open tcp/3260 in"), 3);
+	/* the host waits for the last target-ready task of each disk */
+	h = node_of(plan, "h");
+	t = task_named(h, "log in to iqn.2026-01.local.labctl:two.d1");
+	assert_non_null(t);
+	assert_int_equal(t->after->len, 1);
+	/* on d1 that is the firewall task, which comes after the target's */
+	assert_string_equal(g_ptr_array_index(t->after, 0),
+			    task_named(d1, "open tcp/3260 in iptables")->id);
+	assert_string_equal(task_named(d1, "open tcp/3260 in iptables")->id, "d1:9");
+	t = task_named(h, "log in to iqn.2026-01.local.labctl:two.d2");
+	assert_non_null(t);
+	assert_int_equal(t->after->len, 1);
+	assert_string_equal(g_ptr_array_index(t->after, 0),
+			    ((struct plan_task *)g_ptr_array_index(d2->tasks, d2->tasks->len - 1))->id);
+	/* tgt numbers data luns from 1; ext4 and xfs each get their mkfs */
+	assert_non_null(task_named(h, "export lun 1 of iqn.2026-01.local.labctl:two.d1"));
+	assert_non_null(task_named(h, "make ext4 on /run/labctl/two/d2-c.img"));
+	assert_non_null(task_named(h, "make xfs on /run/labctl/two/d1-a.img"));
+	plan_free(plan);
+
+	/* with facts, conditions resolve and only what applies is left */
+	g_hash_table_insert(facts, (gpointer)"d1", json_obj("{\"pkg\": \"yum\"}"));
+	g_hash_table_insert(facts, (gpointer)"d2", json_obj("{\"pkg\": \"apt\", \"firewall\": \"nftables\"}"));
+	g_hash_table_insert(facts, (gpointer)"h", json_obj("{\"pkg\": \"apt\"}"));
+	plan = build(spec, &online);
+	d1 = node_of(plan, "d1");
+	assert_int_equal(count_named(d1, "install"), 1);
+	assert_non_null(task_named(d1, "install scsi-target-utils (yum)"));
+	d2 = node_of(plan, "d2");
+	assert_int_equal(count_named(d2, "open tcp/3260 in"), 1);
+	assert_non_null(task_named(d2, "open tcp/3260 in nftables"));
+	for (guint i = 0; i < d2->tasks->len; i++)
+		assert_null(((struct plan_task *)g_ptr_array_index(d2->tasks, i))->when);
+	plan_free(plan);
+	spec_free(spec);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_golden),
+		cmocka_unit_test(test_seed_reads_like_tutorial),
+		cmocka_unit_test(test_secrets),
+		cmocka_unit_test(test_secret_in_argv_refused),
+		cmocka_unit_test(test_facts_foreach_after),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
