@@ -342,6 +342,17 @@ const char *spec_default_subnet(enum provider_type type)
 	return type == PROVIDER_LIBVIRT ? "192.168.56.0/24" : "10.203.0.0/24";
 }
 
+static bool lun_number_taken(const struct spec_node *disk, guint64 number)
+{
+	for (guint i = 0; i < disk->target.luns->len; i++) {
+		const struct spec_lun *l = g_ptr_array_index(disk->target.luns, i);
+
+		if (l->number.set && l->number.v == number)
+			return true;
+	}
+	return false;
+}
+
 void spec_resolve(struct lab_spec *spec)
 {
 	const char *lab = spec->name.v;
@@ -365,16 +376,27 @@ void spec_resolve(struct lab_spec *spec)
 			n->target.iqn.v = spec_default_iqn(lab, n->name.v);
 		if (!n->target.portals)
 			n->target.portals = g_ptr_array_new();
-		if (!n->target.portals->len && n->address.v)
-			g_ptr_array_add(n->target.portals, ystr_new(n->address.v));
+		if (!n->target.portals->len && n->address.v) {
+			/* a portal writes an IPv6 address in brackets */
+			g_autofree char *p = strchr(n->address.v, ':') ?
+				g_strdup_printf("[%s]", n->address.v) : g_strdup(n->address.v);
+
+			g_ptr_array_add(n->target.portals, ystr_new(p));
+		}
 		if (!n->target.luns)
 			n->target.luns = g_ptr_array_new();
-		for (guint j = 0; j < n->target.luns->len; j++) {
-			struct spec_lun *l = g_ptr_array_index(n->target.luns, j);
+		/* unnumbered LUNs take the lowest free numbers; tgt keeps 0 for itself */
+		{
+			guint64 next = n->target.backend.v == TARGET_TGT;
 
-			/* tgt keeps LUN 0 for its controller */
-			if (!l->number.set) {
-				l->number.v = j + (n->target.backend.v == TARGET_TGT);
+			for (guint j = 0; j < n->target.luns->len; j++) {
+				struct spec_lun *l = g_ptr_array_index(n->target.luns, j);
+
+				if (l->number.set)
+					continue;
+				while (lun_number_taken(n, next))
+					next++;
+				l->number.v = next++;
 				l->number.set = true;
 			}
 		}

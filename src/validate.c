@@ -482,6 +482,32 @@ static void check_unique(struct vctx *v, GPtrArray *list, const char *what)
 	}
 }
 
+/* 10.0.0.1 and 10.0.0.1:3260 are the same portal */
+static void check_unique_portals(struct vctx *v, GPtrArray *portals)
+{
+	for (guint i = 0; portals && i < portals->len; i++) {
+		const struct ystr *a = g_ptr_array_index(portals, i);
+		g_autofree char *aa = NULL;
+		unsigned ap;
+
+		if (!a->v || validate_portal(a->v, &aa, &ap))
+			continue;
+		for (guint j = 0; j < i; j++) {
+			const struct ystr *b = g_ptr_array_index(portals, j);
+			g_autofree char *ba = NULL;
+			unsigned bp;
+
+			if (!b->v || validate_portal(b->v, &ba, &bp))
+				continue;
+			if (ap == bp && !strcmp(aa, ba)) {
+				verr(v, a->loc, "duplicate portal '%s' (first at line %u)",
+				     a->v, b->loc.line);
+				break;
+			}
+		}
+	}
+}
+
 static void check_target(struct vctx *v, struct spec_node *n)
 {
 	struct spec_target *t = &n->target;
@@ -497,10 +523,14 @@ static void check_target(struct vctx *v, struct spec_node *n)
 		if (why)
 			verr(v, p->loc, "bad portal '%s': %s", p->v, why);
 	}
-	check_unique(v, t->portals, "portal");
+	check_unique_portals(v, t->portals);
 	if ((!t->portals || !t->portals->len) && n->address.v &&
 	    !g_hostname_is_ip_address(n->address.v))
 		verr(v, t->where, "disk node '%s' has a host name for an address, so its target needs explicit 'portals'",
+		     n->name.v);
+	if ((!t->portals || !t->portals->len) && !n->address.v &&
+	    v->spec->provider.type.v == PROVIDER_VAGRANT)
+		verr(v, t->where, "disk node '%s' has no address in the spec, so its target needs explicit 'portals'",
 		     n->name.v);
 
 	if (t->luns && !t->luns->len)
@@ -595,6 +625,14 @@ static void check_mount(struct vctx *v, struct spec_node *host, struct spec_moun
 	}
 }
 
+/* Whether @inner is below directory @outer ("/mnt/x" in "/mnt"). */
+static bool path_inside(const char *inner, const char *outer)
+{
+	size_t n = strlen(outer);
+
+	return !strncmp(inner, outer, n) && inner[n] == '/';
+}
+
 static void check_initiator(struct vctx *v, struct spec_node *n)
 {
 	struct spec_initiator *ini = &n->initiator;
@@ -628,6 +666,12 @@ static void check_initiator(struct vctx *v, struct spec_node *n)
 			if (m->path.v && o->path.v && !strcmp(m->path.v, o->path.v))
 				verr(v, m->path.loc, "duplicate mount path '%s' (first at line %u)",
 				     m->path.v, o->path.loc.line);
+			else if (m->path.v && o->path.v && path_inside(m->path.v, o->path.v))
+				verr(v, m->path.loc, "mount path '%s' lies inside mount path '%s'; use separate directories",
+				     m->path.v, o->path.v);
+			else if (m->path.v && o->path.v && path_inside(o->path.v, m->path.v))
+				verr(v, m->path.loc, "mount path '%s' holds mount path '%s'; use separate directories",
+				     m->path.v, o->path.v);
 			if (m->disk.v && o->disk.v && m->lun.v && o->lun.v &&
 			    !strcmp(m->disk.v, o->disk.v) && !strcmp(m->lun.v, o->lun.v))
 				verr(v, m->lun.loc, "lun '%s' of '%s' is mounted twice on '%s'",
@@ -673,6 +717,8 @@ static void check_node(struct vctx *v, struct spec_node *n, guint index)
 		     n->vm.uri.v);
 	if (n->vm.memory.set && n->vm.memory.v < (128ULL << 20))
 		verr(v, n->vm.memory.loc, "'memory' must be at least 128 MiB");
+	if (n->vm.vcpus.set && !n->vm.vcpus.v)
+		verr(v, n->vm.vcpus.loc, "'vcpus' must be at least 1");
 	check_ssh(v, &n->ssh);
 
 	if (!n->role.set)
@@ -779,6 +825,9 @@ bool validate_spec(struct lab_spec *spec, GPtrArray *diags)
 		check_node(&v, g_ptr_array_index(spec->nodes, i), i);
 
 	spec_resolve(spec);
+	/* addresses are checked against the default subnet too */
+	if (!subnet && spec->provider.subnet.v && !spec->provider.subnet.loc.line)
+		subnet = g_inet_address_mask_new_from_string(spec->provider.subnet.v, NULL);
 	check_resolved(&v, subnet);
 	return v.ok;
 }

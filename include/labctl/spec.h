@@ -7,7 +7,8 @@
  *
  * Life cycle: spec_load -> validate_spec (validate.h) -> spec_resolve ->
  * use -> spec_free.  spec_resolve fills in every default (derived IQNs,
- * portals, LUN numbers, addresses) so that later stages never guess.
+ * portals, LUN numbers, addresses, ACLs, initiator targets) so that later
+ * stages never guess; "firewall: auto" stays auto until facts decide it.
  */
 #ifndef LABCTL_SPEC_H
 #define LABCTL_SPEC_H
@@ -45,7 +46,7 @@ struct spec_ssh {
 	struct loc where;
 	struct ystr user;
 	struct yuint port;
-	struct ystr key;            /* private key file; ~/ and spec-relative ok */
+	struct ystr key;            /* private key file */
 	struct ysecret passphrase;  /* of the key */
 	struct ystr known_hosts;    /* file; default: the lab's own */
 };
@@ -167,9 +168,9 @@ struct lab_spec *spec_load_data(const char *file, const char *data, size_t len,
 void spec_free(struct lab_spec *spec);
 
 /*
- * Fills in every default of a valid spec: target and initiator IQNs,
- * portals, LUN numbers, firewall mode, node addresses from the provider's
- * subnet, initiator targets.  Only call it on a spec that validated.
+ * Fills in every default: target and initiator IQNs, portals, LUN numbers,
+ * node addresses from the provider's subnet, ACLs, initiator targets.
+ * validate_spec calls it; it copes with a spec that has errors.
  */
 void spec_resolve(struct lab_spec *spec);
 
