@@ -47,7 +47,7 @@ int cmd_validate(const struct cmd *self, int argc, char **argv)
 	int status = EXIT_OK;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'J':
 			json = true;

@@ -590,9 +590,16 @@ struct plan *plan_build(const struct lab_spec *spec, const struct plan_options *
 		}
 		for (size_t k = 0; k < G_N_ELEMENTS(books) && books[k]; k++) {
 			const struct playbook *pb = get_playbook(&b, books[k]);
+			const char *role = spec_role_names[n->role.v];
 
-			if (pb)
+			if (pb && strcmp(pb->role.v, role)) {
+				diags_add(diags, pb->file, pb->role.loc,
+					  "playbook '%s' is for %s nodes, and '%s' is a %s node",
+					  pb->name, pb->role.v, n->name.v, role);
+				b.ok = false;
+			} else if (pb) {
 				add_playbook(&b, pn, pb);
+			}
 		}
 	}
 	if (b.ok)
