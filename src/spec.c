@@ -24,7 +24,7 @@ const char *const spec_fs_names[] = { "xfs", "ext4", NULL };
 
 static const struct yfield ssh_fields[] = {
 	F(spec_ssh, "user", YF_STR, user),
-	F(spec_ssh, "port", YF_UINT, port, .max = 65535),
+	F(spec_ssh, "port", YF_UINT, port, .min = 1, .max = 65535),
 	F(spec_ssh, "key", YF_STR, key),
 	F(spec_ssh, "passphrase", YF_SECRET, passphrase),
 	F(spec_ssh, "known_hosts", YF_STR, known_hosts),
@@ -42,7 +42,7 @@ static const struct yfield provider_fields[] = {
 	F(spec_provider, "base_image", YF_STR, base_image),
 	F(spec_provider, "pool", YF_STR, pool),
 	F(spec_provider, "memory", YF_SIZE, memory),
-	F(spec_provider, "vcpus", YF_UINT, vcpus, .max = 64),
+	F(spec_provider, "vcpus", YF_UINT, vcpus, .min = 1, .max = 64),
 	F(spec_provider, "kernel", YF_STR, kernel),
 	F(spec_provider, "initrd", YF_STR, initrd),
 	F(spec_provider, "cmdline", YF_STR, cmdline),
@@ -120,7 +120,7 @@ static const struct yfield initiator_fields[] = {
 	F(spec_initiator, "iqn", YF_STR, iqn),
 	F(spec_initiator, "backend", YF_ENUM, backend, .values = spec_initiator_backend_names),
 	F(spec_initiator, "targets", YF_STRLIST, targets),
-	F(spec_initiator, "timeout", YF_UINT, timeout, .max = 3600),
+	F(spec_initiator, "timeout", YF_UINT, timeout, .min = 1, .max = 3600),
 	F(spec_initiator, "mounts", YF_LIST, mounts, .sub = &mount_schema),
 	{ .key = NULL }
 };
@@ -132,7 +132,7 @@ static const struct yschema initiator_schema = {
 static const struct yfield vm_fields[] = {
 	F(spec_vm, "uri", YF_STR, uri),
 	F(spec_vm, "memory", YF_SIZE, memory),
-	F(spec_vm, "vcpus", YF_UINT, vcpus, .max = 64),
+	F(spec_vm, "vcpus", YF_UINT, vcpus, .min = 1, .max = 64),
 	{ .key = NULL }
 };
 static const struct yschema vm_schema = {
@@ -188,6 +188,7 @@ struct lab_spec *spec_load_data(const char *file, const char *data, size_t len,
 	else
 		ytree_decode(file, root, &lab_schema, spec, NULL, diags);
 	ynode_free(root);
+	spec->nodes_given = spec->nodes != NULL;
 	if (!spec->nodes)
 		spec->nodes = g_ptr_array_new();
 	return spec;
@@ -432,4 +433,45 @@ void spec_resolve(struct lab_spec *spec)
 				g_ptr_array_add(n->initiator.targets, ystr_new(d->name.v));
 		}
 	}
+}
+
+char *spec_read_secret(const struct lab_spec *spec, const char *ref, GError **error)
+{
+	g_autofree char *path = NULL;
+	char *value = NULL;
+	gsize len;
+
+	if (g_str_has_prefix(ref, "env:")) {
+		const char *v = g_getenv(ref + 4);
+
+		if (!v || !*v) {
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+				    "secret '%s': the environment variable '%s' is not set", ref, ref + 4);
+			return NULL;
+		}
+		return g_strdup(v);
+	}
+	if (!g_str_has_prefix(ref, "file:")) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+			    "secret reference '%s' is neither env: nor file:", ref);
+		return NULL;
+	}
+	/* a relative file is relative to the spec, like everything in it */
+	path = g_path_is_absolute(ref + 5) ? g_strdup(ref + 5)
+					   : g_build_filename(spec->dir, ref + 5, NULL);
+	if (!g_file_get_contents(path, &value, &len, NULL)) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+			    "secret '%s': cannot read '%s'", ref, path);
+		return NULL;
+	}
+	/* one final newline is the file's, not the secret's */
+	if (len && value[len - 1] == '\n')
+		value[--len] = '\0';
+	if (!len || strlen(value) != len) {
+		g_free(value);
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+			    "secret '%s': '%s' is empty or holds a NUL byte", ref, path);
+		return NULL;
+	}
+	return value;
 }

@@ -146,6 +146,13 @@ static bool is_hostname(const char *s)
 			if (!g_ascii_isalnum((*l)[i]) && (*l)[i] != '-')
 				return false;
 	}
+	/* an all-numeric last label is a mistyped IP address (RFC 3696 2) */
+	{
+		const char *last = strrchr(s, '.') ? strrchr(s, '.') + 1 : s;
+
+		if (strspn(last, "0123456789") == strlen(last))
+			return false;
+	}
 	return true;
 }
 
@@ -254,7 +261,9 @@ static void check_iqn(struct vctx *v, const struct ystr *s, const char *key)
 		verr(v, s->loc, "malformed iqn '%s': %s", s->v, why);
 }
 
-static void check_path(struct vctx *v, const struct ystr *s, const char *key)
+/* @key names the key in messages; @what the kind of path ("image path"). */
+static void check_path(struct vctx *v, const struct ystr *s, const char *key,
+		       const char *what)
 {
 	const char *why;
 
@@ -262,7 +271,7 @@ static void check_path(struct vctx *v, const struct ystr *s, const char *key)
 		return;
 	why = validate_abs_path(s->v);
 	if (why)
-		verr(v, s->loc, "unsafe %s '%s': %s", key, s->v, why);
+		verr(v, s->loc, "unsafe %s '%s': %s", what, s->v, why);
 }
 
 /* A file on this machine (ssh key, known_hosts, secret file): any path. */
@@ -307,8 +316,6 @@ static void check_word(struct vctx *v, const struct ystr *s, const char *key)
 static void check_ssh(struct vctx *v, const struct spec_ssh *ssh)
 {
 	check_word(v, &ssh->user, "user");
-	if (ssh->port.set && ssh->port.v == 0)
-		verr(v, ssh->port.loc, "'port' must be a number from 1 to 65535, not '0'");
 	check_local_file(v, &ssh->key, "key");
 	check_local_file(v, &ssh->known_hosts, "known_hosts");
 	check_secret(v, &ssh->passphrase, "passphrase");
@@ -388,9 +395,9 @@ static void check_provider(struct vctx *v, GInetAddressMask **subnet)
 	if (p->type.v == PROVIDER_LIBVIRT) {
 		if (!p->base_image.v)
 			verr(v, p->where, "provider 'libvirt' needs a 'base_image'");
-		check_path(v, &p->base_image, "base_image");
-		check_path(v, &p->kernel, "kernel");
-		check_path(v, &p->initrd, "initrd");
+		check_path(v, &p->base_image, "base_image", "base_image");
+		check_path(v, &p->kernel, "kernel", "kernel");
+		check_path(v, &p->initrd, "initrd", "initrd");
 		if (!!p->kernel.v != !!p->initrd.v)
 			verr(v, p->kernel.v ? p->kernel.loc : p->initrd.loc,
 			     "direct kernel boot needs both 'kernel' and 'initrd'");
@@ -405,8 +412,6 @@ static void check_provider(struct vctx *v, GInetAddressMask **subnet)
 			     p->pool.v, validate_name(p->pool.v));
 		if (p->memory.set && p->memory.v < (128ULL << 20))
 			verr(v, p->memory.loc, "'memory' must be at least 128 MiB");
-		if (p->vcpus.set && !p->vcpus.v)
-			verr(v, p->vcpus.loc, "'vcpus' must be at least 1");
 	}
 	if (p->type.v == PROVIDER_VAGRANT)
 		check_local_file(v, &p->dir, "dir");
@@ -423,7 +428,7 @@ static void check_lun(struct vctx *v, struct spec_node *n, struct spec_lun *l)
 		if (why)
 			verr(v, l->name.loc, "invalid lun name '%s': %s", l->name.v, why);
 	}
-	check_path(v, &l->image, "image path");
+	check_path(v, &l->image, "image", "image path");
 	if (l->image.v && !validate_abs_path(l->image.v)) {
 		static const char *const forbidden[] = { "/dev/", "/proc/", "/sys/" };
 
@@ -603,7 +608,7 @@ static void check_mount(struct vctx *v, struct spec_node *host, struct spec_moun
 				     m->lun.v, lun->size.v >> 20);
 		}
 	}
-	check_path(v, &m->path, "mount path");
+	check_path(v, &m->path, "path", "mount path");
 	for (size_t i = 0; m->path.v && i < G_N_ELEMENTS(system_dirs); i++)
 		if (!strcmp(m->path.v, system_dirs[i]))
 			verr(v, m->path.loc, "unsafe mount path '%s': a system directory",
@@ -638,8 +643,6 @@ static void check_initiator(struct vctx *v, struct spec_node *n)
 	struct spec_initiator *ini = &n->initiator;
 
 	check_iqn(v, &ini->iqn, "iqn");
-	if (ini->timeout.set && !ini->timeout.v)
-		verr(v, ini->timeout.loc, "'timeout' must be at least 1 second");
 	for (guint i = 0; ini->targets && i < ini->targets->len; i++) {
 		const struct ystr *t = g_ptr_array_index(ini->targets, i);
 		struct spec_node *d;
@@ -685,6 +688,10 @@ static void check_node(struct vctx *v, struct spec_node *n, guint index)
 	enum provider_type ptype = v->spec->provider.type.v;
 	const char *why;
 
+	/* not a mapping: already reported, and nothing in it to check */
+	if (!n->name.v && !n->role.set)
+		return;
+
 	if (n->name.v && check_not_option(v, &n->name, "name")) {
 		why = validate_name(n->name.v);
 		if (why)
@@ -717,8 +724,6 @@ static void check_node(struct vctx *v, struct spec_node *n, guint index)
 		     n->vm.uri.v);
 	if (n->vm.memory.set && n->vm.memory.v < (128ULL << 20))
 		verr(v, n->vm.memory.loc, "'memory' must be at least 128 MiB");
-	if (n->vm.vcpus.set && !n->vm.vcpus.v)
-		verr(v, n->vm.vcpus.loc, "'vcpus' must be at least 1");
 	check_ssh(v, &n->ssh);
 
 	if (!n->role.set)
@@ -819,7 +824,7 @@ bool validate_spec(struct lab_spec *spec, GPtrArray *diags)
 	}
 	check_provider(&v, &subnet);
 	check_ssh(&v, &spec->ssh);
-	if (spec->where.line && !spec->nodes->len)
+	if (spec->nodes_given && !spec->nodes->len)
 		verr(&v, spec->where, "a lab needs at least one node");
 	for (guint i = 0; i < spec->nodes->len; i++)
 		check_node(&v, g_ptr_array_index(spec->nodes, i), i);

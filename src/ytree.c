@@ -102,17 +102,40 @@ static struct ynode *ynode_new(enum ynode_type type, yaml_mark_t m)
 
 struct parser {
 	yaml_parser_t yp;
+	const char *text;
+	size_t len;
 	const char *file;
 	GPtrArray *diags;
 	bool failed;
 };
 
+/* Line and column of byte @offset of the input (libyaml's reader errors). */
+static struct loc offset_loc(const struct parser *p, size_t offset)
+{
+	struct loc l = { 1, 1 };
+
+	for (size_t i = 0; i < offset && i < p->len; i++) {
+		if (p->text[i] == '\n') {
+			l.line++;
+			l.col = 1;
+		} else if (((unsigned char)p->text[i] & 0xc0) != 0x80) {
+			l.col++;
+		}
+	}
+	return l;
+}
+
 static bool next_event(struct parser *p, yaml_event_t *ev)
 {
+	struct loc where;
+
 	if (yaml_parser_parse(&p->yp, ev))
 		return true;
-	/* libyaml reports the problem's mark; its text is lowercase already */
-	diags_add(p->diags, p->file, mark_loc(p->yp.problem_mark),
+	/* reader errors have an offset, the others a mark */
+	where = p->yp.error == YAML_READER_ERROR ? offset_loc(p, p->yp.problem_offset)
+						 : mark_loc(p->yp.problem_mark);
+	/* libyaml's problem texts are lowercase already */
+	diags_add(p->diags, p->file, where,
 		  "invalid yaml: %s%s%s", p->yp.problem ? p->yp.problem : "syntax error",
 		  p->yp.context ? " " : "", p->yp.context ? p->yp.context : "");
 	p->failed = true;
@@ -264,11 +287,17 @@ static struct ynode *parse_node(struct parser *p, yaml_event_t *ev, unsigned dep
 struct ynode *ytree_parse(const char *file, const char *text, size_t len,
 			  GPtrArray *diags)
 {
-	struct parser p = { .file = file, .diags = diags };
+	struct parser p = { .text = text, .len = len, .file = file, .diags = diags };
+	const char *nul = memchr(text, '\0', len);
 	struct ynode *root = NULL;
 	yaml_event_t ev;
 	bool more_docs = false;
 
+	/* NUL is valid UTF-8 but no YAML text holds one */
+	if (nul) {
+		diags_add(diags, file, offset_loc(&p, (size_t)(nul - text)), "NUL byte in file");
+		return NULL;
+	}
 	if (!g_utf8_validate(text, (gssize)len, NULL)) {
 		const char *end;
 		unsigned line = 1, col = 1;
@@ -308,6 +337,12 @@ struct ynode *ytree_parse(const char *file, const char *text, size_t len,
 	yaml_event_delete(&ev);
 	if (!root)
 		goto out;
+	/* "---" alone: a document with nothing in it */
+	if (root->type == YNODE_SCALAR && root->plain && !*root->scalar) {
+		diags_add(diags, file, root->loc, "document is empty");
+		p.failed = true;
+		goto out;
+	}
 
 	/* DOCUMENT-END, then STREAM-END unless another document follows */
 	if (!next_event(&p, &ev))
@@ -376,11 +411,13 @@ bool ytree_parse_size(const char *s, uint64_t *out, const char **why)
 		return false;
 	}
 	while (g_ascii_isdigit(*p)) {
-		if (n > (UINT64_MAX - 9) / 10) {
+		uint64_t digit = (uint64_t)(*p++ - '0');
+
+		if (n > (UINT64_MAX - digit) / 10) {
 			*why = "size is too large";
 			return false;
 		}
-		n = n * 10 + (uint64_t)(*p++ - '0');
+		n = n * 10 + digit;
 	}
 	if (*p == ' ')
 		p++;
@@ -517,10 +554,10 @@ static void decode_field(struct decoder *d, const struct yfield *f,
 			errno = 0;
 			x->v = g_ascii_strtoull(v->scalar, &end, 10);
 			if (!g_ascii_isdigit(*v->scalar) || *end || errno ||
-			    (f->max && x->v > f->max)) {
+			    (f->max && x->v > f->max) || x->v < f->min) {
 				if (f->max)
-					derr(d, v->loc, "'%s' must be a number from 0 to %" G_GUINT64_FORMAT ", not '%s'%s",
-					     f->key, f->max, v->scalar, w);
+					derr(d, v->loc, "'%s' must be a number from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT ", not '%s'%s",
+					     f->key, f->min, f->max, v->scalar, w);
 				else
 					derr(d, v->loc, "'%s' must be a number, not '%s'%s",
 					     f->key, v->scalar, w);
@@ -552,6 +589,11 @@ static void decode_field(struct decoder *d, const struct yfield *f,
 	case YF_STRLIST: {
 		GPtrArray **x = p;
 
+		if (v->type == YNODE_MAP) {
+			derr(d, v->loc, "'%s' must be a list, not %s%s", f->key,
+			     ynode_kind(v), w);
+			return;
+		}
 		*x = g_ptr_array_new();
 		if (v->type == YNODE_SCALAR) {
 			struct ystr *s = g_new0(struct ystr, 1);
@@ -559,11 +601,6 @@ static void decode_field(struct decoder *d, const struct yfield *f,
 			s->v = g_strdup(v->scalar);
 			s->loc = v->loc;
 			g_ptr_array_add(*x, s);
-			return;
-		}
-		if (v->type != YNODE_SEQ) {
-			derr(d, v->loc, "'%s' must be a list, not %s%s", f->key,
-			     ynode_kind(v), w);
 			return;
 		}
 		for (guint i = 0; i < v->items->len; i++) {
@@ -589,12 +626,12 @@ static void decode_field(struct decoder *d, const struct yfield *f,
 	case YF_LIST: {
 		GPtrArray **x = p;
 
-		*x = g_ptr_array_new();
 		if (v->type != YNODE_SEQ) {
 			derr(d, v->loc, "'%s' must be a list, not %s%s", f->key,
 			     ynode_kind(v), w);
 			return;
 		}
+		*x = g_ptr_array_new();
 		for (guint i = 0; i < v->items->len; i++) {
 			const struct ynode *it = g_ptr_array_index(v->items, i);
 			g_autofree char *ictx = item_ctx(f->sub, it, i);
@@ -644,11 +681,12 @@ static bool decode_map(struct decoder *d, const struct ynode *n,
 
 	if (depth > YTREE_MAX_DEPTH)
 		return false;
+	/* present even when malformed, so that nobody reports it missing */
+	*(struct loc *)((char *)out + s->set_offset) = n->loc;
 	if (n->type != YNODE_MAP) {
 		derr(d, n->loc, "expected a mapping%s, not %s", w, ynode_kind(n));
 		return false;
 	}
-	*(struct loc *)((char *)out + s->set_offset) = n->loc;
 
 	for (guint i = 0; i < n->keys->len; i++) {
 		const struct ynode *k = g_ptr_array_index(n->keys, i);

@@ -149,7 +149,8 @@ struct lab_spec {
 	struct ystr description;
 	struct spec_provider provider;
 	struct spec_ssh ssh;
-	GPtrArray *nodes;           /* struct spec_node * */
+	GPtrArray *nodes;           /* struct spec_node *; never NULL */
+	bool nodes_given;           /* "nodes" was there as a list */
 };
 
 /*
@@ -191,5 +192,12 @@ const char *spec_default_subnet(enum provider_type type);
 const char *spec_node_user(const struct lab_spec *spec, const struct spec_node *node);
 unsigned spec_node_port(const struct lab_spec *spec, const struct spec_node *node);
 const char *spec_node_key(const struct lab_spec *spec, const struct spec_node *node);
+
+/*
+ * The value of secret reference @ref ("env:NAME" or "file:PATH", PATH
+ * relative to the spec's directory), without one final newline.  Returns
+ * NULL with @error set (the message never holds the value).
+ */
+char *spec_read_secret(const struct lab_spec *spec, const char *ref, GError **error);
 
 #endif

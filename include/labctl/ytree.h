@@ -130,6 +130,7 @@ struct yfield {
 	enum yfield_type type;
 	size_t offset;
 	bool required;
+	uint64_t min;                   /* YF_UINT: inclusive minimum */
 	uint64_t max;                   /* YF_UINT: inclusive maximum (0: none) */
 	const char *const *values;      /* YF_ENUM: NULL-terminated */
 	const struct yschema *sub;      /* YF_OBJ, YF_LIST */
