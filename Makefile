@@ -2,6 +2,7 @@
 #
 #   make                 build ./labctl
 #   make check           unit tests and command-line tests
+#   make lab             the local lab (examples/local-lab.yaml)
 #   make install         PREFIX=/usr/local DESTDIR=
 #   make clean
 # Knobs: SANITIZE=address,undefined  DEVELOPER=1 (-Werror)  V=1 (verbose)
@@ -99,6 +100,11 @@ $(B)/tests/%: $(B)/tests/%.o $(B)/liblabctl.a
 
 check: unit cli
 
+# The README's first command.  labctl has no "up" yet: show the local lab's plan.
+lab: deps labctl
+	./labctl validate examples/local-lab.yaml
+	./labctl plan examples/local-lab.yaml
+
 deps:
 	@scripts/install-deps
 
@@ -133,7 +139,7 @@ uninstall:
 clean:
 	rm -rf $(B) labctl
 
-.PHONY: all check unit cli deps valgrind install uninstall clean
+.PHONY: all check lab unit cli deps valgrind install uninstall clean
 .DELETE_ON_ERROR:
 
 -include $(wildcard $(B)/*.d $(B)/tests/*.d)
