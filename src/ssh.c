@@ -1,0 +1,859 @@
+/*
+ * ssh.c - remote commands over libssh, one connection per node
+ *
+ * A command runs as
+ *
+ *   printf 'labctl-pgid %s\n' $$ >&2; exec sh -c 'CMD'
+ *
+ * sshd makes the shell it starts for a session a session and process-group
+ * leader, so $$ is the process group of everything CMD starts (daemons that
+ * detach into their own sessions are not in it).  The first stderr line
+ * tells us that group, and a timeout kills it from a second channel: closing
+ * the channel alone would leave the command running on the node.
+ *
+ * Output is collected through channel callbacks, so nothing waits in libssh's
+ * buffers while we sleep in poll(2) on the socket, and stdin is written only
+ * as far as the peer's window allows, so a command that writes much before it
+ * has read all its input cannot deadlock against us.
+ */
+#include <poll.h>
+#include <stdarg.h>
+#include <string.h>
+#include <libssh/libssh.h>
+#include <libssh/callbacks.h>
+#include <libssh/server.h>	/* ssh_send_keepalive, which clients may use too */
+
+#include "labctl/ssh.h"
+
+G_DEFINE_QUARK(lab-ssh-error-quark, lab_ssh_error)
+
+#define DEFAULT_CONNECT_TIMEOUT 10	/* seconds */
+#define DEFAULT_RETRIES 3
+#define OUTPUT_MAX ((size_t)8 << 20)	/* per stream */
+#define TRUNCATED_MARK "\n[labctl: output truncated]\n"
+#define PGID_PREFIX "labctl-pgid "
+#define PGID_SCAN_MAX 65536	/* stderr searched for the pgid line */
+#define WAIT_SLICE_US (100 * 1000)	/* longest sleep without looking */
+#define KILL_TIMEOUT_US (5 * G_USEC_PER_SEC)
+/*
+ * After the exit status, how long output may stay quiet before we stop
+ * waiting for EOF: a background process that keeps stdout open (cmd &)
+ * would otherwise hold the command until its timeout, or forever.
+ */
+#define EXIT_GRACE_US (2 * G_USEC_PER_SEC)
+#define BACKOFF_FIRST_US (G_USEC_PER_SEC / 2)
+#define BACKOFF_MAX_US (8 * G_USEC_PER_SEC)
+
+struct lab_ssh {
+	ssh_session session;	/* NULL after a failed reconnect */
+	char *name;
+	char *host;
+	unsigned port;
+	char *user;
+	char *key;
+	char *passphrase;
+	char *known_hosts;
+	bool accept_new;
+	bool use_config;
+	unsigned connect_timeout;
+	unsigned retries;
+	unsigned reconnects;
+	char *addr;		/* "HOST:PORT" as connected, for messages */
+};
+
+struct stream {
+	GString *buf;
+	bool truncated;
+};
+
+/* One command on one channel. */
+struct run {
+	struct stream out;
+	struct stream err;
+	GString *head;		/* stderr not yet searched for the pgid line */
+	size_t scanned;
+	bool scan;		/* still looking for the pgid line */
+	long pgid;		/* 0 until known */
+	bool eof;
+	bool closed;
+	bool got_status;
+	int status;
+	bool progress;		/* something arrived since the last look */
+	gint64 last_data;	/* monotonic time of the last output */
+	struct ssh_channel_callbacks_struct cb;
+};
+
+/* Serializes reading and appending known_hosts files across connections. */
+static GMutex known_hosts_lock;
+
+static gpointer init_libssh(gpointer data)
+{
+	(void)data;
+	ssh_init();
+	return NULL;
+}
+
+static const char *known_hosts_file(const struct lab_ssh *c)
+{
+	return c->known_hosts ? c->known_hosts : "~/.ssh/known_hosts";
+}
+
+static void set_error(const struct lab_ssh *c, GError **error, int code,
+		      const char *fmt, ...) G_GNUC_PRINTF(4, 5);
+
+/* Sets @error to "node 'NAME' (ADDR): MESSAGE". */
+static void set_error(const struct lab_ssh *c, GError **error, int code,
+		      const char *fmt, ...)
+{
+	g_autofree char *msg = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	g_set_error(error, LAB_SSH_ERROR, code, "node '%s' (%s): %s", c->name,
+		    c->addr ? c->addr : c->host, msg);
+}
+
+/* libssh's last error in house style: lowercase, no final period. */
+static char *ssh_cause(ssh_session s)
+{
+	const char *m = s ? ssh_get_error(s) : NULL;
+	char *t;
+	size_t n;
+
+	if (!m || !*m)
+		return g_strdup("unknown error");
+	t = g_strstrip(g_strdup(m));
+	n = strlen(t);
+	while (n && (t[n - 1] == '.' || g_ascii_isspace(t[n - 1])))
+		t[--n] = '\0';
+	/* "Connection refused" but not "SSH..." or "EOF" */
+	if (g_ascii_isupper(t[0]) && !g_ascii_isupper(t[1]))
+		t[0] = g_ascii_tolower(t[0]);
+	return t;
+}
+
+static bool session_alive(ssh_session s)
+{
+	return s && ssh_is_connected(s) &&
+	       !(ssh_get_status(s) & (SSH_CLOSED | SSH_CLOSED_ERROR));
+}
+
+static void session_drop(struct lab_ssh *c)
+{
+	if (!c->session)
+		return;
+	ssh_disconnect(c->session);
+	ssh_free(c->session);
+	c->session = NULL;
+}
+
+static char *format_addr(const char *host, unsigned port)
+{
+	if (strchr(host, ':'))
+		return g_strdup_printf("[%s]:%u", host, port);
+	return g_strdup_printf("%s:%u", host, port);
+}
+
+/* Remembers the address libssh will really use (~/.ssh/config may change it). */
+static void note_addr(struct lab_ssh *c, ssh_session s)
+{
+	char *host = NULL;
+	unsigned port = c->port ? c->port : 22;
+
+	if (ssh_options_get(s, SSH_OPTIONS_HOST, &host) != SSH_OK)
+		host = NULL;
+	(void)ssh_options_get_port(s, &port);
+	g_free(c->addr);
+	c->addr = format_addr(host ? host : c->host, port);
+	ssh_string_free_char(host);
+}
+
+static bool set_option(struct lab_ssh *c, ssh_session s, enum ssh_options_e opt,
+		       const void *value, const char *what, GError **error)
+{
+	if (ssh_options_set(s, opt, value) == SSH_OK)
+		return true;
+	{
+		g_autofree char *cause = ssh_cause(s);
+
+		set_error(c, error, LAB_SSH_ERROR_CONNECT, "cannot set %s: %s", what, cause);
+	}
+	return false;
+}
+
+static bool configure(struct lab_ssh *c, ssh_session s, GError **error)
+{
+	long timeout = c->connect_timeout;
+	bool no = false;
+	int nodelay = 1;
+
+	if (!set_option(c, s, SSH_OPTIONS_HOST, c->host, "the host", error))
+		return false;
+	if (c->use_config) {
+		if (ssh_options_parse_config(s, NULL) != SSH_OK) {
+			g_autofree char *cause = ssh_cause(s);
+
+			set_error(c, error, LAB_SSH_ERROR_CONNECT,
+				  "cannot read the ssh configuration: %s", cause);
+			return false;
+		}
+	} else if (!set_option(c, s, SSH_OPTIONS_PROCESS_CONFIG, &no,
+			       "the configuration option", error)) {
+		return false;
+	}
+	if (c->port && !set_option(c, s, SSH_OPTIONS_PORT, &c->port, "the port", error))
+		return false;
+	if (c->user && !set_option(c, s, SSH_OPTIONS_USER, c->user, "the user", error))
+		return false;
+	if (c->known_hosts &&
+	    (!set_option(c, s, SSH_OPTIONS_KNOWNHOSTS, c->known_hosts,
+			 "the known_hosts file", error) ||
+	     !set_option(c, s, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null",
+			 "the global known_hosts file", error)))
+		return false;
+	/* each command is a few small request/reply packets: Nagle's algorithm
+	 * with delayed ACKs would add 40 ms to every one */
+	return set_option(c, s, SSH_OPTIONS_NODELAY, &nodelay, "TCP_NODELAY", error) &&
+	       set_option(c, s, SSH_OPTIONS_TIMEOUT, &timeout, "the timeout", error);
+}
+
+static bool check_host_key(struct lab_ssh *c, ssh_session s, char **notice,
+			   GError **error)
+{
+	ssh_key key = NULL;
+	unsigned char *hash = NULL;
+	size_t hash_len = 0;
+	char *fp = NULL;
+	g_autofree char *cause = NULL;
+	enum ssh_known_hosts_e state;
+	bool ok = false;
+
+	if (ssh_get_server_publickey(s, &key) != SSH_OK ||
+	    ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &hash_len) != 0 ||
+	    !(fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hash_len))) {
+		cause = ssh_cause(s);
+		set_error(c, error, LAB_SSH_ERROR_HOSTKEY, "cannot read the host key: %s",
+			  cause);
+		goto out;
+	}
+
+	g_mutex_lock(&known_hosts_lock);
+	state = ssh_session_is_known_server(s);
+	switch (state) {
+	case SSH_KNOWN_HOSTS_OK:
+		ok = true;
+		break;
+	case SSH_KNOWN_HOSTS_CHANGED:
+	case SSH_KNOWN_HOSTS_OTHER:
+		set_error(c, error, LAB_SSH_ERROR_HOSTKEY,
+			  "HOST KEY CHANGED (now %s); if the node was rebuilt, "
+			  "remove its line from '%s'", fp, known_hosts_file(c));
+		break;
+	case SSH_KNOWN_HOSTS_NOT_FOUND:
+	case SSH_KNOWN_HOSTS_UNKNOWN:
+		if (!c->accept_new) {
+			set_error(c, error, LAB_SSH_ERROR_HOSTKEY,
+				  "host key is not known; it is %s \xe2\x80\x94 verify it and "
+				  "run with --accept-new-host-keys to record it in '%s'",
+				  fp, known_hosts_file(c));
+			break;
+		}
+		if (ssh_session_update_known_hosts(s) != SSH_OK) {
+			cause = ssh_cause(s);
+			set_error(c, error, LAB_SSH_ERROR_HOSTKEY,
+				  "cannot record host key %s in '%s': %s", fp,
+				  known_hosts_file(c), cause);
+			break;
+		}
+		if (notice)
+			*notice = g_strdup_printf("recorded host key of '%s' (%s) in '%s'",
+						  c->name, fp, known_hosts_file(c));
+		ok = true;
+		break;
+	case SSH_KNOWN_HOSTS_ERROR:
+	default:
+		cause = ssh_cause(s);
+		set_error(c, error, LAB_SSH_ERROR_HOSTKEY,
+			  "cannot check the host key against '%s': %s",
+			  known_hosts_file(c), cause);
+		break;
+	}
+	g_mutex_unlock(&known_hosts_lock);
+out:
+	ssh_string_free_char(fp);
+	ssh_clean_pubkey_hash(&hash);
+	ssh_key_free(key);
+	return ok;
+}
+
+static bool authenticate(struct lab_ssh *c, ssh_session s, GError **error)
+{
+	char *user = NULL;
+	g_autofree char *who = NULL;
+	int rc;
+
+	if (ssh_options_get(s, SSH_OPTIONS_USER, &user) == SSH_OK) {
+		who = g_strdup(user);
+		ssh_string_free_char(user);
+	} else {
+		who = g_strdup("?");
+	}
+	if (c->key) {
+		ssh_key key = NULL;
+
+		rc = ssh_pki_import_privkey_file(c->key, c->passphrase, NULL, NULL, &key);
+		if (rc != SSH_OK) {
+			set_error(c, error, LAB_SSH_ERROR_AUTH,
+				  rc == SSH_EOF ? "cannot read private key '%s'"
+						: "cannot load private key '%s' (wrong passphrase?)",
+				  c->key);
+			return false;
+		}
+		rc = ssh_userauth_publickey(s, NULL, key);
+		ssh_key_free(key);
+	} else {
+		rc = ssh_userauth_publickey_auto(s, NULL, c->passphrase);
+	}
+	if (rc == SSH_AUTH_SUCCESS)
+		return true;
+	if (rc == SSH_AUTH_ERROR) {
+		g_autofree char *cause = ssh_cause(s);
+
+		set_error(c, error, LAB_SSH_ERROR_AUTH, "authentication as '%s' failed: %s",
+			  who, cause);
+	} else if (c->key) {
+		set_error(c, error, LAB_SSH_ERROR_AUTH,
+			  "authentication as '%s' with key '%s' was refused", who, c->key);
+	} else {
+		set_error(c, error, LAB_SSH_ERROR_AUTH,
+			  "authentication as '%s' with the agent and default keys was refused",
+			  who);
+	}
+	return false;
+}
+
+/* Makes c->session a new, verified and authenticated connection. */
+static bool session_connect(struct lab_ssh *c, char **notice, GError **error)
+{
+	ssh_session s = ssh_new();
+
+	session_drop(c);
+	if (!s) {
+		set_error(c, error, LAB_SSH_ERROR_CONNECT, "cannot create an ssh session");
+		return false;
+	}
+	if (!configure(c, s, error))
+		goto fail;
+	note_addr(c, s);
+	if (ssh_connect(s) != SSH_OK) {
+		g_autofree char *cause = ssh_cause(s);
+
+		set_error(c, error, LAB_SSH_ERROR_CONNECT, "%s", cause);
+		goto fail;
+	}
+	if (!check_host_key(c, s, notice, error) || !authenticate(c, s, error))
+		goto fail;
+	c->session = s;
+	return true;
+fail:
+	ssh_disconnect(s);
+	ssh_free(s);
+	return false;
+}
+
+/* Re-establishes a dropped connection: bounded attempts with backoff. */
+static bool reconnect(struct lab_ssh *c, GError **error)
+{
+	g_autoptr(GError) last = NULL;
+	gulong delay = BACKOFF_FIRST_US;
+	unsigned i;
+
+	for (i = 0; i < c->retries; i++) {
+		if (i) {
+			g_usleep(delay);
+			delay = MIN(delay * 2, BACKOFF_MAX_US);
+		}
+		g_clear_error(&last);
+		if (session_connect(c, NULL, &last)) {
+			c->reconnects++;
+			return true;
+		}
+		/* a host key or key problem does not go away by trying again */
+		if (!g_error_matches(last, LAB_SSH_ERROR, LAB_SSH_ERROR_CONNECT)) {
+			i++;
+			break;
+		}
+	}
+	g_set_error(error, last->domain, last->code,
+		    "%s (the connection was lost; %u reconnect attempt%s failed)",
+		    last->message, i, i == 1 ? "" : "s");
+	return false;
+}
+
+struct lab_ssh *lab_ssh_open(const struct lab_ssh_target *target, char **notice,
+			     GError **error)
+{
+	static GOnce once = G_ONCE_INIT;
+	struct lab_ssh *c;
+
+	g_return_val_if_fail(target && target->host, NULL);
+	g_once(&once, init_libssh, NULL);
+	if (notice)
+		*notice = NULL;
+
+	c = g_new0(struct lab_ssh, 1);
+	c->name = g_strdup(target->name ? target->name : target->host);
+	c->host = g_strdup(target->host);
+	c->port = target->port;
+	c->user = g_strdup(target->user);
+	c->key = g_strdup(target->key);
+	c->passphrase = g_strdup(target->passphrase);
+	c->known_hosts = g_strdup(target->known_hosts);
+	c->accept_new = target->accept_new;
+	c->use_config = target->use_config;
+	c->connect_timeout = target->connect_timeout ? target->connect_timeout
+						     : DEFAULT_CONNECT_TIMEOUT;
+	c->retries = target->retries ? target->retries : DEFAULT_RETRIES;
+	c->addr = format_addr(c->host, c->port ? c->port : 22);
+
+	if (!session_connect(c, notice, error)) {
+		lab_ssh_close(c);
+		return NULL;
+	}
+	return c;
+}
+
+void lab_ssh_close(struct lab_ssh *c)
+{
+	if (!c)
+		return;
+	session_drop(c);
+	if (c->passphrase)
+		explicit_bzero(c->passphrase, strlen(c->passphrase));
+	g_free(c->name);
+	g_free(c->host);
+	g_free(c->user);
+	g_free(c->key);
+	g_free(c->passphrase);
+	g_free(c->known_hosts);
+	g_free(c->addr);
+	g_free(c);
+}
+
+void lab_ssh_result_clear(struct lab_ssh_result *r)
+{
+	if (!r)
+		return;
+	g_free(r->out);
+	g_free(r->err);
+	memset(r, 0, sizeof(*r));
+	r->status = -1;
+}
+
+bool lab_ssh_keepalive(struct lab_ssh *c)
+{
+	if (!session_alive(c->session))
+		return false;
+	/* libssh waits for the reply, so a dead peer shows here */
+	if (ssh_send_keepalive(c->session) != SSH_OK)
+		return false;
+	return session_alive(c->session);
+}
+
+unsigned lab_ssh_reconnects(const struct lab_ssh *c)
+{
+	return c->reconnects;
+}
+
+/* ---- running a command ---- */
+
+static void stream_add(struct stream *s, const char *p, size_t n)
+{
+	size_t room;
+
+	if (s->truncated)
+		return;
+	room = OUTPUT_MAX - s->buf->len;
+	if (n <= room) {
+		g_string_append_len(s->buf, p, (gssize)n);
+		return;
+	}
+	g_string_append_len(s->buf, p, (gssize)room);
+	g_string_append(s->buf, TRUNCATED_MARK);
+	s->truncated = true;
+}
+
+/* Whether [p, p+n) is "labctl-pgid N" with a usable N. */
+static bool parse_pgid_line(const char *p, size_t n, long *pgid)
+{
+	size_t plen = strlen(PGID_PREFIX);
+	char digits[16];
+	guint64 v;
+
+	if (n <= plen || n - plen >= sizeof(digits) || memcmp(p, PGID_PREFIX, plen))
+		return false;
+	memcpy(digits, p + plen, n - plen);
+	digits[n - plen] = '\0';
+	/* never 0 or 1: "kill -- -1" would hit every process we may signal */
+	if (!g_ascii_string_to_unsigned(digits, 10, 2, G_MAXINT32, &v, NULL))
+		return false;
+	*pgid = (long)v;
+	return true;
+}
+
+static void scan_stop(struct run *run)
+{
+	run->scan = false;
+	stream_add(&run->err, run->head->str, run->head->len);
+	g_string_truncate(run->head, 0);
+}
+
+/*
+ * Passes stderr on, minus the first "labctl-pgid N" line.  Anything a login
+ * script printed before it is kept.
+ */
+static void add_stderr(struct run *run, const char *p, size_t n)
+{
+	if (!run->scan) {
+		stream_add(&run->err, p, n);
+		return;
+	}
+	g_string_append_len(run->head, p, (gssize)n);
+	for (;;) {
+		const char *nl = memchr(run->head->str, '\n', run->head->len);
+		size_t len;
+
+		if (!nl) {
+			if (run->scanned + run->head->len > PGID_SCAN_MAX)
+				scan_stop(run);
+			return;
+		}
+		len = (size_t)(nl - run->head->str);
+		if (parse_pgid_line(run->head->str, len, &run->pgid)) {
+			g_string_erase(run->head, 0, (gssize)(len + 1));
+			scan_stop(run);
+			return;
+		}
+		stream_add(&run->err, run->head->str, len + 1);
+		g_string_erase(run->head, 0, (gssize)(len + 1));
+		run->scanned += len + 1;
+		if (run->scanned > PGID_SCAN_MAX) {
+			scan_stop(run);
+			return;
+		}
+	}
+}
+
+static int on_data(ssh_session session, ssh_channel channel, void *data,
+		   uint32_t len, int is_stderr, void *userdata)
+{
+	struct run *run = userdata;
+
+	(void)session;
+	(void)channel;
+	if (is_stderr)
+		add_stderr(run, data, len);
+	else
+		stream_add(&run->out, data, len);
+	run->progress = true;
+	run->last_data = g_get_monotonic_time();
+	return (int)len;
+}
+
+static void on_eof(ssh_session session, ssh_channel channel, void *userdata)
+{
+	struct run *run = userdata;
+
+	(void)session;
+	(void)channel;
+	run->eof = true;
+	run->progress = true;
+}
+
+static void on_close(ssh_session session, ssh_channel channel, void *userdata)
+{
+	struct run *run = userdata;
+
+	(void)session;
+	(void)channel;
+	run->closed = true;
+	run->progress = true;
+}
+
+static void on_exit_status(ssh_session session, ssh_channel channel,
+			   int exit_status, void *userdata)
+{
+	struct run *run = userdata;
+
+	(void)session;
+	(void)channel;
+	run->got_status = true;
+	run->status = exit_status;
+	run->progress = true;
+}
+
+static void run_init(struct run *run, bool scan)
+{
+	memset(run, 0, sizeof(*run));
+	run->out.buf = g_string_new(NULL);
+	run->err.buf = g_string_new(NULL);
+	run->head = g_string_new(NULL);
+	run->scan = scan;
+	run->status = -1;
+	run->cb.userdata = run;
+	run->cb.channel_data_function = on_data;
+	run->cb.channel_eof_function = on_eof;
+	run->cb.channel_close_function = on_close;
+	run->cb.channel_exit_status_function = on_exit_status;
+	ssh_callbacks_init(&run->cb);
+}
+
+static void run_free(struct run *run)
+{
+	if (run->out.buf)
+		g_string_free(run->out.buf, TRUE);
+	if (run->err.buf)
+		g_string_free(run->err.buf, TRUE);
+	if (run->head)
+		g_string_free(run->head, TRUE);
+	memset(run, 0, sizeof(*run));
+}
+
+/* Hands the collected output over to @r. */
+static void run_finish(struct run *run, struct lab_ssh_result *r)
+{
+	if (run->scan)
+		scan_stop(run);
+	r->out_len = run->out.buf->len;
+	r->out = g_string_free(run->out.buf, FALSE);
+	r->err_len = run->err.buf->len;
+	r->err = g_string_free(run->err.buf, FALSE);
+	run->out.buf = NULL;
+	run->err.buf = NULL;
+}
+
+/*
+ * Processes what has arrived without waiting.  Output is consumed by the
+ * callbacks, so the stdout buffer is empty and ssh_channel_poll reads the
+ * socket; after EOF it no longer does, but asking for the exit status does.
+ */
+static void pump(ssh_session s, ssh_channel ch, struct run *run)
+{
+	if (!run->eof && !run->closed) {
+		(void)ssh_channel_poll(ch, 0);
+	} else if (!run->got_status && !run->closed) {
+		ssh_set_blocking(s, 0);
+		(void)ssh_channel_get_exit_status(ch);
+		ssh_set_blocking(s, 1);
+	}
+}
+
+/* Sleeps until the socket is readable, at most @us. */
+static void wait_socket(ssh_session s, gint64 us)
+{
+	struct pollfd p = { .fd = ssh_get_fd(s), .events = POLLIN };
+	int ms;
+
+	us = CLAMP(us, 1000, WAIT_SLICE_US);
+	ms = (int)(us / 1000);
+	if (p.fd < 0)
+		g_usleep((gulong)us);
+	else
+		(void)poll(&p, 1, ms);
+}
+
+/* Writes as much of the input as the peer's window takes, then EOF. */
+static void feed(ssh_channel ch, const char *input, size_t len, size_t *off,
+		 bool *eof_sent, struct run *run)
+{
+	while (*off < len) {
+		uint32_t win = ssh_channel_window_size(ch);
+		size_t n = MIN(len - *off, (size_t)win);
+		int w;
+
+		if (n == 0)
+			return;
+		n = MIN(n, (size_t)1 << 20);
+		w = ssh_channel_write(ch, input + *off, (uint32_t)n);
+		if (w == SSH_ERROR) {
+			/* the command is gone or closed stdin: it does not want the rest */
+			*eof_sent = true;
+			return;
+		}
+		if (w == 0)
+			return;
+		*off += (size_t)w;
+		run->progress = true;
+	}
+	(void)ssh_channel_send_eof(ch);
+	*eof_sent = true;
+}
+
+enum run_outcome {
+	RUN_DONE,
+	RUN_TIMED_OUT,
+	RUN_LOST,
+};
+
+/*
+ * Feeds @input and collects output on @ch until the command is over, the
+ * connection is gone, or @deadline (monotonic, 0: none) has passed.
+ */
+static enum run_outcome run_loop(struct lab_ssh *c, ssh_channel ch, const char *input,
+				 size_t input_len, gint64 deadline, struct run *run)
+{
+	ssh_session s = c->session;
+	size_t off = 0;
+	bool eof_sent = false;
+	gint64 status_at = 0;
+
+	if (input_len == 0) {
+		(void)ssh_channel_send_eof(ch);
+		eof_sent = true;
+	}
+	for (;;) {
+		gint64 now, wait = WAIT_SLICE_US;
+
+		run->progress = false;
+		if (!eof_sent)
+			feed(ch, input, input_len, &off, &eof_sent, run);
+		pump(s, ch, run);
+		/* a known outcome stands even if the connection drops right after */
+		if (run->closed || (run->eof && run->got_status))
+			return RUN_DONE;
+		if (!session_alive(s))
+			return RUN_LOST;
+		now = g_get_monotonic_time();
+		if (run->got_status) {
+			if (!status_at)
+				status_at = now;
+			if (now - MAX(status_at, run->last_data) >= EXIT_GRACE_US)
+				return RUN_DONE;
+		}
+		if (deadline && now >= deadline)
+			return RUN_TIMED_OUT;
+		if (run->progress)
+			continue;
+		if (deadline)
+			wait = MIN(wait, deadline - now);
+		wait_socket(s, wait);
+	}
+}
+
+/* Opens a channel and starts @line; reconnects once if the session is dead. */
+static ssh_channel start(struct lab_ssh *c, const char *line, struct run *run,
+			 GError **error)
+{
+	for (int attempt = 0;; attempt++) {
+		ssh_channel ch;
+
+		if (!session_alive(c->session) && !reconnect(c, error))
+			return NULL;
+		ch = ssh_channel_new(c->session);
+		if (!ch) {
+			g_autofree char *cause = ssh_cause(c->session);
+
+			set_error(c, error, LAB_SSH_ERROR_CHANNEL,
+				  "cannot create a channel: %s", cause);
+			return NULL;
+		}
+		ssh_set_channel_callbacks(ch, &run->cb);
+		if (ssh_channel_open_session(ch) != SSH_OK) {
+			g_autofree char *cause = ssh_cause(c->session);
+
+			ssh_remove_channel_callbacks(ch, &run->cb);
+			ssh_channel_free(ch);
+			/* nothing was started: a dead connection can be replaced */
+			if (attempt == 0 && !session_alive(c->session))
+				continue;
+			set_error(c, error, LAB_SSH_ERROR_CHANNEL,
+				  "cannot open a channel: %s", cause);
+			return NULL;
+		}
+		if (ssh_channel_request_exec(ch, line) != SSH_OK) {
+			g_autofree char *cause = ssh_cause(c->session);
+			bool lost = !session_alive(c->session);
+
+			ssh_remove_channel_callbacks(ch, &run->cb);
+			ssh_channel_free(ch);
+			if (lost)
+				set_error(c, error, LAB_SSH_ERROR_CHANNEL,
+					  "connection lost while starting the command; "
+					  "its outcome is unknown");
+			else
+				set_error(c, error, LAB_SSH_ERROR_CHANNEL,
+					  "cannot run the command: %s", cause);
+			return NULL;
+		}
+		return ch;
+	}
+}
+
+static void finish_channel(struct lab_ssh *c, ssh_channel ch, struct run *run)
+{
+	/* the channel may outlive us in libssh until the peer closes it too */
+	ssh_remove_channel_callbacks(ch, &run->cb);
+	if (session_alive(c->session))
+		(void)ssh_channel_close(ch);
+	ssh_channel_free(ch);
+}
+
+/* Kills process group @pgid on the node from a second channel, bounded. */
+static void kill_group(struct lab_ssh *c, long pgid)
+{
+	/* "kill -KILL -- -N" is not understood by dash; this is POSIX */
+	g_autofree char *line = g_strdup_printf("kill -s KILL -- -%ld", pgid);
+	struct run run;
+	ssh_channel ch;
+
+	run_init(&run, false);
+	ch = start(c, line, &run, NULL);
+	if (ch) {
+		(void)run_loop(c, ch, NULL, 0, g_get_monotonic_time() + KILL_TIMEOUT_US, &run);
+		finish_channel(c, ch, &run);
+	}
+	run_free(&run);
+}
+
+bool lab_ssh_exec(struct lab_ssh *c, const char *cmd, const char *input,
+		  size_t input_len, unsigned timeout, struct lab_ssh_result *r,
+		  GError **error)
+{
+	g_autofree char *quoted = g_shell_quote(cmd);
+	g_autofree char *line = g_strconcat("printf '" PGID_PREFIX "%s\\n' $$ >&2; "
+					    "exec sh -c ", quoted, NULL);
+	gint64 t0 = g_get_monotonic_time();
+	enum run_outcome outcome;
+	struct run run;
+	ssh_channel ch;
+
+	memset(r, 0, sizeof(*r));
+	r->status = -1;
+	if (!input)
+		input_len = 0;
+	run_init(&run, true);
+	ch = start(c, line, &run, error);
+	if (!ch) {
+		run_free(&run);
+		return false;
+	}
+	outcome = run_loop(c, ch, input, input_len,
+			   timeout ? t0 + (gint64)timeout * G_USEC_PER_SEC : 0, &run);
+	if (outcome == RUN_TIMED_OUT && run.pgid)
+		kill_group(c, run.pgid);
+	finish_channel(c, ch, &run);
+	if (outcome == RUN_LOST) {
+		run_free(&run);
+		set_error(c, error, LAB_SSH_ERROR_CHANNEL,
+			  "connection lost while running the command; its outcome is unknown");
+		return false;
+	}
+	run_finish(&run, r);
+	r->timed_out = outcome == RUN_TIMED_OUT;
+	r->status = r->timed_out ? -1 : run.status;
+	r->seconds = (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC;
+	run_free(&run);
+	return true;
+}
