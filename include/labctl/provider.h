@@ -1,0 +1,84 @@
+/*
+ * provider.h - where nodes come from: existing hosts or local namespaces
+ *
+ * A provider makes the lab's nodes exist and says how to reach each over
+ * SSH.  Everything it changes on this machine is journaled first as a
+ * "local" record with an undo operation (below), so that "down" can take
+ * the lab apart from the journal alone, whatever the provider, even after
+ * a crash.  Providers are a vtable, as curl's TLS backends are.
+ *
+ * Local undo operations (member "op" of a record's "undo" object):
+ *   {"op": "run", "argv": [...]}                  run a command, no shell
+ *   {"op": "kill", "pidfile": P, "match": S}      SIGTERM the pid in P if its
+ *                                                 command line contains S,
+ *                                                 wait, then SIGKILL
+ *   {"op": "rmtree", "path": P}                   remove a directory labctl made
+ *   {"op": "rmdir", "path": P}                    remove a directory labctl made,
+ *                                                 if it is empty
+ *   {"op": "netns", "name": N, "veth": V}         delete veth V, stop what runs
+ *                                                 in network namespace N,
+ *                                                 delete N
+ */
+#ifndef LABCTL_PROVIDER_H
+#define LABCTL_PROVIDER_H
+
+#include <stdbool.h>
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include "labctl/journal.h"
+#include "labctl/spec.h"
+#include "labctl/ssh.h"
+
+/* How to reach one node; the strings are owned by the struct. */
+struct node_access {
+	char *name;
+	struct lab_ssh_target ssh;  /* its strings point into the members below */
+	char *host;
+	char *user;
+	char *key;
+	char *known_hosts;
+};
+
+struct provider_ctx {
+	const struct lab_spec *spec;
+	const char *state_dir;      /* the lab's state directory */
+	struct journal *journal;
+	bool accept_new_host_keys;
+	void (*say)(void *data, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+	void *say_data;
+};
+
+struct provider {
+	const char *name;
+	/*
+	 * Makes the nodes exist (doing nothing for what exists already) and
+	 * returns a struct node_access * per node, in spec order.
+	 */
+	GPtrArray *(*up)(struct provider_ctx *ctx, GError **error);
+	/* How to reach the nodes without changing anything (status, down). */
+	GPtrArray *(*access)(struct provider_ctx *ctx, GError **error);
+};
+
+extern const struct provider provider_static;
+extern const struct provider provider_netns;
+
+/* The provider of @spec, or NULL when this labctl cannot make its nodes yet. */
+const struct provider *provider_for(const struct lab_spec *spec);
+
+void node_access_free(gpointer p);
+
+/*
+ * Journals @undo as a "local" record keyed @key, before the change it
+ * undoes is made.
+ */
+bool provider_journal(struct provider_ctx *ctx, const char *key, const char *what,
+		      JsonObject *undo, GError **error);
+
+/* Runs a local undo operation; false with @error when it failed. */
+bool provider_undo(JsonObject *undo, GError **error);
+
+/* Runs @argv (NULL-terminated) on this machine; stderr goes into @error. */
+bool provider_run(const char *const *argv, GError **error);
+
+#endif

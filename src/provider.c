@@ -1,0 +1,260 @@
+/*
+ * provider.c - what providers share: local undo operations, and the static
+ * provider (nodes that exist already)
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+
+#include "labctl/provider.h"
+
+void node_access_free(gpointer p)
+{
+	struct node_access *a = p;
+
+	if (!a)
+		return;
+	g_free(a->name);
+	g_free(a->host);
+	g_free(a->user);
+	g_free(a->key);
+	g_free(a->known_hosts);
+	g_free(a);
+}
+
+bool provider_run(const char *const *argv, GError **error)
+{
+	g_autoptr(GSubprocess) p = NULL;
+	g_autofree char *err = NULL;
+	g_autoptr(GError) local = NULL;
+
+	p = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+				    G_SUBPROCESS_FLAGS_STDERR_PIPE, &local);
+	if (!p || !g_subprocess_communicate_utf8(p, NULL, NULL, NULL, &err, &local)) {
+		g_autofree char *cmd = g_strjoinv(" ", (char **)argv);
+
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "'%s': %s", cmd,
+			    local ? local->message : "failed");
+		return false;
+	}
+	if (!g_subprocess_get_successful(p)) {
+		g_autofree char *cmd = g_strjoinv(" ", (char **)argv);
+
+		g_strchomp(err);
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "'%s' failed: %s", cmd,
+			    err && *err ? err : "no message");
+		return false;
+	}
+	return true;
+}
+
+bool provider_journal(struct provider_ctx *ctx, const char *key, const char *what,
+		      JsonObject *undo, GError **error)
+{
+	g_autoptr(JsonObject) rec = json_object_new();
+
+	json_object_set_string_member(rec, "type", "local");
+	json_object_set_string_member(rec, "key", key);
+	json_object_set_string_member(rec, "what", what);
+	json_object_set_object_member(rec, "undo", json_object_ref(undo));
+	return journal_append(ctx->journal, rec, error);
+}
+
+/* Whether /proc/PID/cmdline contains @match: a pid file may be stale. */
+static bool pid_matches(pid_t pid, const char *match)
+{
+	g_autofree char *path = g_strdup_printf("/proc/%d/cmdline", (int)pid);
+	g_autofree char *cmdline = NULL;
+	gsize len;
+
+	if (!g_file_get_contents(path, &cmdline, &len, NULL))
+		return false;
+	for (gsize i = 0; i + 1 < len; i++)
+		if (!cmdline[i])
+			cmdline[i] = ' ';
+	return strstr(cmdline, match) != NULL;
+}
+
+static bool kill_pidfile(const char *pidfile, const char *match, GError **error)
+{
+	g_autofree char *text = NULL;
+	char *end;
+	long pid;
+
+	if (!g_file_get_contents(pidfile, &text, NULL, NULL))
+		return true;    /* never started, or gone with its pid file */
+	pid = strtol(text, &end, 10);
+	if (pid <= 1 || (*end && *end != '\n'))
+		return true;
+	if (!pid_matches((pid_t)pid, match))
+		return true;    /* not ours any more */
+	kill((pid_t)pid, SIGTERM);
+	for (int i = 0; i < 50 && kill((pid_t)pid, 0) == 0 && pid_matches((pid_t)pid, match); i++)
+		g_usleep(100 * 1000);
+	if (kill((pid_t)pid, 0) == 0 && pid_matches((pid_t)pid, match)) {
+		kill((pid_t)pid, SIGKILL);
+		g_usleep(100 * 1000);
+	}
+	if (kill((pid_t)pid, 0) == 0 && pid_matches((pid_t)pid, match)) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+			    "process %ld (%s) does not stop", pid, match);
+		return false;
+	}
+	return true;
+}
+
+static bool rmtree(const char *path, GError **error)
+{
+	const char *argv[] = { "rm", "-rf", "--one-file-system", "--", path, NULL };
+
+	/* only directories labctl made itself are ever journaled for this */
+	if (!path || path[0] != '/' || !strcmp(path, "/")) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+			    "refusing to remove '%s'", path ? path : "(null)");
+		return false;
+	}
+	return provider_run(argv, error);
+}
+
+/*
+ * Stops every process left in network namespace @ns (all started by the
+ * lab: its sshd, their sessions, daemons the playbooks started) and then
+ * deletes it.  A process left inside would keep the namespace, and its end
+ * of the veth pair, alive after "ip netns del".
+ */
+static bool netns_delete(const char *ns, const char *veth, GError **error)
+{
+	const char *del[] = { "ip", "netns", "del", ns, NULL };
+	const char *del_veth[] = { "ip", "link", "del", veth, NULL };
+	g_autofree char *path = g_strdup_printf("/run/netns/%s", ns);
+	g_autofree char *dev = veth ? g_strdup_printf("/sys/class/net/%s", veth) : NULL;
+
+	/*
+	 * The host's end first: deleting it removes the pair even when some
+	 * other program's mount namespace still holds the network namespace.
+	 */
+	if (dev && g_file_test(dev, G_FILE_TEST_EXISTS) && !provider_run(del_veth, error))
+		return false;
+	if (!g_file_test(path, G_FILE_TEST_EXISTS))
+		return true;
+	for (int round = 0; round < 2; round++) {
+		g_autoptr(GSubprocess) p = NULL;
+		g_autofree char *out = NULL;
+		g_auto(GStrv) pids = NULL;
+		guint live = 0;
+
+		p = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+				     error, "ip", "netns", "pids", ns, NULL);
+		if (!p || !g_subprocess_communicate_utf8(p, NULL, NULL, &out, NULL, error))
+			return false;
+		pids = g_strsplit(out ? out : "", "\n", -1);
+		for (char **q = pids; *q; q++) {
+			long pid = strtol(*q, NULL, 10);
+
+			if (pid > 1 && kill((pid_t)pid, round ? SIGKILL : SIGTERM) == 0)
+				live++;
+		}
+		if (!live)
+			break;
+		for (int i = 0; i < 30; i++)
+			g_usleep(100 * 1000);
+	}
+	return provider_run(del, error);
+}
+
+bool provider_undo(JsonObject *undo, GError **error)
+{
+	const char *op = json_object_get_string_member_with_default(undo, "op", "");
+
+	if (!strcmp(op, "run")) {
+		JsonArray *a = json_object_get_array_member(undo, "argv");
+		g_autoptr(GPtrArray) argv = g_ptr_array_new();
+
+		for (guint i = 0; a && i < json_array_get_length(a); i++)
+			g_ptr_array_add(argv, (gpointer)json_array_get_string_element(a, i));
+		g_ptr_array_add(argv, NULL);
+		if (argv->len < 2) {
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "empty argv");
+			return false;
+		}
+		return provider_run((const char *const *)argv->pdata, error);
+	}
+	if (!strcmp(op, "kill"))
+		return kill_pidfile(json_object_get_string_member(undo, "pidfile"),
+				    json_object_get_string_member(undo, "match"), error);
+	if (!strcmp(op, "rmtree"))
+		return rmtree(json_object_get_string_member(undo, "path"), error);
+	if (!strcmp(op, "netns"))
+		return netns_delete(json_object_get_string_member(undo, "name"),
+				    json_object_get_string_member_with_default(undo, "veth", NULL), error);
+	if (!strcmp(op, "rmdir")) {
+		/* a directory labctl made: removed only when empty */
+		const char *path = json_object_get_string_member(undo, "path");
+
+		if (g_rmdir(path) && errno != ENOENT && errno != ENOTEMPTY) {
+			g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
+				    "cannot remove '%s': %s", path, g_strerror(errno));
+			return false;
+		}
+		return true;
+	}
+	g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+		    "unknown undo operation '%s'", op);
+	return false;
+}
+
+/* ---- static: the nodes exist; reach them as the spec says ---- */
+
+static GPtrArray *static_access(struct provider_ctx *ctx, GError **error)
+{
+	const struct lab_spec *spec = ctx->spec;
+	GPtrArray *nodes = g_ptr_array_new_with_free_func(node_access_free);
+
+	(void)error;
+	for (guint i = 0; i < spec->nodes->len; i++) {
+		const struct spec_node *n = g_ptr_array_index(spec->nodes, i);
+		struct node_access *a = g_new0(struct node_access, 1);
+		const char *kh = n->ssh.known_hosts.v ? n->ssh.known_hosts.v : spec->ssh.known_hosts.v;
+
+		a->name = g_strdup(n->name.v);
+		a->host = g_strdup(n->address.v);
+		a->user = g_strdup(spec_node_user(spec, n));
+		a->key = spec_node_key(spec, n) ? g_strdup(spec_node_key(spec, n)) : NULL;
+		a->known_hosts = kh ? g_strdup(kh)
+				    : g_build_filename(ctx->state_dir, "known_hosts", NULL);
+		a->ssh.name = a->name;
+		a->ssh.host = a->host;
+		a->ssh.port = spec_node_port(spec, n);
+		a->ssh.user = a->user;
+		a->ssh.key = a->key;
+		a->ssh.known_hosts = a->known_hosts;
+		a->ssh.accept_new = ctx->accept_new_host_keys;
+		a->ssh.use_config = true;
+		g_ptr_array_add(nodes, a);
+	}
+	return nodes;
+}
+
+const struct provider provider_static = {
+	.name = "static",
+	.up = static_access,
+	.access = static_access,
+};
+
+const struct provider *provider_for(const struct lab_spec *spec)
+{
+	switch ((enum provider_type)spec->provider.type.v) {
+	case PROVIDER_STATIC:
+		return &provider_static;
+	case PROVIDER_NETNS:
+		return &provider_netns;
+	case PROVIDER_LIBVIRT:
+	case PROVIDER_VAGRANT:
+		return NULL;
+	}
+	return NULL;
+}

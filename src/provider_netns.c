@@ -1,0 +1,486 @@
+/*
+ * provider_netns.c - nodes as network namespaces on this machine
+ *
+ * Each node is a network namespace joined by a veth pair to a bridge of the
+ * lab, with a private mount namespace (its own /run, and an empty home over
+ * /root so that root's shell start-up files stay out of every command) in
+ * which its own OpenSSH sshd runs.  Host keys and the client key are made
+ * here, so the lab's known_hosts is written from them: no key is ever
+ * trusted on first use.
+ *
+ * Runtime files (keys, sshd configs, homes) live in
+ * /var/lib/labctl/netns/HASH, outside /run and /root because a node
+ * replaces those.  HASH comes from the state directory, so two labs of the
+ * same name in different places do not collide; it also names the bridge
+ * and veth devices, whose names may have at most 15 characters.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+
+#include "labctl/provider.h"
+
+#define NETNS_RUNTIME_ROOT "/var/lib/labctl/netns"
+#define SSHD_WAIT_SECONDS 10
+
+struct netns_lab {
+	char hash[9];
+	char *bridge;           /* "lcHASH" */
+	char *runtime;          /* NETNS_RUNTIME_ROOT/HASH */
+	char *client_key;
+	char *known_hosts;      /* in the state directory */
+	char *gateway;          /* the bridge's address */
+	guint prefix;
+};
+
+static void netns_lab_clear(struct netns_lab *l)
+{
+	g_free(l->bridge);
+	g_free(l->runtime);
+	g_free(l->client_key);
+	g_free(l->known_hosts);
+	g_free(l->gateway);
+}
+
+static bool netns_lab_init(struct netns_lab *l, struct provider_ctx *ctx, GError **error)
+{
+	g_autofree char *abs = g_canonicalize_filename(ctx->state_dir, NULL);
+	g_autofree char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, abs, -1);
+	g_autoptr(GInetAddressMask) mask = NULL;
+	const guint8 *b;
+	guint32 net;
+
+	memcpy(l->hash, sum, 8);
+	l->hash[8] = '\0';
+	l->bridge = g_strdup_printf("lc%s", l->hash);
+	l->runtime = g_build_filename(NETNS_RUNTIME_ROOT, l->hash, NULL);
+	l->client_key = g_build_filename(l->runtime, "client_key", NULL);
+	l->known_hosts = g_build_filename(ctx->state_dir, "known_hosts", NULL);
+
+	mask = g_inet_address_mask_new_from_string(ctx->spec->provider.subnet.v, error);
+	if (!mask)
+		return false;
+	l->prefix = g_inet_address_mask_get_length(mask);
+	b = g_inet_address_to_bytes(g_inet_address_mask_get_address(mask));
+	net = (guint32)b[0] << 24 | (guint32)b[1] << 16 | (guint32)b[2] << 8 | b[3];
+	net += 1;
+	l->gateway = g_strdup_printf("%u.%u.%u.%u", net >> 24, (net >> 16) & 255,
+				     (net >> 8) & 255, net & 255);
+	return true;
+}
+
+static char *ns_name(const struct netns_lab *l, const struct spec_node *n)
+{
+	return g_strdup_printf("labctl-%s-%s", l->hash, n->name.v);
+}
+
+static char *node_dir(const struct netns_lab *l, const struct spec_node *n)
+{
+	return g_build_filename(l->runtime, n->name.v, NULL);
+}
+
+static bool link_exists(const char *dev)
+{
+	g_autofree char *path = g_strdup_printf("/sys/class/net/%s", dev);
+
+	return g_file_test(path, G_FILE_TEST_EXISTS);
+}
+
+static bool netns_exists(const char *ns)
+{
+	g_autofree char *path = g_strdup_printf("/run/netns/%s", ns);
+
+	return g_file_test(path, G_FILE_TEST_EXISTS);
+}
+
+static JsonObject *undo_run(const char *const *argv)
+{
+	JsonObject *u = json_object_new();
+	JsonArray *a = json_array_new();
+
+	json_object_set_string_member(u, "op", "run");
+	for (; *argv; argv++)
+		json_array_add_string_element(a, *argv);
+	json_object_set_array_member(u, "argv", a);
+	return u;
+}
+
+static bool journal_then(struct provider_ctx *ctx, const char *key, const char *what,
+			 JsonObject *undo, GError **error)
+{
+	bool ok = provider_journal(ctx, key, what, undo, error);
+
+	json_object_unref(undo);
+	if (ok && ctx->say)
+		ctx->say(ctx->say_data, "%s", what);
+	return ok;
+}
+
+/* Refuses a subnet that an interface of this machine already uses. */
+static bool subnet_is_free(struct provider_ctx *ctx, GError **error)
+{
+	g_autoptr(GInetAddressMask) ours = NULL;
+	g_autoptr(GSubprocess) p = NULL;
+	g_autofree char *out = NULL;
+	g_auto(GStrv) lines = NULL;
+
+	ours = g_inet_address_mask_new_from_string(ctx->spec->provider.subnet.v, error);
+	if (!ours)
+		return false;
+	p = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE, error, "ip", "-o", "-4",
+			     "addr", "show", NULL);
+	if (!p || !g_subprocess_communicate_utf8(p, NULL, NULL, &out, NULL, error))
+		return false;
+	lines = g_strsplit(out, "\n", -1);
+	for (char **line = lines; *line; line++) {
+		g_auto(GStrv) w = g_strsplit_set(*line, " \t", -1);
+		g_autoptr(GInetAddressMask) theirs = NULL;
+		guint nw = g_strv_length(w);
+
+		for (guint i = 0; i + 1 < nw; i++) {
+			if (strcmp(w[i], "inet"))
+				continue;
+			theirs = g_inet_address_mask_new_from_string(w[i + 1], NULL);
+			if (!theirs)
+				break;
+			/* two networks overlap when either contains the other's base */
+			if (g_inet_address_mask_matches(ours, g_inet_address_mask_get_address(theirs)) ||
+			    g_inet_address_mask_matches(theirs, g_inet_address_mask_get_address(ours))) {
+				g_set_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+					    "subnet '%s' overlaps '%s' of interface '%s' on this machine; choose another 'subnet' under 'provider'",
+					    ctx->spec->provider.subnet.v, w[i + 1], w[1]);
+				return false;
+			}
+			break;
+		}
+	}
+	return true;
+}
+
+static bool make_bridge(struct provider_ctx *ctx, struct netns_lab *l, GError **error)
+{
+	const char *del[] = { "ip", "link", "del", l->bridge, NULL };
+	const char *add[] = { "ip", "link", "add", l->bridge, "type", "bridge", NULL };
+	g_autofree char *cidr = g_strdup_printf("%s/%u", l->gateway, l->prefix);
+	const char *addr[] = { "ip", "addr", "add", cidr, "dev", l->bridge, NULL };
+	const char *up[] = { "ip", "link", "set", l->bridge, "up", NULL };
+	g_autofree char *what = g_strdup_printf("bridge %s (%s)", l->bridge, cidr);
+
+	if (link_exists(l->bridge))
+		return true;
+	if (!subnet_is_free(ctx, error))
+		return false;
+	return journal_then(ctx, l->bridge, what, undo_run(del), error) &&
+	       provider_run(add, error) && provider_run(addr, error) &&
+	       provider_run(up, error);
+}
+
+static bool make_netns(struct provider_ctx *ctx, struct netns_lab *l,
+		       const struct spec_node *n, guint index, GError **error)
+{
+	g_autofree char *ns = ns_name(l, n);
+	g_autofree char *veth = g_strdup_printf("%sv%u", l->bridge, index);
+	g_autofree char *cidr = g_strdup_printf("%s/%u", n->address.v, l->prefix);
+	g_autofree char *what = g_strdup_printf("network namespace %s (%s)", ns, cidr);
+	g_autoptr(JsonObject) undo = json_object_new();
+	const char *add[] = { "ip", "netns", "add", ns, NULL };
+	const char *pair[] = { "ip", "link", "add", veth, "type", "veth", "peer", "name",
+			       "eth0", "netns", ns, NULL };
+	const char *master[] = { "ip", "link", "set", veth, "master", l->bridge, "up", NULL };
+	const char *addr[] = { "ip", "-n", ns, "addr", "add", cidr, "dev", "eth0", NULL };
+	const char *eth_up[] = { "ip", "-n", ns, "link", "set", "eth0", "up", NULL };
+	const char *lo_up[] = { "ip", "-n", ns, "link", "set", "lo", "up", NULL };
+
+	if (netns_exists(ns))
+		return true;
+	/* deleting the namespace deletes its end of the veth pair, and so both */
+	json_object_set_string_member(undo, "op", "netns");
+	json_object_set_string_member(undo, "name", ns);
+	json_object_set_string_member(undo, "veth", veth);
+	return journal_then(ctx, ns, what, json_object_ref(undo), error) &&
+	       provider_run(add, error) && provider_run(pair, error) &&
+	       provider_run(master, error) && provider_run(addr, error) &&
+	       provider_run(eth_up, error) && provider_run(lo_up, error);
+}
+
+static bool keygen(const char *file, GError **error)
+{
+	const char *argv[] = { "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "labctl",
+			       "-f", file, NULL };
+
+	if (g_file_test(file, G_FILE_TEST_EXISTS))
+		return true;
+	return provider_run(argv, error);
+}
+
+static char *sshd_config(const struct netns_lab *l, const struct spec_node *n,
+			 const char *dir)
+{
+	return g_strdup_printf(
+		"# labctl: sshd of node '%s'\n"
+		"ListenAddress %s\n"
+		"HostKey %s/host_key\n"
+		"PidFile %s/sshd.pid\n"
+		"AuthorizedKeysFile %s.pub\n"
+		"PermitRootLogin prohibit-password\n"
+		"PasswordAuthentication no\n"
+		"KbdInteractiveAuthentication no\n"
+		"UsePAM no\n"
+		"StrictModes no\n"
+		"PrintMotd no\n"
+		"MaxSessions 20\n"
+		/* a session whose client is gone must not keep the namespace */
+		"ClientAliveInterval 5\n"
+		"ClientAliveCountMax 3\n",
+		n->name.v, n->address.v, dir, dir, l->client_key);
+}
+
+static bool start_sshd(struct provider_ctx *ctx, struct netns_lab *l,
+		       const struct spec_node *n, GError **error)
+{
+	g_autofree char *ns = ns_name(l, n);
+	g_autofree char *dir = node_dir(l, n);
+	g_autofree char *home = g_build_filename(dir, "home", NULL);
+	g_autofree char *conf = g_build_filename(dir, "sshd_config", NULL);
+	g_autofree char *pidfile = g_build_filename(dir, "sshd.pid", NULL);
+	g_autofree char *log = g_build_filename(dir, "sshd.log", NULL);
+	g_autofree char *hostkey = g_build_filename(dir, "host_key", NULL);
+	g_autofree char *text = sshd_config(l, n, dir);
+	g_autofree char *q_home = g_shell_quote(home);
+	g_autofree char *q_conf = g_shell_quote(conf);
+	g_autofree char *q_log = g_shell_quote(log);
+	g_autofree char *script = NULL;
+	g_autofree char *what = g_strdup_printf("sshd of %s on %s:22", n->name.v, n->address.v);
+	g_autofree char *key = g_strdup_printf("sshd:%s", ns);
+	g_autoptr(JsonObject) undo = json_object_new();
+	const char *argv[12];
+	guint i = 0;
+
+	if (g_mkdir_with_parents(home, 0700) ||
+	    !keygen(hostkey, error) ||
+	    !g_file_set_contents(conf, text, -1, error))
+		return false;
+	{
+		/* a live sshd of this config is this node's: leave it */
+		g_autofree char *pid = NULL;
+
+		if (g_file_get_contents(pidfile, &pid, NULL, NULL)) {
+			g_autofree char *proc = g_strdup_printf("/proc/%ld/cmdline", strtol(pid, NULL, 10));
+			g_autofree char *cmdline = NULL;
+			gsize len;
+
+			if (g_file_get_contents(proc, &cmdline, &len, NULL) &&
+			    memmem(cmdline, len, conf, strlen(conf)))
+				return true;
+		}
+	}
+	script = g_strdup_printf("mount -t tmpfs -o mode=0755 tmpfs /run && mkdir -p /run/sshd && "
+				 "mount --bind %s /root && exec /usr/sbin/sshd -f %s -E %s",
+				 q_home, q_conf, q_log);
+	json_object_set_string_member(undo, "op", "kill");
+	json_object_set_string_member(undo, "pidfile", pidfile);
+	json_object_set_string_member(undo, "match", conf);
+	if (!provider_journal(ctx, key, what, undo, error))
+		return false;
+	if (ctx->say)
+		ctx->say(ctx->say_data, "%s", what);
+	argv[i++] = "ip";
+	argv[i++] = "netns";
+	argv[i++] = "exec";
+	argv[i++] = ns;
+	argv[i++] = "unshare";
+	argv[i++] = "-m";
+	/* slave: unmounts of the host (ip netns del) reach the node too, so
+	 * its copy of /run/netns does not keep other nodes' namespaces alive */
+	argv[i++] = "--propagation";
+	argv[i++] = "slave";
+	argv[i++] = "sh";
+	argv[i++] = "-c";
+	argv[i++] = script;
+	argv[i] = NULL;
+	return provider_run(argv, error);
+}
+
+static bool wait_for_port(const char *addr, guint16 port, const char *node, GError **error)
+{
+	gint64 deadline = g_get_monotonic_time() + SSHD_WAIT_SECONDS * G_USEC_PER_SEC;
+	g_autoptr(GSocketClient) client = g_socket_client_new();
+
+	g_socket_client_set_timeout(client, 1);
+	while (g_get_monotonic_time() < deadline) {
+		g_autoptr(GSocketConnection) c =
+			g_socket_client_connect_to_host(client, addr, port, NULL, NULL);
+
+		if (c)
+			return true;
+		g_usleep(50 * 1000);
+	}
+	g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+		    "sshd of node '%s' does not accept connections on %s:%u after %d s",
+		    node, addr, port, SSHD_WAIT_SECONDS);
+	return false;
+}
+
+/* The lab's known_hosts, written from the host keys labctl made. */
+static bool write_known_hosts(struct provider_ctx *ctx, struct netns_lab *l, GError **error)
+{
+	g_autoptr(GString) out = g_string_new(NULL);
+
+	for (guint i = 0; i < ctx->spec->nodes->len; i++) {
+		const struct spec_node *n = g_ptr_array_index(ctx->spec->nodes, i);
+		g_autofree char *dir = node_dir(l, n);
+		g_autofree char *pub = g_build_filename(dir, "host_key.pub", NULL);
+		g_autofree char *key = NULL;
+		g_auto(GStrv) w = NULL;
+
+		if (!g_file_get_contents(pub, &key, NULL, error))
+			return false;
+		w = g_strsplit(key, " ", 3);
+		if (g_strv_length(w) < 2) {
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+				    "'%s' is not a public key", pub);
+			return false;
+		}
+		g_string_append_printf(out, "%s %s %s\n", n->address.v, w[0], w[1]);
+	}
+	return g_file_set_contents(l->known_hosts, out->str, (gssize)out->len, error) &&
+	       g_chmod(l->known_hosts, 0600) == 0;
+}
+
+static GPtrArray *access_list(struct provider_ctx *ctx, struct netns_lab *l)
+{
+	GPtrArray *nodes = g_ptr_array_new_with_free_func(node_access_free);
+
+	for (guint i = 0; i < ctx->spec->nodes->len; i++) {
+		const struct spec_node *n = g_ptr_array_index(ctx->spec->nodes, i);
+		struct node_access *a = g_new0(struct node_access, 1);
+
+		a->name = g_strdup(n->name.v);
+		a->host = g_strdup(n->address.v);
+		a->user = g_strdup("root");
+		a->key = g_strdup(l->client_key);
+		a->known_hosts = g_strdup(l->known_hosts);
+		a->ssh.name = a->name;
+		a->ssh.host = a->host;
+		a->ssh.port = 22;
+		a->ssh.user = a->user;
+		a->ssh.key = a->key;
+		a->ssh.known_hosts = a->known_hosts;
+		a->ssh.use_config = false;      /* nothing of the user's may interfere */
+		g_ptr_array_add(nodes, a);
+	}
+	return nodes;
+}
+
+static bool need_tools(GError **error)
+{
+	static const struct {
+		const char *tool, *package;
+	} tools[] = {
+		{ "ip", "iproute2" }, { "unshare", "util-linux" },
+		{ "ssh-keygen", "openssh-client" }, { "sshd", "openssh-server" },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(tools); i++) {
+		g_autofree char *path = g_find_program_in_path(tools[i].tool);
+
+		if (!path && !g_file_test("/usr/sbin/sshd", G_FILE_TEST_IS_EXECUTABLE)) {
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+				    "the netns provider needs '%s' (Debian package %s)",
+				    tools[i].tool, tools[i].package);
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * Makes @path and any missing parent, journaling each one labctl made so
+ * that down removes it again (when empty).
+ */
+static bool make_dirs(struct provider_ctx *ctx, const char *path, GError **error)
+{
+	g_autofree char *parent = NULL;
+	g_autoptr(JsonObject) undo = json_object_new();
+
+	if (g_file_test(path, G_FILE_TEST_IS_DIR))
+		return true;
+	parent = g_path_get_dirname(path);
+	if (strcmp(parent, path) && !make_dirs(ctx, parent, error))
+		return false;
+	json_object_set_string_member(undo, "op", "rmdir");
+	json_object_set_string_member(undo, "path", path);
+	if (!provider_journal(ctx, path, "directory", undo, error))
+		return false;
+	if (g_mkdir(path, 0700) && errno != EEXIST) {
+		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
+			    "cannot make '%s': %s", path, g_strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+static GPtrArray *netns_up(struct provider_ctx *ctx, GError **error)
+{
+	struct netns_lab l = { 0 };
+	GPtrArray *nodes = NULL;
+	g_autoptr(JsonObject) rm = json_object_new();
+
+	if (geteuid() != 0) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+			    "the netns provider needs root: it makes network namespaces, a bridge and loop devices (run labctl with sudo)");
+		return NULL;
+	}
+	if (!need_tools(error) || !netns_lab_init(&l, ctx, error))
+		goto out;
+
+	if (!make_dirs(ctx, NETNS_RUNTIME_ROOT, error))
+		goto out;
+	json_object_set_string_member(rm, "op", "rmtree");
+	json_object_set_string_member(rm, "path", l.runtime);
+	if (!g_file_test(l.runtime, G_FILE_TEST_IS_DIR) &&
+	    !provider_journal(ctx, l.runtime, "runtime files", rm, error))
+		goto out;
+	if (g_mkdir_with_parents(l.runtime, 0700) || !keygen(l.client_key, error))
+		goto out;
+	if (!make_bridge(ctx, &l, error))
+		goto out;
+	for (guint i = 0; i < ctx->spec->nodes->len; i++) {
+		const struct spec_node *n = g_ptr_array_index(ctx->spec->nodes, i);
+
+		if (!make_netns(ctx, &l, n, i, error) || !start_sshd(ctx, &l, n, error))
+			goto out;
+	}
+	for (guint i = 0; i < ctx->spec->nodes->len; i++) {
+		const struct spec_node *n = g_ptr_array_index(ctx->spec->nodes, i);
+
+		if (!wait_for_port(n->address.v, 22, n->name.v, error))
+			goto out;
+	}
+	if (!write_known_hosts(ctx, &l, error))
+		goto out;
+	nodes = access_list(ctx, &l);
+out:
+	netns_lab_clear(&l);
+	return nodes;
+}
+
+static GPtrArray *netns_access(struct provider_ctx *ctx, GError **error)
+{
+	struct netns_lab l = { 0 };
+	GPtrArray *nodes = NULL;
+
+	if (netns_lab_init(&l, ctx, error))
+		nodes = access_list(ctx, &l);
+	netns_lab_clear(&l);
+	return nodes;
+}
+
+const struct provider provider_netns = {
+	.name = "netns",
+	.up = netns_up,
+	.access = netns_access,
+};
