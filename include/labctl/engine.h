@@ -1,0 +1,82 @@
+/*
+ * engine.h - running a plan: nodes in parallel, tasks of a node in order
+ *
+ * Every task: its check (exit 0: done already, skipped), else a "task"
+ * record with its undo is journaled, the task runs, and a "done" or
+ * "failed" record follows.  A task that waits for tasks on other nodes
+ * ("after") starts only when those are done, and is not run when one of
+ * them failed.  After a failure, or engine_stop(), every node finishes the
+ * task it is running and starts no other.
+ *
+ * Two plans of the same lab are given: @live with secrets resolved, used
+ * for what runs, and @shown with secrets as ***, used for everything
+ * written down (transcripts, messages).
+ */
+#ifndef LABCTL_ENGINE_H
+#define LABCTL_ENGINE_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <glib.h>
+
+#include "labctl/journal.h"
+#include "labctl/plan.h"
+#include "labctl/ssh.h"
+
+enum task_outcome {
+	TASK_NOT_RUN,           /* stopped before it, or what it waits for failed */
+	TASK_OK,                /* done already (its check), or verified */
+	TASK_CHANGED,           /* it ran and succeeded */
+	TASK_FAILED,
+};
+
+struct task_result {
+	const struct plan_task *task;   /* of the shown plan */
+	enum task_outcome outcome;
+	int status;             /* exit status of run (or check), -1 if none */
+	bool timed_out;
+	double seconds;
+	char *output;           /* stdout of run, for "ok" tasks that report */
+	char *error;            /* why it failed or was not run */
+	char *stderr_text;      /* its stderr, when it failed */
+};
+
+struct node_result {
+	const char *name;
+	guint changed, skipped, failed, not_run;
+	double seconds;
+	GPtrArray *tasks;       /* struct task_result *, one per plan task */
+};
+
+struct engine_opts {
+	unsigned jobs;          /* nodes at once; 0: all */
+	int verbosity;          /* -1 quiet, 0 normal, 1 verbose */
+	FILE *out;              /* progress and messages */
+	bool tty;               /* @out is a terminal: live lines per node */
+	const char *transcript_dir;     /* NULL: none */
+};
+
+/*
+ * Runs @live on @conns (struct lab_ssh *, one per plan node, same order),
+ * journaling in @journal.  Fills @results (struct node_result *, one per
+ * node; free with node_results_free).  Returns true when no task failed.
+ */
+bool engine_run(const struct plan *live, const struct plan *shown, GPtrArray *conns,
+		struct journal *journal, const struct engine_opts *opts,
+		GPtrArray **results);
+
+/* Asks a running engine to stop at the next task boundary (signal safe). */
+void engine_stop(void);
+
+/* Whether engine_stop() was called. */
+bool engine_stopped(void);
+
+void node_results_free(GPtrArray *results);
+
+/* The summary table: per node changed / skipped / failed / not run / time. */
+char *engine_summary(GPtrArray *results);
+
+/* The key under which a task's records are journaled. */
+char *engine_task_key(const char *node, const char *task_name);
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * teardown.h - undoing what the journal says labctl did
+ *
+ * The journal holds, in order, "task" records (a remote change on a node,
+ * with its undo command) and "local" records (a change on this machine,
+ * with an undo operation, see provider.h), and "undone" records for what a
+ * previous, interrupted "down" already undid.  A key seen again (a second
+ * "up") keeps the place it first had, so undo order follows first creation:
+ * tasks on a node come undone before the sshd they ran through is stopped.
+ */
+#ifndef LABCTL_TEARDOWN_H
+#define LABCTL_TEARDOWN_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include "labctl/journal.h"
+#include "labctl/ssh.h"
+
+struct undo_step {
+	char *key;
+	bool remote;            /* a task's undo command, run on @node */
+	char *node;             /* remote: the node */
+	char *what;             /* for messages */
+	char *command;          /* remote: the undo command */
+	JsonObject *local;      /* !remote: the undo operation */
+	unsigned timeout;       /* seconds */
+};
+
+/* The steps still to undo, in the order to run them; free with g_ptr_array_unref. */
+GPtrArray *teardown_steps(GPtrArray *records);
+
+/* Reaches a node for its undo commands; NULL with @error when it cannot. */
+typedef struct lab_ssh *(*teardown_connect_fn)(const char *node, void *data, GError **error);
+
+struct teardown_opts {
+	bool force;             /* go on past a failing step */
+	int verbosity;          /* -1 quiet, 0 normal, 1 verbose */
+	FILE *out;
+	teardown_connect_fn connect;
+	void *connect_data;
+};
+
+/*
+ * Runs @steps, journaling an "undone" record after each that succeeds.
+ * Stops at the first failure unless opts->force.  Every failure is printed;
+ * *@failed counts them.  Returns true when every step succeeded.
+ */
+bool teardown_run(GPtrArray *steps, struct journal *journal,
+		  const struct teardown_opts *opts, guint *failed);
+
+#endif

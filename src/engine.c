@@ -1,0 +1,585 @@
+/*
+ * engine.c - running a plan on the nodes
+ *
+ * One worker thread per node (at most opts->jobs at once, disk nodes
+ * first so that hosts waiting for them can never hold every worker).  One
+ * mutex guards the task states, the journal and the output; commands run
+ * without it.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+
+#include "labctl/engine.h"
+
+/* A waiting node sends a keepalive this often so that idle sessions live. */
+#define KEEPALIVE_SECONDS 15
+
+static volatile sig_atomic_t stop_requested;
+
+void engine_stop(void)
+{
+	stop_requested = 1;
+}
+
+bool engine_stopped(void)
+{
+	return stop_requested != 0;
+}
+
+char *engine_task_key(const char *node, const char *task_name)
+{
+	return g_strdup_printf("task:%s:%s", node, task_name);
+}
+
+struct engine {
+	const struct plan *live;
+	const struct plan *shown;
+	GPtrArray *conns;
+	struct journal *journal;
+	const struct engine_opts *opts;
+	GPtrArray *results;
+	GMutex lock;
+	GCond changed;
+	GHashTable *outcome;    /* task id -> GINT_TO_POINTER(enum task_outcome + 1) */
+	bool failed;
+	gint64 start;
+	GPtrArray *current;     /* per node: name of the task it runs, or NULL */
+	GPtrArray *current_since;
+	guint *done;            /* per node: tasks finished */
+	guint drawn;            /* lines of the live region on the terminal */
+	bool finished;          /* the ticker stops */
+};
+
+static void task_result_free(gpointer p)
+{
+	struct task_result *r = p;
+
+	g_free(r->output);
+	g_free(r->error);
+	g_free(r->stderr_text);
+	g_free(r);
+}
+
+static void node_result_free(gpointer p)
+{
+	struct node_result *r = p;
+
+	g_ptr_array_unref(r->tasks);
+	g_free(r);
+}
+
+void node_results_free(GPtrArray *results)
+{
+	if (results)
+		g_ptr_array_unref(results);
+}
+
+static double since(gint64 t0)
+{
+	return (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC;
+}
+
+/* ---- output (under e->lock) ---- */
+
+static void say(struct engine *e, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+/*
+ * On a terminal the last lines show one line per node (its current task and
+ * for how long); messages are printed above them.  Piped, only messages.
+ */
+static void erase_region(struct engine *e)
+{
+	if (e->drawn)
+		fprintf(e->opts->out, "\033[%uA\033[J", e->drawn);
+	e->drawn = 0;
+}
+
+static void draw_region(struct engine *e)
+{
+	gint64 now = g_get_monotonic_time();
+
+	if (!e->opts->tty || e->finished || e->opts->verbosity < 0)
+		return;
+	for (guint i = 0; i < e->shown->nodes->len; i++) {
+		const struct plan_node *pn = g_ptr_array_index(e->shown->nodes, i);
+		const char *task = g_ptr_array_index(e->current, i);
+		gint64 t0 = (gint64)GPOINTER_TO_SIZE(g_ptr_array_index(e->current_since, i));
+
+		if (task)
+			fprintf(e->opts->out, "%-12s [%u/%u] %.60s (%.0f s)\n", pn->name,
+				e->done[i] + 1, pn->tasks->len, task,
+				(double)(now - t0) / G_USEC_PER_SEC);
+		else
+			fprintf(e->opts->out, "%-12s [%u/%u]%s\n", pn->name, e->done[i],
+				pn->tasks->len, e->done[i] == pn->tasks->len ? " finished" : "");
+		e->drawn++;
+	}
+	fflush(e->opts->out);
+}
+
+static void say(struct engine *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!e->opts->out)
+		return;
+	erase_region(e);
+	va_start(ap, fmt);
+	vfprintf(e->opts->out, fmt, ap);
+	va_end(ap);
+	draw_region(e);
+	fflush(e->opts->out);
+}
+
+static gpointer ticker(gpointer data)
+{
+	struct engine *e = data;
+
+	g_mutex_lock(&e->lock);
+	while (!e->finished) {
+		erase_region(e);
+		draw_region(e);
+		g_cond_wait_until(&e->changed, &e->lock,
+				  g_get_monotonic_time() + G_USEC_PER_SEC / 4);
+	}
+	erase_region(e);
+	g_mutex_unlock(&e->lock);
+	return NULL;
+}
+
+static const char *outcome_word(enum task_outcome o)
+{
+	switch (o) {
+	case TASK_OK:
+		return "ok";
+	case TASK_CHANGED:
+		return "changed";
+	case TASK_FAILED:
+		return "FAILED";
+	case TASK_NOT_RUN:
+		return "not run";
+	}
+	return "?";
+}
+
+static void report_task(struct engine *e, const char *node, const struct plan_task *t,
+			const struct task_result *r)
+{
+	int v = e->opts->verbosity;
+
+	if (r->outcome == TASK_FAILED) {
+		say(e, "%s: %s: %s\n", node, t->name, r->error ? r->error : "failed");
+		return;
+	}
+	if (v < 0 || (v == 0 && r->outcome != TASK_CHANGED))
+		return;
+	say(e, "%-12s %-7s %s (%.2f s)\n", node, outcome_word(r->outcome), t->name, r->seconds);
+}
+
+/* The last lines of @text, for a failure message. */
+static char *tail_lines(const char *text, guint n)
+{
+	g_auto(GStrv) lines = NULL;
+	guint len, from;
+
+	if (!text || !*text)
+		return g_strdup("");
+	lines = g_strsplit(text, "\n", -1);
+	len = g_strv_length(lines);
+	while (len && !*lines[len - 1])
+		len--;
+	from = len > n ? len - n : 0;
+	{
+		GString *s = g_string_new(NULL);
+
+		for (guint i = from; i < len; i++)
+			g_string_append_printf(s, "    %s\n", lines[i]);
+		return g_string_free(s, FALSE);
+	}
+}
+
+/* ---- transcripts ---- */
+
+static FILE *open_transcript(struct engine *e, const char *node)
+{
+	g_autofree char *file = NULL;
+	int fd;
+
+	if (!e->opts->transcript_dir)
+		return NULL;
+	if (g_mkdir_with_parents(e->opts->transcript_dir, 0700))
+		return NULL;
+	file = g_strdup_printf("%s/%s.log", e->opts->transcript_dir, node);
+	fd = g_open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	return fd < 0 ? NULL : fdopen(fd, "a");
+}
+
+static void transcribe(FILE *f, const char *label, const char *cmd, const char *input,
+		       const struct lab_ssh_result *r, const GError *error)
+{
+	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+	g_autofree char *ts = g_date_time_format_iso8601(now);
+
+	if (!f)
+		return;
+	fprintf(f, "--- %s %s\n$ %s\n", ts, label, cmd);
+	if (input)
+		fprintf(f, "--- stdin\n%s%s", input, g_str_has_suffix(input, "\n") ? "" : "\n");
+	if (error) {
+		fprintf(f, "--- error: %s\n", error->message);
+	} else {
+		if (r->out_len)
+			fprintf(f, "--- stdout\n%s%s", r->out, g_str_has_suffix(r->out, "\n") ? "" : "\n");
+		if (r->err_len)
+			fprintf(f, "--- stderr\n%s%s", r->err, g_str_has_suffix(r->err, "\n") ? "" : "\n");
+		if (r->timed_out)
+			fprintf(f, "--- timed out after %.1f s\n", r->seconds);
+		else
+			fprintf(f, "--- exit %d, %.2f s\n", r->status, r->seconds);
+	}
+	fflush(f);
+}
+
+/* ---- journal (under e->lock) ---- */
+
+static bool journal_task(struct engine *e, const char *type, const char *node,
+			 const struct plan_task *t, int status, GError **error)
+{
+	g_autoptr(JsonObject) rec = json_object_new();
+	g_autofree char *key = engine_task_key(node, t->name);
+
+	json_object_set_string_member(rec, "type", type);
+	json_object_set_string_member(rec, "key", key);
+	json_object_set_string_member(rec, "node", node);
+	json_object_set_string_member(rec, "id", t->id);
+	json_object_set_string_member(rec, "name", t->name);
+	if (!strcmp(type, "task")) {
+		if (t->undo)
+			json_object_set_string_member(rec, "undo", t->undo);
+		else
+			json_object_set_null_member(rec, "undo");
+		json_object_set_int_member(rec, "timeout", t->timeout);
+	} else {
+		json_object_set_int_member(rec, "status", status);
+	}
+	return journal_append(e->journal, rec, error);
+}
+
+/* ---- dependencies ---- */
+
+static void set_outcome(struct engine *e, const char *id, enum task_outcome o)
+{
+	g_hash_table_insert(e->outcome, (gpointer)id, GINT_TO_POINTER(o + 1));
+	g_cond_broadcast(&e->changed);
+}
+
+/*
+ * Waits until every task @t waits for is finished.  Returns NULL when all
+ * succeeded, or why @t cannot run (newly allocated).  Called under lock.
+ */
+static char *wait_after(struct engine *e, const struct plan_task *t, struct lab_ssh *ssh)
+{
+	gint64 next_keepalive = g_get_monotonic_time() + KEEPALIVE_SECONDS * G_USEC_PER_SEC;
+
+	for (;;) {
+		bool pending = false;
+
+		for (guint i = 0; i < t->after->len; i++) {
+			const char *dep = g_ptr_array_index(t->after, i);
+			gpointer v = g_hash_table_lookup(e->outcome, dep);
+			enum task_outcome o;
+
+			if (!v) {
+				pending = true;
+				continue;
+			}
+			o = (enum task_outcome)(GPOINTER_TO_INT(v) - 1);
+			if (o == TASK_FAILED || o == TASK_NOT_RUN)
+				return g_strdup_printf("not run: it waits for '%s', which %s", dep,
+						       o == TASK_FAILED ? "failed" : "did not run");
+		}
+		if (!pending)
+			return NULL;
+		if (engine_stopped() || e->failed)
+			return g_strdup("not run: labctl was stopping");
+		g_cond_wait_until(&e->changed, &e->lock,
+				  g_get_monotonic_time() + G_USEC_PER_SEC / 2);
+		if (g_get_monotonic_time() > next_keepalive) {
+			g_mutex_unlock(&e->lock);
+			lab_ssh_keepalive(ssh);
+			g_mutex_lock(&e->lock);
+			next_keepalive = g_get_monotonic_time() + KEEPALIVE_SECONDS * G_USEC_PER_SEC;
+		}
+	}
+}
+
+/* ---- one task ---- */
+
+static void run_task(struct engine *e, guint ni, guint ti, FILE *tr)
+{
+	const struct plan_node *lpn = g_ptr_array_index(e->live->nodes, ni);
+	const struct plan_node *spn = g_ptr_array_index(e->shown->nodes, ni);
+	const struct plan_task *lt = g_ptr_array_index(lpn->tasks, ti);
+	const struct plan_task *st = g_ptr_array_index(spn->tasks, ti);
+	struct node_result *nr = g_ptr_array_index(e->results, ni);
+	struct task_result *r = g_ptr_array_index(nr->tasks, ti);
+	struct lab_ssh *ssh = g_ptr_array_index(e->conns, ni);
+	struct lab_ssh_result res = { 0 };
+	g_autoptr(GError) error = NULL;
+	gint64 t0 = g_get_monotonic_time();
+	unsigned attempt = 0;
+
+	if (lt->check) {
+		bool ran = lab_ssh_exec(ssh, lt->check, NULL, 0, lt->timeout, &res, &error);
+
+		transcribe(tr, "check", st->check, NULL, &res, error);
+		if (!ran) {
+			r->outcome = TASK_FAILED;
+			r->error = g_strdup_printf("check could not run: %s", error->message);
+			goto out;
+		}
+		if (res.status == 0) {
+			r->outcome = TASK_OK;
+			goto out;
+		}
+		lab_ssh_result_clear(&res);
+	}
+
+	g_mutex_lock(&e->lock);
+	if (!lt->verify && !journal_task(e, "task", lpn->name, st, 0, &error)) {
+		g_mutex_unlock(&e->lock);
+		r->outcome = TASK_FAILED;
+		r->error = g_strdup_printf("cannot journal the task, so it was not run: %s",
+					   error->message);
+		goto out;
+	}
+	g_mutex_unlock(&e->lock);
+
+	for (;;) {
+		bool ran = lab_ssh_exec(ssh, lt->run, lt->input, lt->input ? strlen(lt->input) : 0,
+					lt->timeout, &res, &error);
+
+		transcribe(tr, attempt ? "run (retry)" : "run", st->run, st->input, &res, error);
+		if (!ran) {
+			r->outcome = TASK_FAILED;
+			r->status = -1;
+			r->error = g_strdup(error->message);
+			break;
+		}
+		r->status = res.status;
+		r->timed_out = res.timed_out;
+		if (res.status == 0 && !res.timed_out) {
+			r->outcome = lt->verify ? TASK_OK : TASK_CHANGED;
+			r->output = g_strndup(res.out, res.out_len);
+			break;
+		}
+		if (attempt++ < lt->retries && !engine_stopped()) {
+			lab_ssh_result_clear(&res);
+			g_usleep(G_USEC_PER_SEC << (attempt - 1));
+			continue;
+		}
+		r->outcome = TASK_FAILED;
+		r->stderr_text = g_strndup(res.err, res.err_len);
+		if (res.timed_out) {
+			r->error = g_strdup_printf("timed out after %u s and was killed", lt->timeout);
+		} else {
+			g_autofree char *tail = tail_lines(r->stderr_text, 8);
+
+			r->error = g_strdup_printf("exit status %d\n  command: %s%s%s%s", res.status,
+						   st->run, st->input ? " (script on stdin)" : "",
+						   *tail ? "\n  stderr:\n" : "", tail);
+			if (tail[0] && g_str_has_suffix(r->error, "\n"))
+				r->error[strlen(r->error) - 1] = '\0';
+		}
+		break;
+	}
+	g_mutex_lock(&e->lock);
+	if (!lt->verify && (r->outcome == TASK_CHANGED || r->outcome == TASK_FAILED)) {
+		g_autoptr(GError) jerr = NULL;
+
+		if (!journal_task(e, r->outcome == TASK_CHANGED ? "done" : "failed", lpn->name,
+				  st, r->status, &jerr) && r->outcome == TASK_CHANGED) {
+			r->outcome = TASK_FAILED;
+			r->error = g_strdup_printf("cannot journal the result: %s", jerr->message);
+		}
+	}
+	g_mutex_unlock(&e->lock);
+out:
+	lab_ssh_result_clear(&res);
+	r->seconds = since(t0);
+}
+
+static void run_node(struct engine *e, guint ni)
+{
+	const struct plan_node *pn = g_ptr_array_index(e->shown->nodes, ni);
+	struct node_result *nr = g_ptr_array_index(e->results, ni);
+	struct lab_ssh *ssh = g_ptr_array_index(e->conns, ni);
+	gint64 t0 = g_get_monotonic_time();
+	FILE *tr = open_transcript(e, pn->name);
+	bool stop = false;
+
+	for (guint ti = 0; ti < pn->tasks->len; ti++) {
+		const struct plan_task *t = g_ptr_array_index(pn->tasks, ti);
+		struct task_result *r = g_ptr_array_index(nr->tasks, ti);
+		g_autofree char *why = NULL;
+
+		g_mutex_lock(&e->lock);
+		if (!stop && (engine_stopped() || e->failed)) {
+			stop = true;
+		}
+		if (!stop && (why = wait_after(e, t, ssh)))
+			stop = true;
+		if (stop) {
+			r->outcome = TASK_NOT_RUN;
+			r->error = why ? g_steal_pointer(&why) : g_strdup("not run: labctl stopped before it");
+			set_outcome(e, t->id, TASK_NOT_RUN);
+			e->done[ni]++;
+			nr->not_run++;
+			g_mutex_unlock(&e->lock);
+			continue;
+		}
+		g_ptr_array_index(e->current, ni) = (gpointer)t->name;
+		e->current_since->pdata[ni] = GSIZE_TO_POINTER((gsize)g_get_monotonic_time());
+		g_mutex_unlock(&e->lock);
+
+		run_task(e, ni, ti, tr);
+
+		g_mutex_lock(&e->lock);
+		g_ptr_array_index(e->current, ni) = NULL;
+		e->done[ni]++;
+		set_outcome(e, t->id, r->outcome);
+		switch (r->outcome) {
+		case TASK_CHANGED:
+			nr->changed++;
+			break;
+		case TASK_OK:
+			nr->skipped++;
+			break;
+		case TASK_FAILED:
+			nr->failed++;
+			e->failed = true;
+			stop = true;
+			break;
+		case TASK_NOT_RUN:
+			nr->not_run++;
+			break;
+		}
+		report_task(e, pn->name, t, r);
+		g_mutex_unlock(&e->lock);
+	}
+	nr->seconds = since(t0);
+	if (tr)
+		fclose(tr);
+}
+
+struct job {
+	struct engine *e;
+	guint index;
+};
+
+static void worker(gpointer data, gpointer user)
+{
+	struct job *j = data;
+
+	(void)user;
+	run_node(j->e, j->index);
+	g_free(j);
+}
+
+bool engine_run(const struct plan *live, const struct plan *shown, GPtrArray *conns,
+		struct journal *journal, const struct engine_opts *opts,
+		GPtrArray **results)
+{
+	struct engine e = {
+		.live = live, .shown = shown, .conns = conns, .journal = journal, .opts = opts,
+	};
+	guint n = shown->nodes->len;
+	GThread *tick = NULL;
+	GThreadPool *pool;
+
+	g_mutex_init(&e.lock);
+	g_cond_init(&e.changed);
+	e.outcome = g_hash_table_new(g_str_hash, g_str_equal);
+	e.results = g_ptr_array_new_with_free_func(node_result_free);
+	e.current = g_ptr_array_new();
+	e.current_since = g_ptr_array_new();
+	e.start = g_get_monotonic_time();
+	e.done = g_new0(guint, MAX(n, 1));
+	for (guint i = 0; i < n; i++) {
+		const struct plan_node *pn = g_ptr_array_index(shown->nodes, i);
+		struct node_result *nr = g_new0(struct node_result, 1);
+
+		nr->name = pn->name;
+		nr->tasks = g_ptr_array_new_with_free_func(task_result_free);
+		for (guint t = 0; t < pn->tasks->len; t++) {
+			struct task_result *r = g_new0(struct task_result, 1);
+
+			r->task = g_ptr_array_index(pn->tasks, t);
+			r->status = -1;
+			g_ptr_array_add(nr->tasks, r);
+		}
+		g_ptr_array_add(e.results, nr);
+		g_ptr_array_add(e.current, NULL);
+		g_ptr_array_add(e.current_since, NULL);
+	}
+
+	if (opts->tty && opts->out && opts->verbosity >= 0)
+		tick = g_thread_new("progress", ticker, &e);
+	pool = g_thread_pool_new(worker, NULL, opts->jobs ? (gint)opts->jobs : (gint)MAX(n, 1),
+				 FALSE, NULL);
+	/* disk nodes first: they never wait, so waiting hosts cannot starve them */
+	for (int pass = 0; pass < 2; pass++) {
+		for (guint i = 0; i < n; i++) {
+			const struct plan_node *pn = g_ptr_array_index(shown->nodes, i);
+			struct job *j;
+
+			if ((pn->spec->role.v == ROLE_DISK) != (pass == 0))
+				continue;
+			j = g_new0(struct job, 1);
+			j->e = &e;
+			j->index = i;
+			g_thread_pool_push(pool, j, NULL);
+		}
+	}
+	g_thread_pool_free(pool, FALSE, TRUE);
+	g_mutex_lock(&e.lock);
+	e.finished = true;
+	g_cond_broadcast(&e.changed);
+	g_mutex_unlock(&e.lock);
+	if (tick)
+		g_thread_join(tick);
+	g_free(e.done);
+
+	g_hash_table_unref(e.outcome);
+	g_ptr_array_unref(e.current);
+	g_ptr_array_unref(e.current_since);
+	g_mutex_clear(&e.lock);
+	g_cond_clear(&e.changed);
+	*results = e.results;
+	return !e.failed;
+}
+
+char *engine_summary(GPtrArray *results)
+{
+	GString *s = g_string_new(NULL);
+	guint width = 4;
+
+	for (guint i = 0; i < results->len; i++) {
+		const struct node_result *r = g_ptr_array_index(results, i);
+
+		width = MAX(width, (guint)strlen(r->name));
+	}
+	g_string_append_printf(s, "%-*s  %7s  %7s  %6s  %7s  %8s\n", (int)width, "node",
+			       "changed", "ok", "failed", "not run", "time");
+	for (guint i = 0; i < results->len; i++) {
+		const struct node_result *r = g_ptr_array_index(results, i);
+
+		g_string_append_printf(s, "%-*s  %7u  %7u  %6u  %7u  %6.1f s\n", (int)width,
+				       r->name, r->changed, r->skipped, r->failed, r->not_run,
+				       r->seconds);
+	}
+	return g_string_free(s, FALSE);
+}
