@@ -1,7 +1,7 @@
 # labctl - stand up iSCSI labs from one YAML spec
 #
 #   make                 build ./labctl
-#   make check           unit tests and command-line tests
+#   make check           unit, command-line and integration tests (root)
 #   make lab             the local lab (examples/local-lab.yaml)
 #   make install         PREFIX=/usr/local DESTDIR=
 #   make clean
@@ -98,12 +98,13 @@ $(B)/tests/%.o: tests/unit/%.c $(B)/config.mk
 $(B)/tests/%: $(B)/tests/%.o $(B)/liblabctl.a
 	$(QUIET_LINK)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) $(TEST_LIBS)
 
-check: unit cli
+check: unit cli integration
 
-# The README's first command.  labctl has no "up" yet: show the local lab's plan.
+# The README's first command: stand the local lab up, show it, take it down.
 lab: deps labctl
-	./labctl validate examples/local-lab.yaml
-	./labctl plan examples/local-lab.yaml
+	./labctl up examples/local-lab.yaml
+	./labctl status examples/local-lab.yaml
+	./labctl down examples/local-lab.yaml
 
 deps:
 	@scripts/install-deps
@@ -116,6 +117,10 @@ unit: deps $(UNIT_BINS)
 
 cli: deps labctl
 	@LABCTL=$(CURDIR)/labctl tests/cli/run
+
+# Real labs of network namespaces with sshd, tgtd and libiscsi; needs root.
+integration: deps labctl
+	@LABCTL=$(CURDIR)/labctl tests/integration/run
 
 # Valgrind over the unit tests: zero errors, zero definite leaks.
 valgrind:
@@ -139,7 +144,7 @@ uninstall:
 clean:
 	rm -rf $(B) labctl
 
-.PHONY: all check lab unit cli deps valgrind install uninstall clean
+.PHONY: all check lab unit cli integration deps valgrind install uninstall clean
 .DELETE_ON_ERROR:
 
 -include $(wildcard $(B)/*.d $(B)/tests/*.d)

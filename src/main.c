@@ -18,6 +18,30 @@ static const struct cmd cmd_table[] = {
 	  "  --json               the plan as JSON (docs/json.md)\n"
 	  "  --playbook-dir DIR   read playbooks/ and templates/ from DIR instead of\n"
 	  "                       the copies built into labctl\n" },
+	{ "up", cmd_up, "[-j JOBS] [-q|-v] [--on-failure keep|destroy] [--accept-new-host-keys]\n"
+	  "                 [--state-dir DIR] [--playbook-dir DIR] SPEC",
+	  "create the nodes, configure target and initiator, and prove it with a mount test",
+	  "  -j, --jobs JOBS          nodes worked on at once (default: all)\n"
+	  "  -q, --quiet              print only failures and the last line\n"
+	  "  -v, --verbose            print every task, also those already done\n"
+	  "  --on-failure keep|destroy\n"
+	  "                           after a failure, leave the lab for a look or take it\n"
+	  "                           apart (default: keep on a terminal, destroy otherwise)\n"
+	  "  --accept-new-host-keys   trust a node's host key seen for the first time and\n"
+	  "                           record it in the lab's known_hosts\n"
+	  "  --state-dir DIR          the lab's journal and transcripts (default:\n"
+	  "                           .labctl/LAB beside the spec)\n"
+	  "  --playbook-dir DIR       read playbooks/ and templates/ from DIR\n" },
+	{ "down", cmd_down, "[--force] [-q|-v] [--state-dir DIR] SPEC",
+	  "undo everything labctl did to the lab, newest first, from its journal",
+	  "  --force           go on past an undo that fails, and report every one\n"
+	  "  -q, --quiet       print only failures\n"
+	  "  -v, --verbose     print more\n"
+	  "  --state-dir DIR   the lab's state directory, as given to up\n" },
+	{ "status", cmd_status, "[--json] [--state-dir DIR] SPEC",
+	  "show what the journal says exists and whether the nodes answer",
+	  "  --json            as JSON (docs/json.md)\n"
+	  "  --state-dir DIR   the lab's state directory, as given to up\n" },
 };
 
 static const struct cmd *find_cmd(const char *name)

@@ -107,6 +107,24 @@ static JsonObject *lun_vars(const struct spec_lun *l)
 	return o;
 }
 
+/* The directories of the backing images, once each, without "/". */
+static JsonArray *image_dirs(const struct spec_target *t)
+{
+	JsonArray *a = json_array_new();
+
+	for (guint i = 0; i < t->luns->len; i++) {
+		const struct spec_lun *l = g_ptr_array_index(t->luns, i);
+		g_autofree char *dir = g_path_get_dirname(l->image.v);
+		bool seen = !strcmp(dir, "/");
+
+		for (guint j = 0; !seen && j < json_array_get_length(a); j++)
+			seen = !strcmp(json_array_get_string_element(a, j), dir);
+		if (!seen)
+			json_array_add_string_element(a, dir);
+	}
+	return a;
+}
+
 static JsonObject *target_vars(const struct lab_spec *spec, const struct spec_node *n)
 {
 	const struct spec_target *t = &n->target;
@@ -145,6 +163,7 @@ static JsonObject *target_vars(const struct lab_spec *spec, const struct spec_no
 	set_str(o, "portal", json_object_get_string_member(
 			json_array_get_object_element(portals, 0), "portal"));
 	json_object_set_array_member(o, "portals", portals);
+	json_object_set_array_member(o, "image_dirs", image_dirs(t));
 	json_object_set_array_member(o, "ports", ports);
 	json_object_set_array_member(o, "luns", luns);
 	json_object_set_array_member(o, "acls", acls);
@@ -416,6 +435,7 @@ static void add_task(struct builder *b, struct plan_node *pn, const struct playb
 	pt->undo = render(b, pb, t, &t->undo, scope, TEMPLATE_QUOTE, pn->name);
 	pt->timeout = t->timeout.set ? (unsigned)t->timeout.v : PLAYBOOK_DEFAULT_TIMEOUT;
 	pt->retries = (unsigned)t->retries.v;
+	pt->verify = t->verify.v;
 	pt->provides = g_strdup(t->provides.v);
 	pt->waits = g_strdup(t->after.v);
 	if (pt->waits && elem && JSON_NODE_HOLDS_OBJECT(elem) &&
@@ -657,7 +677,8 @@ char *plan_format(const struct plan *plan)
 		for (guint j = 0; j < pn->tasks->len; j++) {
 			const struct plan_task *t = g_ptr_array_index(pn->tasks, j);
 
-			g_string_append_printf(out, "  %2u. %s  [%s]\n", j + 1, t->name, t->playbook);
+			g_string_append_printf(out, "  %2u. %s  [%s%s]\n", j + 1, t->name, t->playbook,
+					       t->verify ? ", verify" : "");
 			put_field(out, "when", t->when);
 			if (t->after->len) {
 				GString *s = g_string_new(NULL);
@@ -735,6 +756,8 @@ JsonNode *plan_to_json(const struct plan *plan)
 			json_builder_add_int_value(jb, t->timeout);
 			json_builder_set_member_name(jb, "retries");
 			json_builder_add_int_value(jb, t->retries);
+			json_builder_set_member_name(jb, "verify");
+			json_builder_add_boolean_value(jb, t->verify);
 			add_opt_str(jb, "provides", t->provides);
 			json_builder_set_member_name(jb, "after");
 			json_builder_begin_array(jb);

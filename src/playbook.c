@@ -28,6 +28,7 @@ static const struct yfield task_fields[] = {
 	F("retries", YF_UINT, retries, .max = 10),
 	F("provides", YF_STR, provides),
 	F("after", YF_STR, after),
+	F("verify", YF_BOOL, verify),
 	{ .key = NULL }
 };
 #undef F
@@ -210,6 +211,9 @@ static void check_task(struct playbook *pb, const char *dir, struct pb_task *tas
 			diags_add(diags, pb->file, task->foreach.loc,
 				  "'foreach' reads 'VAR in PATH', not '%s'", task->foreach.v);
 	}
+	if (task->verify.v && (task->undo.v || task->check.v))
+		diags_add(diags, pb->file, task->verify.loc,
+			  "a 'verify' task changes nothing, so it has no 'check' or 'undo'");
 	if (task->undo.v && !task->run.v && !task->script.v)
 		diags_add(diags, pb->file, task->undo.loc, "'undo' without 'run'");
 	check_when(pb, task, diags);

@@ -475,3 +475,30 @@ char *spec_read_secret(const struct lab_spec *spec, const char *ref, GError **er
 	}
 	return value;
 }
+
+static bool check_one(const struct lab_spec *spec, const struct ysecret *s, GError **error)
+{
+	g_autofree char *v = NULL;
+
+	if (!s->ref)
+		return true;
+	v = spec_read_secret(spec, s->ref, error);
+	if (v)
+		memset(v, 0, strlen(v));
+	return v != NULL;
+}
+
+bool spec_check_secrets(const struct lab_spec *spec, GError **error)
+{
+	if (!check_one(spec, &spec->ssh.passphrase, error))
+		return false;
+	for (guint i = 0; i < spec->nodes->len; i++) {
+		const struct spec_node *n = g_ptr_array_index(spec->nodes, i);
+
+		if (!check_one(spec, &n->ssh.passphrase, error) ||
+		    !check_one(spec, &n->target.chap.password, error) ||
+		    !check_one(spec, &n->target.chap.mutual.password, error))
+			return false;
+	}
+	return true;
+}

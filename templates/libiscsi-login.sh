@@ -12,10 +12,11 @@ LIBISCSI_CHAP_TARGET_USERNAME={{ login.chap.mutual_user | raw }}
 LIBISCSI_CHAP_TARGET_PASSWORD={{ login.chap.mutual_password | raw }}
 export LIBISCSI_CHAP_TARGET_USERNAME LIBISCSI_CHAP_TARGET_PASSWORD
 {% endif %}
-out=$(timeout {{ initiator.timeout | raw }} iscsi-ls -s -i {{ initiator.iqn | raw }} iscsi://{{ login.portal | raw }}/) || {
+if ! out=$(timeout {{ initiator.timeout | raw }} iscsi-ls -s -i {{ initiator.iqn | raw }} iscsi://{{ login.portal | raw }}/ 2>&1); then
+	printf '%s\n' "$out" >&2
 	echo "iscsi-ls could not log in to {{ login.portal | raw }} within {{ initiator.timeout | raw }} s as {{ initiator.iqn | raw }}" >&2
 	exit 1
-}
+fi
 printf '%s\n' "$out"
 printf '%s\n' "$out" | grep -qF {{ login.iqn | raw }} || {
 	echo "{{ login.portal | raw }} does not offer {{ login.iqn | raw }} to {{ initiator.iqn | raw }}" >&2

@@ -33,6 +33,7 @@ struct plan_task {
 	char *undo;             /* command, or NULL */
 	unsigned timeout;       /* seconds */
 	unsigned retries;
+	bool verify;            /* runs every time, changes nothing, not journaled */
 	char *provides;         /* milestone name, or NULL */
 	char *waits;            /* milestone on disk nodes it waits for, or NULL */
 	char *waits_disk;       /* only on this disk node (a login's), or NULL: all */

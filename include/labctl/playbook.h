@@ -32,6 +32,7 @@ struct pb_task {
 	struct yuint retries;
 	struct ystr provides;   /* milestone other nodes can wait for */
 	struct ystr after;      /* milestone on the disk nodes this host uses */
+	struct ybool verify;    /* a check of the lab: runs every time, changes nothing */
 };
 
 struct playbook {

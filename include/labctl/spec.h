@@ -200,4 +200,7 @@ const char *spec_node_key(const struct lab_spec *spec, const struct spec_node *n
  */
 char *spec_read_secret(const struct lab_spec *spec, const char *ref, GError **error);
 
+/* Whether every secret the spec refers to can be read; before changing anything. */
+bool spec_check_secrets(const struct lab_spec *spec, GError **error);
+
 #endif

@@ -1,0 +1,179 @@
+/*
+ * cmd_status.c - labctl status: what the journal says exists, and whether
+ * the nodes answer
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "labctl/cmd.h"
+#include "labctl/provider.h"
+#include "labctl/teardown.h"
+
+struct node_status {
+	const char *name;
+	const char *address;
+	guint done;
+	guint failed;
+	bool reachable;
+	char *why;
+};
+
+int cmd_status(const struct cmd *self, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'J' },
+		{ "state-dir", required_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	g_autoptr(GPtrArray) records = NULL;
+	g_autoptr(GPtrArray) steps = NULL;
+	g_autoptr(GPtrArray) access = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *state = NULL;
+	g_autofree struct node_status *ns = NULL;
+	const char *state_opt = NULL;
+	const struct provider *prov;
+	struct lab_spec *spec;
+	bool json = false;
+	guint n, locals = 0;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'J':
+			json = true;
+			break;
+		case 'S':
+			state_opt = optarg;
+			break;
+		case 'h':
+			cmd_usage(self, stdout);
+			return EXIT_OK;
+		default:
+			return cmd_usage_error(self, "unknown option");
+		}
+	}
+	if (optind != argc - 1)
+		return cmd_usage_error(self, optind >= argc ? "no spec given" : "one spec at a time");
+	spec = cmd_load_spec(argv[optind]);
+	if (!spec)
+		return EXIT_USAGE;
+	state = cmd_state_dir(spec, state_opt);
+	records = journal_read(state, &error);
+	if (!records) {
+		fprintf(stderr, "labctl: %s\n", error->message);
+		spec_free(spec);
+		return EXIT_FAILED;
+	}
+	steps = teardown_steps(records);
+	n = spec->nodes->len;
+	ns = g_new0(struct node_status, n);
+	for (guint i = 0; i < n; i++) {
+		const struct spec_node *sn = g_ptr_array_index(spec->nodes, i);
+
+		ns[i].name = sn->name.v;
+		ns[i].address = sn->address.v;
+	}
+	for (guint r = 0; r < records->len; r++) {
+		JsonObject *rec = g_ptr_array_index(records, r);
+		const char *type = json_object_get_string_member_with_default(rec, "type", "");
+		const char *node = json_object_get_string_member_with_default(rec, "node", "");
+
+		for (guint i = 0; i < n; i++) {
+			if (strcmp(ns[i].name, node))
+				continue;
+			ns[i].done += !strcmp(type, "done");
+			ns[i].failed += !strcmp(type, "failed");
+		}
+	}
+	for (guint s = 0; s < steps->len; s++)
+		locals += !((struct undo_step *)g_ptr_array_index(steps, s))->remote;
+
+	/* reachability only when there is something to reach */
+	prov = provider_for(spec);
+	if (steps->len && prov) {
+		struct provider_ctx ctx = { .spec = spec, .state_dir = state };
+
+		access = prov->access(&ctx, NULL);
+	}
+	for (guint i = 0; access && i < access->len; i++) {
+		struct node_access *a = g_ptr_array_index(access, i);
+		g_autoptr(GError) e = NULL;
+		struct lab_ssh *ssh;
+
+		a->ssh.connect_timeout = 3;
+		a->ssh.retries = 1;
+		ssh = lab_ssh_open(&a->ssh, NULL, &e);
+		ns[i].reachable = ssh != NULL;
+		ns[i].why = e ? g_strdup(e->message) : NULL;
+		if (ssh)
+			lab_ssh_close(ssh);
+	}
+
+	if (json) {
+		g_autoptr(JsonBuilder) jb = json_builder_new();
+		g_autoptr(JsonNode) root = NULL;
+
+		json_builder_begin_object(jb);
+		json_builder_set_member_name(jb, "format");
+		json_builder_add_string_value(jb, "labctl-status/1");
+		json_builder_set_member_name(jb, "lab");
+		json_builder_add_string_value(jb, spec->name.v);
+		json_builder_set_member_name(jb, "state_dir");
+		json_builder_add_string_value(jb, state);
+		json_builder_set_member_name(jb, "exists");
+		json_builder_add_boolean_value(jb, steps->len > 0);
+		json_builder_set_member_name(jb, "to_undo");
+		json_builder_add_int_value(jb, steps->len);
+		json_builder_set_member_name(jb, "local_to_undo");
+		json_builder_add_int_value(jb, locals);
+		json_builder_set_member_name(jb, "nodes");
+		json_builder_begin_array(jb);
+		for (guint i = 0; i < n; i++) {
+			json_builder_begin_object(jb);
+			json_builder_set_member_name(jb, "name");
+			json_builder_add_string_value(jb, ns[i].name);
+			json_builder_set_member_name(jb, "address");
+			if (ns[i].address)
+				json_builder_add_string_value(jb, ns[i].address);
+			else
+				json_builder_add_null_value(jb);
+			json_builder_set_member_name(jb, "tasks_done");
+			json_builder_add_int_value(jb, ns[i].done);
+			json_builder_set_member_name(jb, "tasks_failed");
+			json_builder_add_int_value(jb, ns[i].failed);
+			json_builder_set_member_name(jb, "reachable");
+			json_builder_add_boolean_value(jb, ns[i].reachable);
+			json_builder_set_member_name(jb, "error");
+			if (ns[i].why)
+				json_builder_add_string_value(jb, ns[i].why);
+			else
+				json_builder_add_null_value(jb);
+			json_builder_end_object(jb);
+		}
+		json_builder_end_array(jb);
+		json_builder_end_object(jb);
+		root = json_builder_get_root(jb);
+		cmd_print_json(root);
+	} else if (!steps->len) {
+		printf("lab '%s' is down: the journal in %s records nothing to undo\n",
+		       spec->name.v, state);
+	} else {
+		printf("lab '%s': %u changes to undo (%u on this machine), state in %s\n",
+		       spec->name.v, steps->len, locals, state);
+		printf("%-12s  %-15s  %-9s  %5s  %6s\n", "node", "address", "reachable", "done", "failed");
+		for (guint i = 0; i < n; i++) {
+			printf("%-12s  %-15s  %-9s  %5u  %6u\n", ns[i].name,
+			       ns[i].address ? ns[i].address : "-", ns[i].reachable ? "yes" : "no",
+			       ns[i].done, ns[i].failed);
+			if (ns[i].why)
+				printf("    %s\n", ns[i].why);
+		}
+	}
+	for (guint i = 0; i < n; i++)
+		g_free(ns[i].why);
+	spec_free(spec);
+	return EXIT_OK;
+}
