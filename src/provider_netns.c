@@ -15,6 +15,7 @@
  * and veth devices, whose names may have at most 15 characters.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -119,17 +120,36 @@ static bool journal_then(struct provider_ctx *ctx, const char *key, const char *
 	return ok;
 }
 
+/* "A.B.C.D/N" (host bits allowed, as interfaces have them) to network and length. */
+static bool parse_ipv4_cidr(const char *s, guint32 *net, guint *len)
+{
+	unsigned a, b, c, d, n;
+	char tail;
+
+	if (sscanf(s, "%u.%u.%u.%u/%u%c", &a, &b, &c, &d, &n, &tail) != 5 ||
+	    a > 255 || b > 255 || c > 255 || d > 255 || n > 32)
+		return false;
+	*len = n;
+	*net = (guint32)(a << 24 | b << 16 | c << 8 | d);
+	*net &= n ? ~(guint32)0 << (32 - n) : 0;
+	return true;
+}
+
 /* Refuses a subnet that an interface of this machine already uses. */
 static bool subnet_is_free(struct provider_ctx *ctx, GError **error)
 {
-	g_autoptr(GInetAddressMask) ours = NULL;
+	const char *subnet = ctx->spec->provider.subnet.v;
 	g_autoptr(GSubprocess) p = NULL;
 	g_autofree char *out = NULL;
 	g_auto(GStrv) lines = NULL;
+	guint32 ours;
+	guint ours_len;
 
-	ours = g_inet_address_mask_new_from_string(ctx->spec->provider.subnet.v, error);
-	if (!ours)
+	if (!parse_ipv4_cidr(subnet, &ours, &ours_len)) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+			    "'%s' is not an ipv4 network", subnet);
 		return false;
+	}
 	p = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE, error, "ip", "-o", "-4",
 			     "addr", "show", NULL);
 	if (!p || !g_subprocess_communicate_utf8(p, NULL, NULL, &out, NULL, error))
@@ -137,21 +157,21 @@ static bool subnet_is_free(struct provider_ctx *ctx, GError **error)
 	lines = g_strsplit(out, "\n", -1);
 	for (char **line = lines; *line; line++) {
 		g_auto(GStrv) w = g_strsplit_set(*line, " \t", -1);
-		g_autoptr(GInetAddressMask) theirs = NULL;
 		guint nw = g_strv_length(w);
 
 		for (guint i = 0; i + 1 < nw; i++) {
-			if (strcmp(w[i], "inet"))
+			guint32 theirs, mask;
+			guint theirs_len, shorter;
+
+			if (strcmp(w[i], "inet") || !parse_ipv4_cidr(w[i + 1], &theirs, &theirs_len))
 				continue;
-			theirs = g_inet_address_mask_new_from_string(w[i + 1], NULL);
-			if (!theirs)
-				break;
-			/* two networks overlap when either contains the other's base */
-			if (g_inet_address_mask_matches(ours, g_inet_address_mask_get_address(theirs)) ||
-			    g_inet_address_mask_matches(theirs, g_inet_address_mask_get_address(ours))) {
+			/* two networks overlap when they agree on the shorter prefix */
+			shorter = MIN(ours_len, theirs_len);
+			mask = shorter ? ~(guint32)0 << (32 - shorter) : 0;
+			if ((ours & mask) == (theirs & mask)) {
 				g_set_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS,
 					    "subnet '%s' overlaps '%s' of interface '%s' on this machine; choose another 'subnet' under 'provider'",
-					    ctx->spec->provider.subnet.v, w[i + 1], w[1]);
+					    subnet, w[i + 1], w[1]);
 				return false;
 			}
 			break;
