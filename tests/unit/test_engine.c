@@ -1,0 +1,250 @@
+/*
+ * test_engine.c - the engine on a real two-node lab: order across nodes,
+ * the journal, verify tasks, redacted transcripts, failures, timeouts and
+ * retries
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "labctl/engine.h"
+#include "netns_fixture.h"
+
+static struct lab_fixture lab;
+
+static int setup(void **state)
+{
+	(void)state;
+	fixture_up(&lab, 200 + (unsigned)(getpid() % 50));
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	fixture_down(&lab);
+	return 0;
+}
+
+static char *read_secret(const char *ref, void *data, GError **error)
+{
+	return spec_read_secret(data, ref, error);
+}
+
+/* Builds both plans from the fixture's playbooks and runs them. */
+static bool run(GPtrArray **results, const char *transcripts)
+{
+	struct plan_options live_o = {
+		.playbook_dir = lab.playbooks, .flags = TEMPLATE_SECRETS,
+		.secret = read_secret, .secret_data = lab.spec,
+	};
+	struct plan_options shown_o = { .playbook_dir = lab.playbooks, .flags = TEMPLATE_REDACT };
+	struct engine_opts eo = { .verbosity = -1, .transcript_dir = transcripts };
+	g_autoptr(GPtrArray) diags = diags_new();
+	struct plan *live = plan_build(lab.spec, &live_o, diags);
+	struct plan *shown = plan_build(lab.spec, &shown_o, diags);
+	bool ok;
+
+	for (guint i = 0; i < diags->len; i++) {
+		g_autofree char *m = diag_format(g_ptr_array_index(diags, i));
+
+		print_error("%s\n", m);
+	}
+	assert_non_null(live);
+	assert_non_null(shown);
+	ok = engine_run(live, shown, lab.conns, lab.journal, &eo, results);
+	/* results point into the shown plan: copy out what tests need first */
+	plan_free(live);
+	plan_free(shown);
+	return ok;
+}
+
+static const struct task_result *result(GPtrArray *results, guint node, guint task)
+{
+	const struct node_result *nr = g_ptr_array_index(results, node);
+
+	assert_true(task < nr->tasks->len);
+	return g_ptr_array_index(nr->tasks, task);
+}
+
+static guint count_records(const char *type)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) recs = journal_records(lab.journal, &error);
+	guint n = 0;
+
+	assert_non_null(recs);
+	for (guint i = 0; i < recs->len; i++)
+		n += !strcmp(json_object_get_string_member_with_default(
+				     g_ptr_array_index(recs, i), "type", ""), type);
+	return n;
+}
+
+static void test_order_journal_transcripts(void **state)
+{
+	g_autofree char *marker = g_build_filename(lab.tmp, "marker", NULL);
+	g_autofree char *transcripts = g_build_filename(lab.tmp, "tr", NULL);
+	g_autofree char *disk = NULL;
+	g_autofree char *host = NULL;
+	g_autofree char *log = NULL;
+	g_autofree char *hlog = NULL;
+	g_autofree char *logpath = g_build_filename(transcripts, "d.log", NULL);
+	GPtrArray *results = NULL;
+	guint tasks_before = count_records("task");
+
+	(void)state;
+	/* the disk makes the marker late; the host can only find it if it waited */
+	disk = g_strdup_printf(
+		"playbook: target-tgt\nrole: disk\ntasks:\n"
+		"  - name: make the marker\n"
+		"    check: test -f %s\n"
+		"    run: sleep 0.5 && touch %s\n"
+		"    undo: rm -f %s\n"
+		"    provides: target-ready\n"
+		"  - name: use the secret\n"
+		"    check: test -f %s.secret\n"
+		"    script: secret.sh\n"
+		"    undo: rm -f %s.secret\n", marker, marker, marker, marker, marker);
+	host = g_strdup_printf(
+		"playbook: initiator-libiscsi\nrole: host\ntasks:\n"
+		"  - name: find the marker\n"
+		"    after: target-ready\n"
+		"    run: test -f %s\n"
+		"    verify: true\n", marker);
+	fixture_write(&lab, "playbooks/target-tgt.yaml", disk);
+	fixture_write(&lab, "playbooks/initiator-libiscsi.yaml", host);
+	{
+		g_autofree char *script = g_strdup_printf(
+			"printf '%%s' {{ target.chap.password | raw }} > %s.secret\n", marker);
+
+		fixture_write(&lab, "templates/secret.sh", script);
+	}
+
+	assert_true(run(&results, transcripts));
+	assert_int_equal(result(results, 0, 0)->outcome, TASK_CHANGED);
+	assert_int_equal(result(results, 0, 1)->outcome, TASK_CHANGED);
+	assert_int_equal(result(results, 1, 0)->outcome, TASK_OK);
+	/* the live plan had the secret: the script wrote it on the node */
+	{
+		g_autofree char *file = g_strconcat(marker, ".secret", NULL);
+		g_autofree char *v = NULL;
+
+		assert_true(g_file_get_contents(file, &v, NULL, NULL));
+		assert_string_equal(v, "fixture-secret-value");
+	}
+	/* transcripts hold the redacted twin */
+	assert_true(g_file_get_contents(logpath, &log, NULL, NULL));
+	assert_non_null(strstr(log, "printf '%s' ***"));
+	assert_null(strstr(log, "fixture-secret-value"));
+	/* two tasks journaled with their undo; the verify task is not */
+	assert_int_equal(count_records("task") - tasks_before, 2);
+	node_results_free(results);
+
+	/* a second run: checks say done, nothing is journaled */
+	tasks_before = count_records("task");
+	assert_true(run(&results, transcripts));
+	assert_int_equal(result(results, 0, 0)->outcome, TASK_OK);
+	assert_int_equal(result(results, 0, 1)->outcome, TASK_OK);
+	assert_int_equal(count_records("task"), tasks_before);
+	{
+		g_autofree char *hpath = g_build_filename(transcripts, "h.log", NULL);
+
+		assert_true(g_file_get_contents(hpath, &hlog, NULL, NULL));
+		assert_non_null(strstr(hlog, "--- exit 0"));
+	}
+	node_results_free(results);
+}
+
+static void test_failure_stops(void **state)
+{
+	GPtrArray *results = NULL;
+	const struct task_result *r;
+
+	(void)state;
+	fixture_write(&lab, "playbooks/target-tgt.yaml",
+		"playbook: target-tgt\nrole: disk\ntasks:\n"
+		"  - name: fail\n"
+		"    run: echo something broke >&2; exit 3\n"
+		"    provides: target-ready\n"
+		"  - name: never\n"
+		"    run: 'true'\n");
+	fixture_write(&lab, "playbooks/initiator-libiscsi.yaml",
+		"playbook: initiator-libiscsi\nrole: host\ntasks:\n"
+		"  - name: wait\n"
+		"    after: target-ready\n"
+		"    run: 'true'\n");
+	assert_false(run(&results, NULL));
+	r = result(results, 0, 0);
+	assert_int_equal(r->outcome, TASK_FAILED);
+	assert_int_equal(r->status, 3);
+	assert_non_null(strstr(r->error, "exit status 3"));
+	assert_non_null(strstr(r->error, "something broke"));
+	assert_int_equal(result(results, 0, 1)->outcome, TASK_NOT_RUN);
+	r = result(results, 1, 0);
+	assert_int_equal(r->outcome, TASK_NOT_RUN);
+	assert_non_null(strstr(r->error, "waits for 'd:1', which failed"));
+	assert_int_equal(((struct node_result *)g_ptr_array_index(results, 0))->failed, 1);
+	node_results_free(results);
+}
+
+static void test_timeout_and_retries(void **state)
+{
+	g_autofree char *count = g_build_filename(lab.tmp, "count", NULL);
+	g_autofree char *disk = NULL;
+	GPtrArray *results = NULL;
+	gint64 t0;
+
+	(void)state;
+	/* fails the first time, succeeds the second */
+	disk = g_strdup_printf(
+		"playbook: target-tgt\nrole: disk\ntasks:\n"
+		"  - name: flaky\n"
+		"    run: echo x >> %s; test $(wc -l < %s) -ge 2\n"
+		"    retries: 1\n"
+		"  - name: slow\n"
+		"    run: sleep 30\n"
+		"    timeout: 1\n", count, count);
+	fixture_write(&lab, "playbooks/target-tgt.yaml", disk);
+	fixture_write(&lab, "playbooks/initiator-libiscsi.yaml",
+		      "playbook: initiator-libiscsi\nrole: host\ntasks: []\n");
+	t0 = g_get_monotonic_time();
+	assert_false(run(&results, NULL));
+	assert_true(g_get_monotonic_time() - t0 < 10 * G_USEC_PER_SEC);
+	assert_int_equal(result(results, 0, 0)->outcome, TASK_CHANGED);
+	assert_int_equal(result(results, 0, 1)->outcome, TASK_FAILED);
+	assert_true(result(results, 0, 1)->timed_out);
+	assert_non_null(strstr(result(results, 0, 1)->error, "timed out after 1 s"));
+	node_results_free(results);
+}
+
+static void test_summary(void **state)
+{
+	g_autoptr(GPtrArray) results = g_ptr_array_new();
+	struct node_result a = { .name = "iscsi-disks", .changed = 5, .skipped = 1, .seconds = 0.4 };
+	struct node_result b = { .name = "h", .failed = 1, .not_run = 3, .seconds = 12.25 };
+	g_autofree char *s = NULL;
+	g_autofree char *key = engine_task_key("n", "do it");
+
+	(void)state;
+	g_ptr_array_add(results, &a);
+	g_ptr_array_add(results, &b);
+	s = engine_summary(results);
+	assert_string_equal(s,
+		"node         changed       ok  failed  not run      time\n"
+		"iscsi-disks        5        1       0        0     0.4 s\n"
+		"h                  0        0       1        3    12.2 s\n");
+	assert_string_equal(key, "task:n:do it");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_order_journal_transcripts),
+		cmocka_unit_test(test_failure_stops),
+		cmocka_unit_test(test_timeout_and_retries),
+		cmocka_unit_test(test_summary),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,224 @@
+/*
+ * test_provider.c - the local undo operations, run for real, and the static
+ * provider's view of a spec
+ *
+ * The netns case needs root (network namespaces); the unit tier runs as
+ * root in CI and says so loudly when it is not.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <glib/gstdio.h>
+
+#include "labctl/provider.h"
+#include "labctl/validate.h"
+
+static JsonObject *op(const char *json)
+{
+	g_autoptr(JsonNode) n = json_from_string(json, NULL);
+
+	assert_non_null(n);
+	return json_node_dup_object(n);
+}
+
+static bool undo(const char *json, GError **error)
+{
+	g_autoptr(JsonObject) o = op(json);
+
+	return provider_undo(o, error);
+}
+
+static void test_run_op(void **state)
+{
+	g_autoptr(GError) error = NULL;
+
+	(void)state;
+	assert_true(undo("{\"op\":\"run\",\"argv\":[\"true\"]}", &error));
+	assert_false(undo("{\"op\":\"run\",\"argv\":[\"sh\",\"-c\",\"echo boom >&2; exit 3\"]}", &error));
+	assert_non_null(strstr(error->message, "failed: boom"));
+	g_clear_error(&error);
+	assert_false(undo("{\"op\":\"run\",\"argv\":[]}", &error));
+	g_clear_error(&error);
+	assert_false(undo("{\"op\":\"explode\"}", &error));
+	assert_string_equal(error->message, "unknown undo operation 'explode'");
+}
+
+/* A sleep with an argument nobody else uses, so only ours can match. */
+static GPid start_sleep(const char *seconds)
+{
+	const char *argv[] = { "sleep", seconds, NULL };
+	GPid pid;
+
+	assert_true(g_spawn_async(NULL, (char **)argv, NULL,
+				  G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+				  &pid, NULL));
+	return pid;
+}
+
+static bool exited(GPid pid)
+{
+	int status;
+
+	for (int i = 0; i < 50; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return true;
+		g_usleep(20 * 1000);
+	}
+	return false;
+}
+
+static void test_kill_op(void **state)
+{
+	g_autofree char *tmp = g_dir_make_tmp("labctl-prov-XXXXXX", NULL);
+	g_autofree char *pidfile = g_build_filename(tmp, "pid", NULL);
+	g_autofree char *text = NULL;
+	g_autofree char *json = NULL;
+	g_autoptr(GError) error = NULL;
+	GPid pid;
+
+	(void)state;
+	/* a pid file whose process does not match: that process is not ours */
+	pid = start_sleep("987.125");
+	text = g_strdup_printf("%d\n", pid);
+	assert_true(g_file_set_contents(pidfile, text, -1, NULL));
+	json = g_strdup_printf("{\"op\":\"kill\",\"pidfile\":\"%s\",\"match\":\"not-this-one\"}", pidfile);
+	assert_true(undo(json, &error));
+	assert_int_equal(kill(pid, 0), 0);
+
+	/* matching: stopped */
+	g_free(json);
+	json = g_strdup_printf("{\"op\":\"kill\",\"pidfile\":\"%s\",\"match\":\"987.125\"}", pidfile);
+	assert_true(undo(json, &error));
+	assert_true(exited(pid));
+
+	/* the process is gone, the pid file stays: nothing to do */
+	assert_true(undo(json, &error));
+	g_unlink(pidfile);
+	assert_true(undo(json, &error));
+	g_rmdir(tmp);
+}
+
+static void test_dir_ops(void **state)
+{
+	g_autofree char *tmp = g_dir_make_tmp("labctl-prov-XXXXXX", NULL);
+	g_autofree char *sub = g_build_filename(tmp, "sub", NULL);
+	g_autofree char *file = g_build_filename(sub, "f", NULL);
+	g_autofree char *json = NULL;
+	g_autoptr(GError) error = NULL;
+
+	(void)state;
+	assert_int_equal(g_mkdir(sub, 0700), 0);
+	assert_true(g_file_set_contents(file, "x", -1, NULL));
+	/* rmdir leaves a directory that is not empty */
+	json = g_strdup_printf("{\"op\":\"rmdir\",\"path\":\"%s\"}", sub);
+	assert_true(undo(json, &error));
+	assert_true(g_file_test(file, G_FILE_TEST_EXISTS));
+	/* rmtree removes it all; rmdir of what is gone is fine */
+	g_free(json);
+	json = g_strdup_printf("{\"op\":\"rmtree\",\"path\":\"%s\"}", tmp);
+	assert_true(undo(json, &error));
+	assert_false(g_file_test(tmp, G_FILE_TEST_EXISTS));
+	g_free(json);
+	json = g_strdup_printf("{\"op\":\"rmdir\",\"path\":\"%s\"}", sub);
+	assert_true(undo(json, &error));
+	/* never "/" or a relative path */
+	assert_false(undo("{\"op\":\"rmtree\",\"path\":\"/\"}", &error));
+	assert_string_equal(error->message, "refusing to remove '/'");
+	g_clear_error(&error);
+	assert_false(undo("{\"op\":\"rmtree\",\"path\":\"relative\"}", &error));
+}
+
+static bool sh(const char *cmd)
+{
+	const char *argv[] = { "sh", "-c", cmd, NULL };
+	gint status;
+
+	return g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL,
+			    NULL, &status, NULL) && g_spawn_check_wait_status(status, NULL);
+}
+
+static void test_netns_op(void **state)
+{
+	g_autofree char *ns = g_strdup_printf("labctl-unit-%d", (int)getpid());
+	g_autofree char *veth = g_strdup_printf("lcunit%d", (int)getpid() % 100000);
+	g_autofree char *setup = NULL;
+	g_autofree char *json = NULL;
+	g_autofree char *dev = g_strdup_printf("/sys/class/net/%s", veth);
+	g_autofree char *nspath = g_strdup_printf("/run/netns/%s", ns);
+	g_autoptr(GError) error = NULL;
+
+	(void)state;
+	if (geteuid() != 0)
+		fail_msg("this test needs root (network namespaces): run the unit tests as root");
+	/* a namespace with a veth and a process inside, as a node has */
+	setup = g_strdup_printf("ip netns add %s && ip link add %s type veth peer name eth0 netns %s && "
+				"(ip netns exec %s sleep 986.25 >/dev/null 2>&1 &)", ns, veth, ns, ns);
+	assert_true(sh(setup));
+	for (int i = 0; i < 50 && !sh("pgrep -f '^sleep 986.25$' >/dev/null"); i++)
+		g_usleep(20 * 1000);
+	assert_true(sh("pgrep -f '^sleep 986.25$' >/dev/null"));
+
+	json = g_strdup_printf("{\"op\":\"netns\",\"name\":\"%s\",\"veth\":\"%s\"}", ns, veth);
+	if (!undo(json, &error))
+		fail_msg("%s", error->message);
+	assert_false(g_file_test(dev, G_FILE_TEST_EXISTS));
+	assert_false(g_file_test(nspath, G_FILE_TEST_EXISTS));
+	assert_false(sh("pgrep -f '^sleep 986.25$' >/dev/null"));
+	/* a second time there is nothing to do */
+	assert_true(undo(json, &error));
+}
+
+static void test_static_access(void **state)
+{
+	static const char text[] =
+		"lab: s\n"
+		"provider: {type: static}\n"
+		"ssh: {user: admin, port: 2222}\n"
+		"nodes:\n"
+		"  - {name: d, role: disk, address: 10.9.0.1, ssh: {user: root, key: /k},\n"
+		"     target: {luns: [{name: l, image: /l.img, size: 1MiB}]}}\n"
+		"  - {name: h, role: host, address: h.example, ssh: {known_hosts: /kh}}\n";
+	g_autoptr(GPtrArray) diags = diags_new();
+	struct lab_spec *spec = spec_load_data("s.yaml", text, strlen(text), diags);
+	struct provider_ctx ctx = { .spec = spec, .state_dir = "/state" };
+	g_autoptr(GPtrArray) nodes = NULL;
+	const struct node_access *d, *h;
+
+	(void)state;
+	assert_non_null(spec);
+	assert_true(validate_spec(spec, diags));
+	assert_ptr_equal(provider_for(spec), &provider_static);
+	nodes = provider_static.access(&ctx, NULL);
+	assert_int_equal(nodes->len, 2);
+	d = g_ptr_array_index(nodes, 0);
+	h = g_ptr_array_index(nodes, 1);
+	assert_string_equal(d->ssh.host, "10.9.0.1");
+	assert_string_equal(d->ssh.user, "root");
+	assert_int_equal(d->ssh.port, 2222);
+	assert_string_equal(d->ssh.key, "/k");
+	assert_string_equal(d->ssh.known_hosts, "/state/known_hosts");
+	assert_true(d->ssh.use_config);
+	assert_string_equal(h->ssh.user, "admin");
+	assert_null(h->ssh.key);
+	assert_string_equal(h->ssh.known_hosts, "/kh");
+	spec_free(spec);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_run_op),
+		cmocka_unit_test(test_kill_op),
+		cmocka_unit_test(test_dir_ops),
+		cmocka_unit_test(test_netns_op),
+		cmocka_unit_test(test_static_access),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

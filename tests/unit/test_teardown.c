@@ -1,0 +1,191 @@
+/*
+ * test_teardown.c - which journaled changes are undone, in which order, and
+ * what a failure does
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <glib/gstdio.h>
+
+#include "labctl/journal.h"
+#include "labctl/teardown.h"
+
+/* Records from a compact text: one JSON object per line. */
+static GPtrArray *records_from(const char *text)
+{
+	GPtrArray *a = g_ptr_array_new_with_free_func((GDestroyNotify)json_object_unref);
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+
+	for (char **l = lines; *l; l++) {
+		g_autoptr(JsonNode) n = NULL;
+
+		if (!**l)
+			continue;
+		n = json_from_string(*l, NULL);
+		assert_non_null(n);
+		g_ptr_array_add(a, json_node_dup_object(n));
+	}
+	return a;
+}
+
+static char *keys_of(GPtrArray *steps)
+{
+	GString *s = g_string_new(NULL);
+
+	for (guint i = 0; i < steps->len; i++) {
+		const struct undo_step *st = g_ptr_array_index(steps, i);
+
+		g_string_append_printf(s, "%s%s", i ? " " : "", st->key);
+	}
+	return g_string_free(s, FALSE);
+}
+
+static void test_order(void **state)
+{
+	static const struct {
+		const char *journal;
+		const char *want;       /* keys in the order they are undone */
+	} cases[] = {
+		/* newest first */
+		{ "{\"type\":\"local\",\"key\":\"br\",\"undo\":{\"op\":\"rmdir\",\"path\":\"/x\"}}\n"
+		  "{\"type\":\"local\",\"key\":\"ns\",\"undo\":{\"op\":\"rmdir\",\"path\":\"/y\"}}\n"
+		  "{\"type\":\"task\",\"key\":\"t1\",\"node\":\"n\",\"name\":\"a\",\"undo\":\"rm -f /a\"}\n"
+		  "{\"type\":\"done\",\"key\":\"t1\"}\n",
+		  "t1 ns br" },
+		/* a task without undo leaves nothing to do */
+		{ "{\"type\":\"task\",\"key\":\"t1\",\"node\":\"n\",\"name\":\"a\",\"undo\":null}\n"
+		  "{\"type\":\"task\",\"key\":\"t2\",\"node\":\"n\",\"name\":\"b\",\"undo\":\"x\"}\n",
+		  "t2" },
+		/* a key seen again (second up) keeps its first place */
+		{ "{\"type\":\"local\",\"key\":\"sshd\",\"undo\":{\"op\":\"rmdir\",\"path\":\"/s\"}}\n"
+		  "{\"type\":\"task\",\"key\":\"t1\",\"node\":\"n\",\"name\":\"a\",\"undo\":\"u1\"}\n"
+		  "{\"type\":\"up\"}\n"
+		  "{\"type\":\"local\",\"key\":\"sshd\",\"undo\":{\"op\":\"rmdir\",\"path\":\"/s\"}}\n",
+		  "t1 sshd" },
+		/* undone is not undone again, unless made again later */
+		{ "{\"type\":\"task\",\"key\":\"t1\",\"node\":\"n\",\"name\":\"a\",\"undo\":\"u1\"}\n"
+		  "{\"type\":\"task\",\"key\":\"t2\",\"node\":\"n\",\"name\":\"b\",\"undo\":\"u2\"}\n"
+		  "{\"type\":\"undone\",\"key\":\"t2\"}\n"
+		  "{\"type\":\"undone\",\"key\":\"t1\"}\n"
+		  "{\"type\":\"task\",\"key\":\"t1\",\"node\":\"n\",\"name\":\"a\",\"undo\":\"u1\"}\n",
+		  "t1" },
+		/* records without a key, or unknown types, change nothing */
+		{ "{\"type\":\"up\",\"lab\":\"x\"}\n{\"type\":\"bogus\",\"key\":\"k\"}\n", "" },
+		/* a failed task was journaled before it ran: undo it too */
+		{ "{\"type\":\"task\",\"key\":\"t1\",\"node\":\"n\",\"name\":\"a\",\"undo\":\"u1\"}\n"
+		  "{\"type\":\"failed\",\"key\":\"t1\",\"status\":1}\n",
+		  "t1" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(GPtrArray) recs = records_from(cases[i].journal);
+		g_autoptr(GPtrArray) steps = teardown_steps(recs);
+		g_autofree char *got = keys_of(steps);
+
+		if (strcmp(got, cases[i].want))
+			fail_msg("case %zu: got '%s', want '%s'", i, got, cases[i].want);
+	}
+}
+
+static void test_step_contents(void **state)
+{
+	g_autoptr(GPtrArray) recs = records_from(
+		"{\"type\":\"task\",\"key\":\"t1\",\"node\":\"disks\",\"name\":\"make it\","
+		"\"undo\":\"rm -f /x\",\"timeout\":7}\n"
+		"{\"type\":\"local\",\"key\":\"d\",\"what\":\"directory\","
+		"\"undo\":{\"op\":\"rmdir\",\"path\":\"/nonexistent-labctl-test\"}}\n");
+	g_autoptr(GPtrArray) steps = teardown_steps(recs);
+	const struct undo_step *local, *remote;
+
+	(void)state;
+	assert_int_equal(steps->len, 2);
+	local = g_ptr_array_index(steps, 0);
+	remote = g_ptr_array_index(steps, 1);
+	assert_false(local->remote);
+	assert_string_equal(local->what, "directory");
+	assert_string_equal(json_object_get_string_member(local->local, "op"), "rmdir");
+	assert_true(remote->remote);
+	assert_string_equal(remote->node, "disks");
+	assert_string_equal(remote->command, "rm -f /x");
+	assert_int_equal(remote->timeout, 7);
+}
+
+static struct lab_ssh *no_connect(const char *node, void *data, GError **error)
+{
+	int *calls = data;
+
+	(*calls)++;
+	g_set_error(error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED,
+		    "node '%s': connection refused", node);
+	return NULL;
+}
+
+/* Real local undos; a node that cannot be reached fails its steps. */
+static void test_run(void **state)
+{
+	g_autofree char *tmp = g_dir_make_tmp("labctl-td-XXXXXX", NULL);
+	g_autofree char *jdir = g_build_filename(tmp, "state", NULL);
+	g_autofree char *made = g_build_filename(tmp, "made", NULL);
+	g_autofree char *text = NULL;
+	g_autoptr(GPtrArray) recs = NULL;
+	g_autoptr(GPtrArray) steps = NULL;
+	g_autoptr(GPtrArray) after = NULL;
+	g_autoptr(GError) error = NULL;
+	struct journal *j;
+	int calls = 0;
+	struct teardown_opts o = { .verbosity = -1, .connect = no_connect, .connect_data = &calls };
+	guint failed = 99;
+	const char *argv[] = { "rm", "-rf", tmp, NULL };
+
+	(void)state;
+	assert_int_equal(g_mkdir(made, 0700), 0);
+	text = g_strdup_printf(
+		"{\"type\":\"local\",\"key\":\"dir\",\"what\":\"dir\",\"undo\":{\"op\":\"rmdir\",\"path\":\"%s\"}}\n"
+		"{\"type\":\"task\",\"key\":\"t1\",\"node\":\"n1\",\"name\":\"a\",\"undo\":\"true\"}\n"
+		"{\"type\":\"task\",\"key\":\"t2\",\"node\":\"n1\",\"name\":\"b\",\"undo\":\"true\"}\n",
+		made);
+	recs = records_from(text);
+	steps = teardown_steps(recs);
+	j = journal_open(jdir, &error);
+	assert_non_null(j);
+
+	/* without --force: the first failure stops everything */
+	assert_false(teardown_run(steps, j, &o, &failed));
+	assert_int_equal(failed, 1);
+	assert_int_equal(calls, 1);
+	assert_true(g_file_test(made, G_FILE_TEST_IS_DIR));
+
+	/* with --force: both remote steps fail (one connection try per node),
+	 * the local one still runs and is journaled as undone */
+	o.force = true;
+	calls = 0;
+	assert_false(teardown_run(steps, j, &o, &failed));
+	assert_int_equal(failed, 2);
+	assert_int_equal(calls, 1);
+	assert_false(g_file_test(made, G_FILE_TEST_EXISTS));
+	after = journal_records(j, &error);
+	assert_non_null(after);
+	assert_int_equal(after->len, 1);
+	assert_string_equal(json_object_get_string_member(g_ptr_array_index(after, 0), "type"),
+			    "undone");
+	assert_string_equal(json_object_get_string_member(g_ptr_array_index(after, 0), "key"),
+			    "dir");
+	journal_close(j);
+	assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
+				 NULL, NULL));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_order),
+		cmocka_unit_test(test_step_contents),
+		cmocka_unit_test(test_run),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
