@@ -43,6 +43,7 @@ subnet_for() { echo "10.231.$1.0/24"; }
 
 # write_lab FILE NAME SUBNET [EXTRA-INITIATOR-YAML] [EXTRA-TARGET-YAML]
 write_lab() {
+	echo "$2" >>"$tmp/labs"
 	cat >"$1" <<EOF
 lab: $2
 provider:
@@ -76,14 +77,27 @@ ${4:-}
 EOF
 }
 
-# What a lab may leave on this machine; compared before and after.
+# The hash labctl derives from a lab's state directory: it names the lab's
+# namespaces, bridge, veths and runtime directory.
+lab_hash() {
+	printf '%s' "$tmp/.labctl/$1" | sha256sum | cut -c1-8
+}
+
+# What this test's labs may leave on this machine; compared before and
+# after.  Only the labs of this test are looked at, so that other labs on
+# the machine (another test, a person) do not count.
 snapshot() {
+	hashes=$(for l in $(cat "$tmp/labs" 2>/dev/null); do lab_hash "$l"; done)
 	{
-		echo "== netns"; ip netns list 2>/dev/null | grep -o '^labctl-[^ ]*' | sort
-		echo "== links"; ls /sys/class/net | grep '^lc' | sort
+		# a new temporary directory means new hashes: nothing of them before
+		for h in $hashes; do
+			ip netns list 2>/dev/null | grep -o "^labctl-$h-[^ ]*" | sort
+			ls /sys/class/net | grep "^lc$h" | sort
+			ps -eo args= | grep -F "/var/lib/labctl/netns/$h/" | grep -v grep | sort
+			ls -d "/var/lib/labctl/netns/$h" 2>/dev/null
+		done
 		echo "== loops"; losetup -a 2>/dev/null | grep -F "$tmp" | sort
-		echo "== procs"; ps -eo args= | grep -E '^(/usr/sbin/sshd -f /var/lib/labctl|tgtd|qemu-storage-daemon)' | sort
-		echo "== runtime"; ls /var/lib/labctl/netns 2>/dev/null | sort
+		echo "== procs"; ps -eo args= | grep -E '^qemu-storage-daemon' | grep -F "/run/labctl/t" | sort
 		echo "== mounts"; grep -F "$tmp" /proc/mounts | sort
 		echo "== files"; find "$tmp/images" "$tmp/mnt" -mindepth 1 2>/dev/null | sort
 	} >"$1"
