@@ -147,6 +147,14 @@ static int run_lab(const struct lab_spec *spec, struct journal *j, GPtrArray *ac
 		return EXIT_USAGE;
 	}
 	*failed = !engine_run(live, shown, conns, j, &eo, &results);
+	for (guint i = 0; i < conns->len; i++) {
+		guint n = lab_ssh_reconnects(g_ptr_array_index(conns, i));
+		struct node_access *a = g_ptr_array_index(access, i);
+
+		if (n)
+			printf("%-12s the connection dropped and was re-established %u time%s\n",
+			       a->name, n, n == 1 ? "" : "s");
+	}
 	if (o->verbosity >= 0) {
 		g_autofree char *table = engine_summary(results);
 
