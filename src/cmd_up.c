@@ -80,9 +80,10 @@ static void print_failures(GPtrArray *results)
 		for (guint t = 0; t < nr->tasks->len; t++) {
 			const struct task_result *r = g_ptr_array_index(nr->tasks, t);
 
+			/* the details were printed when it failed */
 			if (r->outcome == TASK_FAILED)
-				fprintf(stderr, "labctl: node '%s', task %s '%s' failed: %s\n",
-					nr->name, r->task->id, r->task->name, r->error);
+				fprintf(stderr, "labctl: node '%s', task %s '%s' failed\n",
+					nr->name, r->task->id, r->task->name);
 		}
 	}
 }
@@ -170,9 +171,9 @@ static int run_lab(const struct lab_spec *spec, struct journal *j, GPtrArray *ac
 
 		for (guint i = 0; i < results->len; i++)
 			changed += ((struct node_result *)g_ptr_array_index(results, i))->changed;
-		if (o->verbosity >= 0)
-			printf(changed ? "lab '%s' is up: %u tasks changed\n"
-				       : "lab '%s' is up; nothing changed\n", spec->name.v, changed);
+		/* the last line, also with -q */
+		printf(changed ? "lab '%s' is up: %u tasks changed\n"
+			       : "lab '%s' is up; nothing changed\n", spec->name.v, changed);
 	}
 	node_results_free(results);
 	plan_free(live);

@@ -421,6 +421,15 @@ static void add_task(struct builder *b, struct plan_node *pn, const struct playb
 	}
 	if (truth == TEMPLATE_FALSE)
 		return;
+	/* with facts gathered, a condition still open names a fact nobody reported */
+	if (truth == TEMPLATE_UNKNOWN && b->opts->facts) {
+		g_autoptr(GError) e = g_error_new(TEMPLATE_ERROR, TEMPLATE_ERROR_UNKNOWN,
+						  "condition '%s' depends on a fact the node did not report",
+						  t->when.v);
+
+		berr(b, pn->name, pb, t, e);
+		return;
+	}
 
 	pt = g_new0(struct plan_task, 1);
 	pt->id = g_strdup_printf("%s:%u", pn->name, pn->tasks->len + 1);
@@ -443,6 +452,20 @@ static void add_task(struct builder *b, struct plan_node *pn, const struct playb
 		pt->waits_disk = g_strdup(json_object_get_string_member(
 				json_node_get_object(elem), "disk"));
 	pt->after = g_ptr_array_new_with_free_func(g_free);
+	/* a task's name is its journal key on the node: it must be unique */
+	for (guint i = 0; pt->name && i < pn->tasks->len; i++) {
+		const struct plan_task *o = g_ptr_array_index(pn->tasks, i);
+
+		/* offline, alternatives for different facts may share one */
+		if (!o->when && !pt->when && !g_strcmp0(o->name, pt->name)) {
+			g_autoptr(GError) e = g_error_new(TEMPLATE_ERROR, TEMPLATE_ERROR_TYPE,
+							  "another task on the node has the same name '%s' (%s)",
+							  pt->name, o->id);
+
+			berr(b, pn->name, pb, t, e);
+			break;
+		}
+	}
 	g_ptr_array_add(pn->tasks, pt);
 }
 

@@ -23,6 +23,9 @@ void node_access_free(gpointer p)
 	g_free(a->user);
 	g_free(a->key);
 	g_free(a->known_hosts);
+	if (a->passphrase)
+		memset(a->passphrase, 0, strlen(a->passphrase));
+	g_free(a->passphrase);
 	g_free(a);
 }
 
@@ -212,13 +215,13 @@ bool provider_undo(JsonObject *undo, GError **error)
 static GPtrArray *static_access(struct provider_ctx *ctx, GError **error)
 {
 	const struct lab_spec *spec = ctx->spec;
-	GPtrArray *nodes = g_ptr_array_new_with_free_func(node_access_free);
+	g_autoptr(GPtrArray) nodes = g_ptr_array_new_with_free_func(node_access_free);
 
-	(void)error;
 	for (guint i = 0; i < spec->nodes->len; i++) {
 		const struct spec_node *n = g_ptr_array_index(spec->nodes, i);
 		struct node_access *a = g_new0(struct node_access, 1);
 		const char *kh = n->ssh.known_hosts.v ? n->ssh.known_hosts.v : spec->ssh.known_hosts.v;
+		const char *pass = n->ssh.passphrase.ref ? n->ssh.passphrase.ref : spec->ssh.passphrase.ref;
 
 		a->name = g_strdup(n->name.v);
 		a->host = g_strdup(n->address.v);
@@ -235,8 +238,14 @@ static GPtrArray *static_access(struct provider_ctx *ctx, GError **error)
 		a->ssh.accept_new = ctx->accept_new_host_keys;
 		a->ssh.use_config = true;
 		g_ptr_array_add(nodes, a);
+		if (pass) {
+			a->passphrase = spec_read_secret(spec, pass, error);
+			if (!a->passphrase)
+				return NULL;
+			a->ssh.passphrase = a->passphrase;
+		}
 	}
-	return nodes;
+	return g_steal_pointer(&nodes);
 }
 
 const struct provider provider_static = {

@@ -183,6 +183,8 @@ bool teardown_run(GPtrArray *steps, struct journal *journal,
 		if (o->out && o->verbosity >= 0)
 			fprintf(o->out, "%-12s undone  %s (%.2f s)\n", s->remote ? s->node : "local",
 				s->what, (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC);
+		if (o->out && o->verbosity > 0 && s->remote)
+			fprintf(o->out, "             $ %s\n", s->command);
 	}
 	return *failed == 0;
 }

@@ -38,6 +38,7 @@ struct node_access {
 	char *user;
 	char *key;
 	char *known_hosts;
+	char *passphrase;       /* of @key, resolved from the spec's reference */
 };
 
 struct provider_ctx {

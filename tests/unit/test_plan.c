@@ -253,8 +253,8 @@ static char *leaky_playbook_dir(void)
 	for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
 		g_autofree char *f = g_strdup_printf("%s/%s.yaml", pb, names[i]);
 		g_autofree char *body = g_strdup_printf(
-			"playbook: %s\nrole: %s\ntasks:\n  - name: nothing\n    run: 'true'\n",
-			names[i], strstr(names[i], "initiator") || strstr(names[i], "mount") ? "host" : "disk");
+			"playbook: %s\nrole: %s\ntasks:\n  - name: nothing of %s\n    run: 'true'\n",
+			names[i], strstr(names[i], "initiator") || strstr(names[i], "mount") ? "host" : "disk", names[i]);
 
 		g_file_set_contents(f, body, -1, NULL);
 	}
@@ -427,6 +427,54 @@ static void test_facts_foreach_after(void **state)
 	spec_free(spec);
 }
 
+/* A playbook directory with one target-lio playbook of the given tasks. */
+static char *one_playbook_dir(const char *tasks)
+{
+	g_autofree char *dir = leaky_playbook_dir();
+	g_autofree char *f = g_build_filename(dir, "playbooks", "target-lio.yaml", NULL);
+	g_autofree char *text = g_strdup_printf("playbook: target-lio\nrole: disk\ntasks:\n%s", tasks);
+
+	g_file_set_contents(f, text, -1, NULL);
+	return g_steal_pointer(&dir);
+}
+
+static void expect_one_error(struct plan_options *opts, const char *needle)
+{
+	struct lab_spec *spec = load_valid("chap.yaml", chap_spec);
+	g_autoptr(GPtrArray) diags = diags_new();
+	g_autofree char *msg = NULL;
+
+	assert_null(plan_build(spec, opts, diags));
+	assert_int_equal(diags->len, 1);
+	msg = diag_format(g_ptr_array_index(diags, 0));
+	if (!strstr(msg, needle))
+		fail_msg("'%s' not in '%s'", needle, msg);
+	spec_free(spec);
+}
+
+static void test_duplicate_names_and_unknown_facts(void **state)
+{
+	g_autofree char *dup = one_playbook_dir(
+		"  - {name: same, run: 'true'}\n  - {name: same, run: 'false'}\n");
+	g_autofree char *fact = one_playbook_dir(
+		"  - {name: a, when: facts.no_such_fact, run: 'true'}\n");
+	g_autoptr(GHashTable) facts = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+							    (GDestroyNotify)json_object_unref);
+	struct plan_options o = { .flags = TEMPLATE_REDACT };
+
+	(void)state;
+	o.playbook_dir = dup;
+	expect_one_error(&o, "another task on the node has the same name 'same' (d:2)");
+	/* offline an unknown fact leaves the task conditional; online it is an error */
+	g_hash_table_insert(facts, (gpointer)"d", json_obj("{\"pkg\": \"apt\"}"));
+	g_hash_table_insert(facts, (gpointer)"h", json_obj("{\"pkg\": \"apt\"}"));
+	o.playbook_dir = fact;
+	o.facts = facts;
+	expect_one_error(&o, "condition 'facts.no_such_fact' depends on a fact the node did not report");
+	rm_rf(dup);
+	rm_rf(fact);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -435,6 +483,7 @@ int main(void)
 		cmocka_unit_test(test_secrets),
 		cmocka_unit_test(test_secret_in_argv_refused),
 		cmocka_unit_test(test_facts_foreach_after),
+		cmocka_unit_test(test_duplicate_names_and_unknown_facts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
