@@ -1,15 +1,20 @@
 /*
  * cmd_common.c - what the verbs share: usage, diagnostics, spec loading
  */
+#include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 
 #include "labctl/cmd.h"
 #include "labctl/engine.h"
+#include "labctl/facts.h"
+#include "labctl/playbook.h"
 #include "labctl/journal.h"
 #include "labctl/provider.h"
 #include "labctl/teardown.h"
@@ -208,4 +213,312 @@ guint cmd_teardown(const struct lab_spec *spec, struct journal *j, bool force,
 		printf("lab '%s' is down: %u undone in %.1f s\n", spec->name.v, steps->len,
 		       (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC);
 	return failed;
+}
+
+/* ---- running a lab (up, check, test) ---- */
+
+static char *read_secret(const char *ref, void *data, GError **error)
+{
+	return spec_read_secret(data, ref, error);
+}
+
+/* Facts of one node in one round trip. */
+static JsonObject *gather_facts(struct lab_ssh *ssh, const char *node, const char *script,
+				GError **error)
+{
+	struct lab_ssh_result r = { 0 };
+	JsonObject *facts = NULL;
+
+	if (!lab_ssh_exec(ssh, "sh -s", script, strlen(script), 30, &r, error))
+		return NULL;
+	if (r.status != 0) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+			    "node '%s': gathering facts failed with exit status %d", node, r.status);
+	} else if (!(facts = facts_parse(r.out, error))) {
+		g_prefix_error(error, "node '%s': ", node);
+	}
+	lab_ssh_result_clear(&r);
+	return facts;
+}
+
+static char *facts_script(const char *dir, GError **error)
+{
+	g_autoptr(JsonObject) none = json_object_new();
+	struct template_env env = { .vars = none, .flags = TEMPLATE_QUOTE };
+	g_autofree char *text = NULL;
+	gsize len;
+
+	text = playbook_read_resource(dir, "templates/facts.sh", &len, error);
+	return text ? template_expand("templates/facts.sh", text, &env, error) : NULL;
+}
+
+void cmd_print_failures(GPtrArray *results)
+{
+	for (guint i = 0; i < results->len; i++) {
+		const struct node_result *nr = g_ptr_array_index(results, i);
+
+		for (guint t = 0; t < nr->tasks->len; t++) {
+			const struct task_result *r = g_ptr_array_index(nr->tasks, t);
+
+			/* the details were printed when it failed */
+			if (r->outcome == TASK_FAILED)
+				fprintf(stderr, "labctl: node '%s', task %s '%s' failed\n",
+					nr->name, r->task->id, r->task->name);
+		}
+	}
+}
+
+void cmd_lab_run_clear(struct lab_run *r)
+{
+	node_results_free(r->results);
+	plan_free(r->shown);
+	r->results = NULL;
+	r->shown = NULL;
+}
+
+int cmd_run_lab(const struct lab_spec *spec, struct journal *j, GPtrArray *access,
+		const struct lab_run_opts *o, struct lab_run *out)
+{
+	g_autoptr(GPtrArray) conns = g_ptr_array_new_with_free_func((GDestroyNotify)lab_ssh_close);
+	g_autoptr(GHashTable) facts = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+							    (GDestroyNotify)json_object_unref);
+	g_autoptr(GPtrArray) diags = diags_new();
+	g_autoptr(GError) error = NULL;
+	g_autofree char *script = facts_script(o->playbook_dir, &error);
+	g_autofree char *transcripts = g_build_filename(journal_dir(j), "transcripts", NULL);
+	struct plan_options live_opts = {
+		.playbook_dir = o->playbook_dir, .facts = facts, .flags = TEMPLATE_SECRETS,
+		.secret = read_secret, .secret_data = (void *)spec,
+	};
+	struct plan_options shown_opts = {
+		.playbook_dir = o->playbook_dir, .facts = facts, .flags = TEMPLATE_REDACT,
+	};
+	struct engine_opts eo = {
+		.jobs = o->jobs, .verbosity = o->verbosity, .out = stdout,
+		.tty = isatty(STDOUT_FILENO), .transcript_dir = transcripts,
+	};
+	struct plan *live = NULL, *shown = NULL;
+	GPtrArray *results = NULL;
+
+	memset(out, 0, sizeof(*out));
+	out->failed = true;
+	live_opts.verify_only = shown_opts.verify_only = o->verify_only;
+	if (!script) {
+		fprintf(stderr, "labctl: %s\n", error->message);
+		return EXIT_USAGE;
+	}
+	for (guint i = 0; i < access->len; i++) {
+		struct node_access *a = g_ptr_array_index(access, i);
+		g_autofree char *notice = NULL;
+		struct lab_ssh *ssh = lab_ssh_open(&a->ssh, &notice, &error);
+		JsonObject *f;
+
+		if (!ssh) {
+			fprintf(stderr, "labctl: %s\n", error->message);
+			return EXIT_UNREACHABLE;
+		}
+		if (notice)
+			printf("%-12s %s\n", a->name, notice);
+		g_ptr_array_add(conns, ssh);
+		f = gather_facts(ssh, a->name, script, &error);
+		if (!f) {
+			fprintf(stderr, "labctl: %s\n", error->message);
+			return EXIT_FAILED;
+		}
+		g_hash_table_insert(facts, a->name, f);
+	}
+	shown = plan_build(spec, &shown_opts, diags);
+	if (shown)
+		live = plan_build(spec, &live_opts, diags);
+	if (!live) {
+		cmd_print_diags(diags);
+		plan_free(shown);
+		return EXIT_USAGE;
+	}
+	out->failed = !engine_run(live, shown, conns, j, &eo, &results);
+	plan_free(live);
+	for (guint i = 0; i < conns->len; i++) {
+		guint n = lab_ssh_reconnects(g_ptr_array_index(conns, i));
+		struct node_access *a = g_ptr_array_index(access, i);
+
+		if (n)
+			printf("%-12s the connection dropped and was re-established %u time%s\n",
+			       a->name, n, n == 1 ? "" : "s");
+	}
+	if (o->verbosity >= 0) {
+		g_autofree char *table = engine_summary(results);
+
+		printf("\n%s", table);
+	}
+	if (out->failed)
+		cmd_print_failures(results);
+	out->results = results;
+	out->shown = shown;
+	return out->failed || engine_stopped() ? EXIT_FAILED : EXIT_OK;
+}
+
+/* ---- the options up, check and test share ---- */
+
+int cmd_parse_run_opts(const struct cmd *self, int argc, char **argv, struct run_cli *o)
+{
+	static const struct option longopts[] = {
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "state-dir", required_argument, NULL, 'S' },
+		{ "playbook-dir", required_argument, NULL, 'P' },
+		{ "accept-new-host-keys", no_argument, NULL, 'A' },
+		{ "on-failure", required_argument, NULL, 'F' },
+		{ "junit", required_argument, NULL, 'U' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->on_failure = -1;
+	while ((c = getopt_long(argc, argv, "j:qvh", longopts, NULL)) != -1) {
+		char *end;
+
+		/* each verb takes only the options its usage names */
+		if (c != 'h' && c != '?' && !strchr(self->flags, c)) {
+			const char *name = "?";
+
+			for (const struct option *lo = longopts; lo->name; lo++)
+				if (lo->val == c)
+					name = lo->name;
+			return cmd_usage_error(self, "option '--%s' does not apply to %s",
+					       name, self->name);
+		}
+		switch (c) {
+		case 'j':
+			o->run.jobs = (unsigned)strtoul(optarg, &end, 10);
+			if (*end || !*optarg || !o->run.jobs)
+				return cmd_usage_error(self, "--jobs takes a number of at least 1, not '%s'", optarg);
+			break;
+		case 'q':
+			o->run.verbosity = -1;
+			break;
+		case 'v':
+			o->run.verbosity = 1;
+			break;
+		case 'S':
+			o->state_dir = optarg;
+			break;
+		case 'P':
+			o->run.playbook_dir = optarg;
+			break;
+		case 'A':
+			o->accept_new = true;
+			break;
+		case 'F':
+			if (!strcmp(optarg, "keep"))
+				o->on_failure = 0;
+			else if (!strcmp(optarg, "destroy"))
+				o->on_failure = 1;
+			else
+				return cmd_usage_error(self, "--on-failure is keep or destroy, not '%s'", optarg);
+			break;
+		case 'U':
+			o->junit = optarg;
+			break;
+		case 'h':
+			cmd_usage(self, stdout);
+			return -1;
+		default:
+			return cmd_usage_error(self, "unknown option");
+		}
+	}
+	if (optind != argc - 1)
+		return cmd_usage_error(self, optind >= argc ? "no spec given" : "one spec at a time");
+	o->spec_path = argv[optind];
+	/* keep a failed lab for a look on a terminal; clean up after scripts and CI */
+	if (o->on_failure < 0)
+		o->on_failure = isatty(STDOUT_FILENO) && !g_getenv("CI") ? 0 : 1;
+	return EXIT_OK;
+}
+
+int cmd_open_lab(const struct run_cli *o, struct lab_spec **spec, struct journal **j)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *state = NULL;
+	int status = EXIT_OK;
+
+	*j = NULL;
+	*spec = cmd_load_spec(o->spec_path);
+	if (!*spec)
+		return EXIT_USAGE;
+	if (!provider_for(*spec)) {
+		fprintf(stderr, "labctl: provider '%s' is not available in this version of labctl\n",
+			spec_provider_names[(*spec)->provider.type.v]);
+		status = EXIT_USAGE;
+	} else if (!spec_check_secrets(*spec, &error)) {
+		/* a missing secret is found before anything is made, not half-way */
+		fprintf(stderr, "labctl: %s\n", error->message);
+		status = EXIT_USAGE;
+	} else {
+		state = cmd_state_dir(*spec, o->state_dir);
+		*j = cmd_open_journal(state, &status);
+	}
+	if (!*j)
+		g_clear_pointer(spec, spec_free);
+	return status;
+}
+
+static void say_local(void *data, const char *fmt, ...)
+{
+	const struct run_cli *o = data;
+	va_list ap;
+
+	if (o->run.verbosity < 0)
+		return;
+	printf("%-12s ", "local");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+int cmd_up_lab(const struct lab_spec *spec, struct journal *j, const struct run_cli *o,
+	       struct lab_run *run)
+{
+	const struct provider *prov = provider_for(spec);
+	struct provider_ctx ctx = {
+		.spec = spec, .state_dir = journal_dir(j), .journal = j,
+		.accept_new_host_keys = o->accept_new, .say = say_local, .say_data = (void *)o,
+	};
+	g_autoptr(JsonObject) rec = json_object_new();
+	g_autoptr(GPtrArray) access = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *abs = g_canonicalize_filename(o->spec_path, NULL);
+	int status;
+
+	memset(run, 0, sizeof(*run));
+	run->failed = true;
+	json_object_set_string_member(rec, "type", "up");
+	json_object_set_string_member(rec, "lab", spec->name.v);
+	json_object_set_string_member(rec, "spec", abs);
+	if (!journal_append(j, rec, &error)) {
+		fprintf(stderr, "labctl: %s\n", error->message);
+		return EXIT_FAILED;
+	}
+	access = prov->up(&ctx, &error);
+	if (!access) {
+		fprintf(stderr, "labctl: %s\n", error->message);
+		return EXIT_FAILED;
+	}
+	status = cmd_run_lab(spec, j, access, &o->run, run);
+	if (status == EXIT_OK) {
+		guint changed = 0;
+
+		for (guint i = 0; i < run->results->len; i++)
+			changed += ((struct node_result *)g_ptr_array_index(run->results, i))->changed;
+		/* the last line, also with -q */
+		if (changed)
+			printf("lab '%s' is up: %u tasks changed\n", spec->name.v, changed);
+		else
+			printf("lab '%s' is up; nothing changed\n", spec->name.v);
+	}
+	return status;
 }

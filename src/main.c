@@ -12,12 +12,12 @@ static const struct cmd cmd_table[] = {
 	{ "validate", cmd_validate, "[--json] [-q] SPEC...",
 	  "check specs and report every problem as FILE:LINE:COL: message",
 	  "  --json        one JSON document with every file and error (docs/json.md)\n"
-	  "  -q, --quiet   print nothing for a valid spec\n" },
+	  "  -q, --quiet   print nothing for a valid spec\n", NULL },
 	{ "plan", cmd_plan, "[--json] [--playbook-dir DIR] SPEC",
 	  "show every task per node, in order, with the exact shell it will run",
 	  "  --json               the plan as JSON (docs/json.md)\n"
 	  "  --playbook-dir DIR   read playbooks/ and templates/ from DIR instead of\n"
-	  "                       the copies built into labctl\n" },
+	  "                       the copies built into labctl\n", NULL },
 	{ "up", cmd_up, "[-j JOBS] [-q|-v] [--on-failure keep|destroy] [--accept-new-host-keys]\n"
 	  "                 [--state-dir DIR] [--playbook-dir DIR] SPEC",
 	  "create the nodes, configure target and initiator, and prove it with a mount test",
@@ -26,22 +26,44 @@ static const struct cmd cmd_table[] = {
 	  "  -v, --verbose            print every task, also those already done\n"
 	  "  --on-failure keep|destroy\n"
 	  "                           after a failure, leave the lab for a look or take it\n"
-	  "                           apart (default: keep on a terminal, destroy otherwise)\n"
+	  "                           apart (default: keep on a terminal unless CI is set)\n"
 	  "  --accept-new-host-keys   trust a node's host key seen for the first time and\n"
 	  "                           record it in the lab's known_hosts\n"
 	  "  --state-dir DIR          the lab's journal and transcripts (default:\n"
 	  "                           .labctl/LAB beside the spec)\n"
-	  "  --playbook-dir DIR       read playbooks/ and templates/ from DIR\n" },
+	  "  --playbook-dir DIR       read playbooks/ and templates/ from DIR\n",
+	  "jqvSPAF" },
+	{ "check", cmd_check, "[-j JOBS] [-q|-v] [--state-dir DIR] [--playbook-dir DIR] SPEC",
+	  "on a lab that is up, run the verification again and report each check",
+	  "  -j, --jobs JOBS          nodes worked on at once (default: all)\n"
+	  "  -q, --quiet              print only failures and the last line\n"
+	  "  -v, --verbose            print every check\n"
+	  "  --state-dir DIR          the lab's state directory, as given to up\n"
+	  "  --playbook-dir DIR       read playbooks/ and templates/ from DIR\n",
+	  "jqvSP" },
+	{ "test", cmd_test, "[-j JOBS] [-q|-v] [--on-failure keep|destroy] [--accept-new-host-keys]\n"
+	  "                 [--state-dir DIR] [--playbook-dir DIR] SPEC",
+	  "up, check and down in one go, for CI: exit 0 only if every check passed",
+	  "  -j, --jobs JOBS          nodes worked on at once (default: all)\n"
+	  "  -q, --quiet              print only failures and the last lines\n"
+	  "  -v, --verbose            print every task\n"
+	  "  --on-failure keep|destroy\n"
+	  "                           after a failure, leave the lab for a look or take it\n"
+	  "                           apart (default: destroy unless on a terminal without CI)\n"
+	  "  --accept-new-host-keys   as for up\n"
+	  "  --state-dir DIR          as for up\n"
+	  "  --playbook-dir DIR       read playbooks/ and templates/ from DIR\n",
+	  "jqvSPAF" },
 	{ "down", cmd_down, "[--force] [-q|-v] [--state-dir DIR] SPEC",
 	  "undo everything labctl did to the lab, newest first, from its journal",
 	  "  --force           go on past an undo that fails, and report every one\n"
 	  "  -q, --quiet       print only failures\n"
 	  "  -v, --verbose     print more\n"
-	  "  --state-dir DIR   the lab's state directory, as given to up\n" },
+	  "  --state-dir DIR   the lab's state directory, as given to up\n", NULL },
 	{ "status", cmd_status, "[--json] [--state-dir DIR] SPEC",
 	  "show what the journal says exists and whether the nodes answer",
 	  "  --json            as JSON (docs/json.md)\n"
-	  "  --state-dir DIR   the lab's state directory, as given to up\n" },
+	  "  --state-dir DIR   the lab's state directory, as given to up\n", NULL },
 };
 
 static const struct cmd *find_cmd(const char *name)

@@ -415,6 +415,8 @@ static void add_task(struct builder *b, struct plan_node *pn, const struct playb
 	enum template_truth truth = TEMPLATE_TRUE;
 	struct plan_task *pt;
 
+	if (b->opts->verify_only && !t->verify.v)
+		return;
 	if (t->when.v && !template_eval(t->when.v, scope, &truth, &error)) {
 		berr(b, pn->name, pb, t, error);
 		return;

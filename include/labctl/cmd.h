@@ -14,6 +14,7 @@
 #include <json-glib/json-glib.h>
 
 #include "labctl/journal.h"
+#include "labctl/plan.h"
 #include "labctl/spec.h"
 
 /* Exit codes, documented in labctl(1). */
@@ -31,6 +32,7 @@ struct cmd {
 	const char *usage;      /* after "labctl NAME " */
 	const char *summary;    /* one line for "labctl --help" */
 	const char *options;    /* the option lines of "labctl NAME --help" */
+	const char *flags;      /* for up/check/test: the getopt codes they take */
 };
 
 int cmd_validate(const struct cmd *self, int argc, char **argv);
@@ -38,6 +40,8 @@ int cmd_plan(const struct cmd *self, int argc, char **argv);
 int cmd_up(const struct cmd *self, int argc, char **argv);
 int cmd_down(const struct cmd *self, int argc, char **argv);
 int cmd_status(const struct cmd *self, int argc, char **argv);
+int cmd_check(const struct cmd *self, int argc, char **argv);
+int cmd_test(const struct cmd *self, int argc, char **argv);
 
 /* Prints "usage: labctl NAME USAGE" and the options to @f. */
 void cmd_usage(const struct cmd *self, FILE *f);
@@ -77,5 +81,69 @@ void cmd_catch_signals(void);
  */
 guint cmd_teardown(const struct lab_spec *spec, struct journal *j, bool force,
 		   int verbosity);
+
+struct lab_run_opts {
+	unsigned jobs;          /* nodes at once; 0: all */
+	int verbosity;          /* -1 quiet, 0 normal, 1 verbose */
+	const char *playbook_dir;
+	bool verify_only;       /* labctl check: only the verify tasks */
+};
+
+struct lab_run {
+	bool failed;
+	GPtrArray *results;     /* struct node_result *, NULL if nothing ran */
+	struct plan *shown;     /* the redacted plan the results point into */
+};
+
+/*
+ * Connects to the nodes of @access, gathers their facts, builds the plan
+ * (with secrets for what runs, redacted for what is written down) and runs
+ * it; prints the summary table and the failures.  Returns an exit code;
+ * @out keeps the results until cmd_lab_run_clear().
+ */
+int cmd_run_lab(const struct lab_spec *spec, struct journal *j, GPtrArray *access,
+		const struct lab_run_opts *o, struct lab_run *out);
+void cmd_lab_run_clear(struct lab_run *r);
+
+/*
+ * Runs the verify tasks of a lab that is up (labctl check), reaching the
+ * nodes through the provider without changing anything, and prints how
+ * many checks passed.  Returns an exit code; @run as cmd_run_lab.
+ */
+int cmd_check_lab(const struct lab_spec *spec, struct journal *j,
+		  const struct lab_run_opts *ro, struct lab_run *run);
+
+/* What the command line of up, check and test says. */
+struct run_cli {
+	struct lab_run_opts run;
+	const char *spec_path;
+	const char *state_dir;
+	const char *junit;      /* --junit FILE, or NULL */
+	bool accept_new;
+	int on_failure;         /* 0 keep, 1 destroy (default: keep on a terminal
+				 * unless CI is set) */
+};
+
+/*
+ * Parses the options of up, check and test (those in @self->flags).
+ * Returns EXIT_OK, EXIT_USAGE after printing why, or -1 after --help.
+ */
+int cmd_parse_run_opts(const struct cmd *self, int argc, char **argv, struct run_cli *o);
+
+/*
+ * Loads and validates the spec, checks its secrets and provider, and opens
+ * (locks) its journal.  Returns an exit code; on success *spec and *j are set.
+ */
+int cmd_open_lab(const struct run_cli *o, struct lab_spec **spec, struct journal **j);
+
+/*
+ * labctl up without the command line: journals an "up" record, makes the
+ * nodes through the provider and runs the whole plan.  Returns an exit code.
+ */
+int cmd_up_lab(const struct lab_spec *spec, struct journal *j, const struct run_cli *o,
+	       struct lab_run *run);
+
+/* Names every failed task of @results on stderr, one line each. */
+void cmd_print_failures(GPtrArray *results);
 
 #endif

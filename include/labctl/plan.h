@@ -61,6 +61,7 @@ struct plan_options {
 	unsigned flags;                 /* TEMPLATE_REDACT or TEMPLATE_SECRETS */
 	template_secret_fn secret;      /* with TEMPLATE_SECRETS */
 	void *secret_data;
+	bool verify_only;               /* only the tasks marked verify (labctl check) */
 };
 
 /*

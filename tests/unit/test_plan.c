@@ -398,7 +398,7 @@ static void test_facts_foreach_after(void **state)
 	/* on d1 that is the firewall task, which comes after the target's */
 	assert_string_equal(g_ptr_array_index(t->after, 0),
 			    task_named(d1, "open tcp/3260 in iptables")->id);
-	assert_string_equal(task_named(d1, "open tcp/3260 in iptables")->id, "d1:10");
+	assert_string_equal(task_named(d1, "open tcp/3260 in iptables")->id, "d1:11");
 	t = task_named(h, "log in to iqn.2026-01.local.labctl:two.d2");
 	assert_non_null(t);
 	assert_int_equal(t->after->len, 1);
