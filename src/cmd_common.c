@@ -522,3 +522,58 @@ int cmd_up_lab(const struct lab_spec *spec, struct journal *j, const struct run_
 	}
 	return status;
 }
+
+int cmd_lab_access(const struct cmd *self, int argc, char **argv, struct lab_spec **spec,
+		   GPtrArray **access, int *rest)
+{
+	static const struct option longopts[] = {
+		{ "state-dir", required_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct provider *prov;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *state = NULL;
+	const char *state_opt = NULL;
+	struct provider_ctx ctx = { 0 };
+	int c, want = rest ? 2 : 1;
+
+	/* "+": for ssh, what follows the node is the remote command's */
+	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'S':
+			state_opt = optarg;
+			break;
+		case 'h':
+			cmd_usage(self, stdout);
+			return -1;
+		default:
+			return cmd_usage_error(self, "unknown option");
+		}
+	}
+	if (argc - optind < want || (!rest && argc - optind > want))
+		return cmd_usage_error(self, argc - optind < want ? "missing arguments"
+								   : "too many arguments");
+	*spec = cmd_load_spec(argv[optind]);
+	if (!*spec)
+		return EXIT_USAGE;
+	prov = provider_for(*spec);
+	if (!prov) {
+		fprintf(stderr, "labctl: provider '%s' is not available in this version of labctl\n",
+			spec_provider_names[(*spec)->provider.type.v]);
+		g_clear_pointer(spec, spec_free);
+		return EXIT_USAGE;
+	}
+	state = cmd_state_dir(*spec, state_opt);
+	ctx.spec = *spec;
+	ctx.state_dir = state;
+	*access = prov->access(&ctx, &error);
+	if (!*access) {
+		fprintf(stderr, "labctl: %s\n", error->message);
+		g_clear_pointer(spec, spec_free);
+		return EXIT_FAILED;
+	}
+	if (rest)
+		*rest = optind + 1;
+	return EXIT_OK;
+}

@@ -60,6 +60,15 @@ static const struct cmd cmd_table[] = {
 	  "  -q, --quiet       print only failures\n"
 	  "  -v, --verbose     print more\n"
 	  "  --state-dir DIR   the lab's state directory, as given to up\n", NULL },
+	{ "ssh-config", cmd_ssh_config, "[--state-dir DIR] SPEC",
+	  "print an ssh_config for the lab's nodes, so that 'ssh -F FILE NODE' works",
+	  "  --state-dir DIR   the lab's state directory, as given to up\n", NULL },
+	{ "inventory", cmd_inventory, "[--state-dir DIR] SPEC",
+	  "print the lab as an Ansible inventory (YAML, groups disk and host)",
+	  "  --state-dir DIR   the lab's state directory, as given to up\n", NULL },
+	{ "ssh", cmd_ssh, "[--state-dir DIR] SPEC NODE [COMMAND...]",
+	  "log in to a node of the lab with ssh(1), or run COMMAND there",
+	  "  --state-dir DIR   the lab's state directory, as given to up\n", NULL },
 	{ "status", cmd_status, "[--json] [--state-dir DIR] SPEC",
 	  "show what the journal says exists and whether the nodes answer",
 	  "  --json            as JSON (docs/json.md)\n"

@@ -42,6 +42,9 @@ int cmd_down(const struct cmd *self, int argc, char **argv);
 int cmd_status(const struct cmd *self, int argc, char **argv);
 int cmd_check(const struct cmd *self, int argc, char **argv);
 int cmd_test(const struct cmd *self, int argc, char **argv);
+int cmd_ssh_config(const struct cmd *self, int argc, char **argv);
+int cmd_inventory(const struct cmd *self, int argc, char **argv);
+int cmd_ssh(const struct cmd *self, int argc, char **argv);
 
 /* Prints "usage: labctl NAME USAGE" and the options to @f. */
 void cmd_usage(const struct cmd *self, FILE *f);
@@ -142,6 +145,15 @@ int cmd_open_lab(const struct run_cli *o, struct lab_spec **spec, struct journal
  */
 int cmd_up_lab(const struct lab_spec *spec, struct journal *j, const struct run_cli *o,
 	       struct lab_run *run);
+
+/*
+ * For ssh-config, inventory and ssh: parses [--state-dir DIR] SPEC (and,
+ * with @rest, NODE [CMD...], *@rest being the index of NODE), loads the spec
+ * and asks its provider how to reach the nodes, changing nothing.  Returns
+ * an exit code, or -1 after --help.
+ */
+int cmd_lab_access(const struct cmd *self, int argc, char **argv, struct lab_spec **spec,
+		   GPtrArray **access, int *rest);
 
 /* Names every failed task of @results on stderr, one line each. */
 void cmd_print_failures(GPtrArray *results);
