@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "labctl/cmd.h"
+#include "labctl/ssh.h"
 
 static const struct cmd cmd_table[] = {
 	{ "validate", cmd_validate, "[--json] [-q] SPEC...",
@@ -95,6 +96,7 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	const struct cmd *cmd;
+	int status;
 
 	setlocale(LC_ALL, "");
 	if (argc < 2) {
@@ -126,5 +128,7 @@ int main(int argc, char **argv)
 	/* the verb parses its own options, with argv[0] being the verb */
 	optind = 1;
 	opterr = 1;
-	return cmd->exec(cmd, argc - 1, argv + 1);
+	status = cmd->exec(cmd, argc - 1, argv + 1);
+	lab_ssh_finalize();
+	return status;
 }

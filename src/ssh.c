@@ -86,11 +86,22 @@ struct run {
 /* Serializes reading and appending known_hosts files across connections. */
 static GMutex known_hosts_lock;
 
+static bool libssh_initialized;
+
 static gpointer init_libssh(gpointer data)
 {
 	(void)data;
 	ssh_init();
+	libssh_initialized = true;
 	return NULL;
+}
+
+void lab_ssh_finalize(void)
+{
+	/* releases libssh's and its crypto library's global state */
+	if (libssh_initialized)
+		ssh_finalize();
+	libssh_initialized = false;
 }
 
 static const char *known_hosts_file(const struct lab_ssh *c)

@@ -83,4 +83,10 @@ bool lab_ssh_keepalive(struct lab_ssh *c);
 /* How often the connection was re-established. */
 unsigned lab_ssh_reconnects(const struct lab_ssh *c);
 
+/*
+ * Releases libssh's global state once every connection is closed (at exit),
+ * so that leak checkers see nothing left.
+ */
+void lab_ssh_finalize(void);
+
 #endif
