@@ -50,6 +50,7 @@ struct engine {
 	GPtrArray *current_since;
 	guint *done;            /* per node: tasks finished */
 	guint drawn;            /* lines of the live region on the terminal */
+	GPtrArray *queue;       /* node indices (GINT_TO_POINTER) not started yet */
 	bool finished;          /* the ticker stops */
 };
 
@@ -475,18 +476,26 @@ static void run_node(struct engine *e, guint ni)
 		fclose(tr);
 }
 
-struct job {
-	struct engine *e;
-	guint index;
-};
-
-static void worker(gpointer data, gpointer user)
+/*
+ * Workers take the next node from the queue (disk nodes first: they never
+ * wait, so hosts waiting for them cannot hold every worker) until it is
+ * empty.  They are plain threads, joined: a thread that has ended has also
+ * released what libraries kept per thread.
+ */
+static gpointer worker(gpointer data)
 {
-	struct job *j = data;
+	struct engine *e = data;
 
-	(void)user;
-	run_node(j->e, j->index);
-	g_free(j);
+	for (;;) {
+		gint ni;
+
+		g_mutex_lock(&e->lock);
+		ni = e->queue->len ? GPOINTER_TO_INT(g_ptr_array_steal_index(e->queue, 0)) : -1;
+		g_mutex_unlock(&e->lock);
+		if (ni < 0)
+			return NULL;
+		run_node(e, (guint)ni);
+	}
 }
 
 bool engine_run(const struct plan *live, const struct plan *shown, GPtrArray *conns,
@@ -496,9 +505,9 @@ bool engine_run(const struct plan *live, const struct plan *shown, GPtrArray *co
 	struct engine e = {
 		.live = live, .shown = shown, .conns = conns, .journal = journal, .opts = opts,
 	};
-	guint n = shown->nodes->len;
+	guint n = shown->nodes->len, nworkers;
 	GThread *tick = NULL;
-	GThreadPool *pool;
+	GThread **workers;
 
 	g_mutex_init(&e.lock);
 	g_cond_init(&e.changed);
@@ -528,23 +537,23 @@ bool engine_run(const struct plan *live, const struct plan *shown, GPtrArray *co
 
 	if (opts->tty && opts->out && opts->verbosity >= 0)
 		tick = g_thread_new("progress", ticker, &e);
-	pool = g_thread_pool_new(worker, NULL, opts->jobs ? (gint)opts->jobs : (gint)MAX(n, 1),
-				 FALSE, NULL);
-	/* disk nodes first: they never wait, so waiting hosts cannot starve them */
+	e.queue = g_ptr_array_new();
 	for (int pass = 0; pass < 2; pass++) {
 		for (guint i = 0; i < n; i++) {
 			const struct plan_node *pn = g_ptr_array_index(shown->nodes, i);
-			struct job *j;
 
-			if ((pn->spec->role.v == ROLE_DISK) != (pass == 0))
-				continue;
-			j = g_new0(struct job, 1);
-			j->e = &e;
-			j->index = i;
-			g_thread_pool_push(pool, j, NULL);
+			if ((pn->spec->role.v == ROLE_DISK) == (pass == 0))
+				g_ptr_array_add(e.queue, GINT_TO_POINTER((gint)i));
 		}
 	}
-	g_thread_pool_free(pool, FALSE, TRUE);
+	nworkers = opts->jobs && opts->jobs < n ? opts->jobs : n;
+	workers = g_new0(GThread *, MAX(nworkers, 1));
+	for (guint w = 0; w < nworkers; w++)
+		workers[w] = g_thread_new("node", worker, &e);
+	for (guint w = 0; w < nworkers; w++)
+		g_thread_join(workers[w]);
+	g_free(workers);
+	g_ptr_array_unref(e.queue);
 	g_mutex_lock(&e.lock);
 	e.finished = true;
 	g_cond_broadcast(&e.changed);

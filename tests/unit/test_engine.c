@@ -12,6 +12,7 @@
 #include "netns_fixture.h"
 
 static struct lab_fixture lab;
+static unsigned jobs;           /* 0: every node at once */
 
 static int setup(void **state)
 {
@@ -40,7 +41,7 @@ static bool run(GPtrArray **results, const char *transcripts)
 		.secret = read_secret, .secret_data = lab.spec,
 	};
 	struct plan_options shown_o = { .playbook_dir = lab.playbooks, .flags = TEMPLATE_REDACT };
-	struct engine_opts eo = { .verbosity = -1, .transcript_dir = transcripts };
+	struct engine_opts eo = { .jobs = jobs, .verbosity = -1, .transcript_dir = transcripts };
 	g_autoptr(GPtrArray) diags = diags_new();
 	struct plan *live = plan_build(lab.spec, &live_o, diags);
 	struct plan *shown = plan_build(lab.spec, &shown_o, diags);
@@ -218,6 +219,31 @@ static void test_timeout_and_retries(void **state)
 	node_results_free(results);
 }
 
+/* One worker: the disk goes first, so the host that waits for it cannot block it. */
+static void test_one_job(void **state)
+{
+	g_autofree char *marker = g_build_filename(lab.tmp, "marker1", NULL);
+	g_autofree char *disk = NULL;
+	g_autofree char *host = NULL;
+	GPtrArray *results = NULL;
+
+	(void)state;
+	disk = g_strdup_printf(
+		"playbook: target-tgt\nrole: disk\ntasks:\n"
+		"  - {name: late marker, run: sleep 0.3 && touch %s, provides: target-ready}\n", marker);
+	host = g_strdup_printf(
+		"playbook: initiator-libiscsi\nrole: host\ntasks:\n"
+		"  - {name: find it, after: target-ready, run: test -f %s}\n", marker);
+	fixture_write(&lab, "playbooks/target-tgt.yaml", disk);
+	fixture_write(&lab, "playbooks/initiator-libiscsi.yaml", host);
+	jobs = 1;
+	assert_true(run(&results, NULL));
+	jobs = 0;
+	assert_int_equal(result(results, 0, 0)->outcome, TASK_CHANGED);
+	assert_int_equal(result(results, 1, 0)->outcome, TASK_CHANGED);
+	node_results_free(results);
+}
+
 static void test_summary(void **state)
 {
 	g_autoptr(GPtrArray) results = g_ptr_array_new();
@@ -243,6 +269,7 @@ int main(void)
 		cmocka_unit_test(test_order_journal_transcripts),
 		cmocka_unit_test(test_failure_stops),
 		cmocka_unit_test(test_timeout_and_retries),
+		cmocka_unit_test(test_one_job),
 		cmocka_unit_test(test_summary),
 	};
 
