@@ -261,8 +261,9 @@ const struct provider *provider_for(const struct lab_spec *spec)
 		return &provider_static;
 	case PROVIDER_NETNS:
 		return &provider_netns;
-	case PROVIDER_LIBVIRT:
 	case PROVIDER_VAGRANT:
+		return &provider_vagrant;
+	case PROVIDER_LIBVIRT:
 		return NULL;
 	}
 	return NULL;
