@@ -1,0 +1,70 @@
+/*
+ * report.h - the results of a run, for CI systems and programs
+ *
+ * Two forms of the same struct node_result array that engine_run() fills:
+ * JUnit XML, the common subset that Jenkins, GitLab and GitHub read (the
+ * schema is tests/data/junit/junit.xsd), and the JSON document
+ * "labctl-run/1" (docs/json.md).  The results point into the shown plan,
+ * so secrets appear as ***; nothing else is taken from the plan than each
+ * task's id, name and playbook.
+ *
+ * Text that came from the nodes (errors, stderr) may hold anything: bytes
+ * that are not UTF-8 become U+FFFD in both forms, and so do the control
+ * characters XML 1.0 forbids (all below U+0020 but tab, newline and
+ * carriage return, and U+FFFE, U+FFFF) in the JUnit form.
+ */
+#ifndef LABCTL_REPORT_H
+#define LABCTL_REPORT_H
+
+#include <stdbool.h>
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+/*
+ * The JUnit XML report of running @verb ("up", "check", "test") on the lab
+ * @lab; @results holds struct node_result *, @seconds is the whole run.
+ *
+ *   <testsuites name="labctl LAB" tests= failures= errors="0" skipped= time=>
+ *     one <testsuite> per node: name and hostname the node's name, tests,
+ *     failures, errors="0", skipped (tasks not run), time, timestamp (when
+ *     the run started, UTC, "YYYY-MM-DDTHH:MM:SS"), and <properties> lab
+ *     and verb;
+ *       one <testcase> per task: classname "labctl.LAB.NODE", name
+ *       "ID NAME" ("iscsi-disks:3 configure target ..."), time.
+ *       A failed task holds <failure message="FIRST LINE OF ITS ERROR"
+ *       type="exit status N" | "timeout" | "error"> whose text is the
+ *       error, then its stderr; one not run holds <skipped message="WHY"/>;
+ *       changed and ok tasks pass.
+ *
+ * Times are seconds with three decimals, whatever the locale.  Never
+ * fails; the caller frees the string with g_free().
+ */
+char *report_junit(const char *lab, const char *verb, GPtrArray *results, double seconds);
+
+/*
+ * Writes report_junit() to @file atomically: a temporary file in the same
+ * directory, mode 0644 whatever the umask, fsync'ed, then renamed over
+ * @file.  On failure @file is untouched, no temporary file is left, and
+ * @error (G_FILE_ERROR) says "cannot write 'FILE': REASON".
+ */
+bool report_write_junit(const char *file, const char *lab, const char *verb,
+			GPtrArray *results, double seconds, GError **error);
+
+/*
+ * The results as the JSON document "labctl-run/1"; @ok is what
+ * engine_run() returned, @seconds the whole run:
+ *
+ *   { "format", "lab", "verb", "ok": bool, "seconds",
+ *     "nodes": [ { "name", "changed", "ok", "failed", "not_run", "seconds",
+ *       "tasks": [ { "id", "name", "playbook",
+ *         "outcome": "changed" | "ok" | "failed" | "not-run",
+ *         "status": integer or null (no exit status), "timed_out": bool,
+ *         "seconds", "error": string or null, "stderr": string or null } ] } ] }
+ *
+ * A node's counts are those of its tasks' outcomes.  Never fails; the
+ * caller frees the node with json_node_unref().
+ */
+JsonNode *report_json(const char *lab, const char *verb, GPtrArray *results, bool ok,
+		      double seconds);
+
+#endif

@@ -1,0 +1,354 @@
+/*
+ * report.c - JUnit XML and JSON reports of a run
+ *
+ * The XML is written with GString and g_markup_escape_text: the format is
+ * three levels of elements, and what matters is that any text the nodes
+ * sent ends up well-formed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+
+#include "labctl/engine.h"
+#include "labctl/report.h"
+
+static const char *const outcome_names[] = {
+	[TASK_NOT_RUN] = "not-run",
+	[TASK_OK] = "ok",
+	[TASK_CHANGED] = "changed",
+	[TASK_FAILED] = "failed",
+};
+
+struct counts {
+	guint tests, changed, ok, failed, not_run;
+};
+
+/* Counted from the tasks so that the totals always match the testcases. */
+static void count_node(const struct node_result *nr, struct counts *c)
+{
+	for (guint i = 0; i < nr->tasks->len; i++) {
+		const struct task_result *r = g_ptr_array_index(nr->tasks, i);
+
+		c->tests++;
+		switch (r->outcome) {
+		case TASK_NOT_RUN:
+			c->not_run++;
+			break;
+		case TASK_OK:
+			c->ok++;
+			break;
+		case TASK_CHANGED:
+			c->changed++;
+			break;
+		case TASK_FAILED:
+			c->failed++;
+			break;
+		}
+	}
+}
+
+/* Whole milliseconds: what the clocks measure, without the binary noise. */
+static double round_ms(double seconds)
+{
+	return seconds > 0 ? (double)(gint64)(seconds * 1000 + 0.5) / 1000 : 0;
+}
+
+/*
+ * @s as text an XML 1.0 parser accepts: invalid UTF-8 and the characters
+ * XML 1.0 has no place for (not even as references) become U+FFFD, then
+ * markup is escaped.  In attributes, tab, newline and carriage return are
+ * written as references, which a parser would otherwise turn into spaces;
+ * in text only carriage return is, which it would drop before a newline.
+ */
+static void append_escaped(GString *x, const char *s, bool attr)
+{
+	g_autofree char *valid = g_utf8_make_valid(s, -1);
+	g_autoptr(GString) clean = g_string_sized_new(strlen(valid));
+	g_autofree char *escaped = NULL;
+
+	for (const char *p = valid; *p; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+
+		if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0xfffe || c == 0xffff)
+			c = 0xfffd;
+		g_string_append_unichar(clean, c);
+	}
+	escaped = g_markup_escape_text(clean->str, (gssize)clean->len);
+	for (const char *p = escaped; *p; p++) {
+		if (*p == '\r' || (attr && (*p == '\n' || *p == '\t')))
+			g_string_append_printf(x, "&#%d;", *p);
+		else
+			g_string_append_c(x, *p);
+	}
+}
+
+static void attr_str(GString *x, const char *name, const char *value)
+{
+	g_string_append_printf(x, " %s=\"", name);
+	append_escaped(x, value, true);
+	g_string_append_c(x, '"');
+}
+
+static void attr_uint(GString *x, const char *name, guint value)
+{
+	g_string_append_printf(x, " %s=\"%u\"", name, value);
+}
+
+/* "%.3f" in the C locale: main() sets the user's, which may say "1,5". */
+static void attr_time(GString *x, const char *name, double seconds)
+{
+	char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+	g_string_append_printf(x, " %s=\"%s\"", name,
+			       g_ascii_formatd(buf, sizeof(buf), "%.3f", round_ms(seconds)));
+}
+
+/* When the run started, in the form the JUnit schema has: UTC, no zone. */
+static char *start_stamp(double seconds)
+{
+	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+	g_autoptr(GDateTime) start = g_date_time_add_seconds(now, -MAX(seconds, 0));
+
+	return g_date_time_format(start, "%Y-%m-%dT%H:%M:%S");
+}
+
+static char *failure_type(const struct task_result *r)
+{
+	if (r->timed_out)
+		return g_strdup("timeout");
+	if (r->status > 0)
+		return g_strdup_printf("exit status %d", r->status);
+	/* it could not run, or ran but could not be journaled */
+	return g_strdup("error");
+}
+
+static void append_failure(GString *x, const struct task_result *r)
+{
+	const char *error = r->error ? r->error : "failed";
+	g_autofree char *message = g_strndup(error, strcspn(error, "\n"));
+	g_autofree char *type = failure_type(r);
+
+	g_string_append(x, "      <failure");
+	attr_str(x, "message", message);
+	attr_str(x, "type", type);
+	g_string_append_c(x, '>');
+	append_escaped(x, error, false);
+	if (r->stderr_text && *r->stderr_text) {
+		g_string_append(x, "\n\n--- stderr\n");
+		append_escaped(x, r->stderr_text, false);
+	}
+	g_string_append(x, "</failure>\n");
+}
+
+static void append_testcase(GString *x, const char *classname, const struct task_result *r)
+{
+	g_autofree char *name = g_strdup_printf("%s %s", r->task->id, r->task->name);
+
+	g_string_append(x, "    <testcase");
+	attr_str(x, "classname", classname);
+	attr_str(x, "name", name);
+	attr_time(x, "time", r->seconds);
+	switch (r->outcome) {
+	case TASK_FAILED:
+		g_string_append(x, ">\n");
+		append_failure(x, r);
+		g_string_append(x, "    </testcase>\n");
+		break;
+	case TASK_NOT_RUN:
+		g_string_append(x, ">\n      <skipped");
+		attr_str(x, "message", r->error ? r->error : "not run");
+		g_string_append(x, "/>\n    </testcase>\n");
+		break;
+	case TASK_OK:
+	case TASK_CHANGED:
+		g_string_append(x, "/>\n");
+		break;
+	}
+}
+
+static void append_testsuite(GString *x, const char *lab, const char *verb,
+			     const struct node_result *nr, const char *stamp)
+{
+	g_autofree char *classname = g_strdup_printf("labctl.%s.%s", lab, nr->name);
+	struct counts c = { 0 };
+
+	count_node(nr, &c);
+	g_string_append(x, "  <testsuite");
+	attr_str(x, "name", nr->name);
+	attr_uint(x, "tests", c.tests);
+	attr_uint(x, "failures", c.failed);
+	attr_uint(x, "errors", 0);
+	attr_uint(x, "skipped", c.not_run);
+	attr_time(x, "time", nr->seconds);
+	attr_str(x, "timestamp", stamp);
+	attr_str(x, "hostname", nr->name);
+	g_string_append(x, ">\n    <properties>\n      <property name=\"lab\"");
+	attr_str(x, "value", lab);
+	g_string_append(x, "/>\n      <property name=\"verb\"");
+	attr_str(x, "value", verb);
+	g_string_append(x, "/>\n    </properties>\n");
+	for (guint i = 0; i < nr->tasks->len; i++)
+		append_testcase(x, classname, g_ptr_array_index(nr->tasks, i));
+	g_string_append(x, "  </testsuite>\n");
+}
+
+char *report_junit(const char *lab, const char *verb, GPtrArray *results, double seconds)
+{
+	GString *x = g_string_new("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+	g_autofree char *stamp = start_stamp(seconds);
+	g_autofree char *title = g_strdup_printf("labctl %s", lab);
+	struct counts total = { 0 };
+
+	for (guint i = 0; i < results->len; i++)
+		count_node(g_ptr_array_index(results, i), &total);
+	g_string_append(x, "<testsuites");
+	attr_str(x, "name", title);
+	attr_uint(x, "tests", total.tests);
+	attr_uint(x, "failures", total.failed);
+	attr_uint(x, "errors", 0);
+	attr_uint(x, "skipped", total.not_run);
+	attr_time(x, "time", seconds);
+	g_string_append(x, ">\n");
+	for (guint i = 0; i < results->len; i++)
+		append_testsuite(x, lab, verb, g_ptr_array_index(results, i), stamp);
+	g_string_append(x, "</testsuites>\n");
+	return g_string_free(x, FALSE);
+}
+
+static bool fail_write(GError **error, const char *file, int saved)
+{
+	g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved), "cannot write '%s': %s",
+		    file, g_strerror(saved));
+	return false;
+}
+
+bool report_write_junit(const char *file, const char *lab, const char *verb,
+			GPtrArray *results, double seconds, GError **error)
+{
+	g_autofree char *xml = report_junit(lab, verb, results, seconds);
+	g_autofree char *tmp = g_strdup_printf("%s.XXXXXX", file);
+	size_t len = strlen(xml);
+	size_t done = 0;
+	int saved;
+	int fd;
+
+	/* the same directory, so that rename() replaces the file in one step */
+	fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return fail_write(error, file, errno);
+	/* mkstemp's mode went through the umask; CI readers need 0644 */
+	if (fchmod(fd, 0644) < 0)
+		goto fail;
+	while (done < len) {
+		ssize_t n = write(fd, xml + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto fail;
+		done += (size_t)n;
+	}
+	if (fsync(fd) < 0)
+		goto fail;
+	if (close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, file) < 0)
+		goto fail;
+	return true;
+
+fail:
+	saved = errno;
+	if (fd >= 0)
+		close(fd);
+	g_unlink(tmp);
+	return fail_write(error, file, saved);
+}
+
+/* Strings from the nodes may be any bytes; JSON text must be UTF-8. */
+static void add_str(JsonBuilder *jb, const char *key, const char *v)
+{
+	json_builder_set_member_name(jb, key);
+	if (v) {
+		g_autofree char *valid = g_utf8_make_valid(v, -1);
+
+		json_builder_add_string_value(jb, valid);
+	} else {
+		json_builder_add_null_value(jb);
+	}
+}
+
+static void add_int(JsonBuilder *jb, const char *key, gint64 v)
+{
+	json_builder_set_member_name(jb, key);
+	json_builder_add_int_value(jb, v);
+}
+
+static void add_seconds(JsonBuilder *jb, const char *key, double seconds)
+{
+	json_builder_set_member_name(jb, key);
+	json_builder_add_double_value(jb, round_ms(seconds));
+}
+
+static void add_task(JsonBuilder *jb, const struct task_result *r)
+{
+	json_builder_begin_object(jb);
+	add_str(jb, "id", r->task->id);
+	add_str(jb, "name", r->task->name);
+	add_str(jb, "playbook", r->task->playbook);
+	add_str(jb, "outcome", outcome_names[r->outcome]);
+	json_builder_set_member_name(jb, "status");
+	if (r->status >= 0)
+		json_builder_add_int_value(jb, r->status);
+	else
+		json_builder_add_null_value(jb);
+	json_builder_set_member_name(jb, "timed_out");
+	json_builder_add_boolean_value(jb, r->timed_out);
+	add_seconds(jb, "seconds", r->seconds);
+	add_str(jb, "error", r->error);
+	add_str(jb, "stderr", r->stderr_text);
+	json_builder_end_object(jb);
+}
+
+JsonNode *report_json(const char *lab, const char *verb, GPtrArray *results, bool ok,
+		      double seconds)
+{
+	g_autoptr(JsonBuilder) jb = json_builder_new();
+
+	json_builder_begin_object(jb);
+	add_str(jb, "format", "labctl-run/1");
+	add_str(jb, "lab", lab);
+	add_str(jb, "verb", verb);
+	json_builder_set_member_name(jb, "ok");
+	json_builder_add_boolean_value(jb, ok);
+	add_seconds(jb, "seconds", seconds);
+	json_builder_set_member_name(jb, "nodes");
+	json_builder_begin_array(jb);
+	for (guint i = 0; i < results->len; i++) {
+		const struct node_result *nr = g_ptr_array_index(results, i);
+		struct counts c = { 0 };
+
+		count_node(nr, &c);
+		json_builder_begin_object(jb);
+		add_str(jb, "name", nr->name);
+		add_int(jb, "changed", c.changed);
+		add_int(jb, "ok", c.ok);
+		add_int(jb, "failed", c.failed);
+		add_int(jb, "not_run", c.not_run);
+		add_seconds(jb, "seconds", nr->seconds);
+		json_builder_set_member_name(jb, "tasks");
+		json_builder_begin_array(jb);
+		for (guint j = 0; j < nr->tasks->len; j++)
+			add_task(jb, g_ptr_array_index(nr->tasks, j));
+		json_builder_end_array(jb);
+		json_builder_end_object(jb);
+	}
+	json_builder_end_array(jb);
+	json_builder_end_object(jb);
+	return json_builder_get_root(jb);
+}

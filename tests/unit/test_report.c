@@ -1,0 +1,827 @@
+/*
+ * test_report.c - JUnit XML and JSON reports of hand-made results
+ *
+ * Two nodes with tasks of every outcome, one timed out, one whose stderr
+ * holds markup, quotes, a control character and UTF-8.  The JUnit report
+ * is read back with GMarkup and validated with xmllint against
+ * tests/data/junit/junit.xsd (found through $LABCTL_SRCDIR, which "make
+ * unit" sets to the top of the tree); without xmllint these tests fail.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <glib/gstdio.h>
+
+#include "labctl/engine.h"
+#include "labctl/report.h"
+
+#define FFFD "\xef\xbf\xbd"
+
+/* Put in every plan field a report must not show: none may leak. */
+#define NOT_SHOWN "NOT-SHOWN"
+
+struct node_case {
+	const char *name;
+	double seconds;
+	const char *time;               /* in the JUnit report */
+};
+
+struct task_case {
+	guint node;
+	const char *id, *playbook, *name;
+	enum task_outcome outcome;
+	int status;
+	bool timed_out;
+	double seconds;
+	const char *error, *stderr_text;
+	/* what the reports say */
+	const char *time;               /* JUnit */
+	double json_seconds;
+	const char *outcome_name;       /* JSON */
+	const char *failure_type;       /* JUnit, failed tasks */
+	const char *failure_message;
+	const char *stderr_read;        /* stderr as an XML parser reads it; NULL: as is */
+};
+
+static const struct node_case nodes[] = {
+	{ "iscsi-disks", 20.5, "20.500" },
+	{ "iscsi-host", 31.25, "31.250" },
+};
+
+#define LAB "seed"
+#define RUN_SECONDS 31.7996
+
+static const struct task_case tasks[] = {
+	{ 0, "iscsi-disks:1", "backing", "create /var/lib/iscsi-disks/lun1.img",
+	  TASK_CHANGED, 0, false, 1.2344, NULL, NULL,
+	  "1.234", 1.234, "changed", NULL, NULL, NULL },
+	{ 0, "iscsi-disks:2", "target-tgt", "install tgt",
+	  TASK_OK, -1, false, 0.25, NULL, NULL,
+	  "0.250", 0.25, "ok", NULL, NULL, NULL },
+	{ 0, "iscsi-disks:3", "target-tgt", "configure target iqn.2016-06.com.iscsi-disks:iscsi-disks",
+	  TASK_FAILED, 22, false, 3.5,
+	  "exit status 22\n  command: tgtadm --lld iscsi --op new --mode target\n"
+	  "  stderr:\n    tgtadm: <bad> & \"quoted\"",
+	  "tgtadm: <bad> & \"quoted\" 'single'\n\x01 control, UTF-8: caf\xc3\xa9 \xe2\x9c\x93\n",
+	  "3.500", 3.5, "failed", "exit status 22", "exit status 22",
+	  "tgtadm: <bad> & \"quoted\" 'single'\n" FFFD " control, UTF-8: caf\xc3\xa9 \xe2\x9c\x93\n" },
+	{ 0, "iscsi-disks:4", "firewall", "open port 3260",
+	  TASK_NOT_RUN, -1, false, 0, "not run: labctl stopped before it", NULL,
+	  "0.000", 0, "not-run", NULL, NULL, NULL },
+	{ 1, "iscsi-host:1", "initiator-open-iscsi", "install open-iscsi",
+	  TASK_CHANGED, 0, false, 2, NULL, NULL,
+	  "2.000", 2, "changed", NULL, NULL, NULL },
+	{ 1, "iscsi-host:2", "initiator-open-iscsi", "discover targets at 10.0.0.1:3260",
+	  TASK_FAILED, -1, true, 60.0127, "timed out after 60 s and was killed",
+	  "iscsiadm: connect to 10.0.0.1:3260 failed (No route to host)\n",
+	  "60.013", 60.013, "failed", "timeout", "timed out after 60 s and was killed", NULL },
+	{ 1, "iscsi-host:3", "mount-test", "mount the LUN and write a file",
+	  TASK_NOT_RUN, -1, false, 0, "not run: 'iscsi-host:2' failed", NULL,
+	  "0.000", 0, "not-run", NULL, NULL, NULL },
+};
+
+/* The plan tasks the results point to, as the shown plan owns them. */
+static void plan_task_free(gpointer p)
+{
+	struct plan_task *t = p;
+
+	g_free(t->id);
+	g_free(t->playbook);
+	g_free(t->name);
+	g_free(t->check);
+	g_free(t->run);
+	g_free(t->input);
+	g_free(t->undo);
+	g_free(t);
+}
+
+static void task_result_free(gpointer p)
+{
+	struct task_result *r = p;
+
+	g_free(r->output);
+	g_free(r->error);
+	g_free(r->stderr_text);
+	g_free(r);
+}
+
+static void node_result_free(gpointer p)
+{
+	struct node_result *nr = p;
+
+	g_ptr_array_unref(nr->tasks);
+	g_free(nr);
+}
+
+struct fixture {
+	GPtrArray *plan_tasks;          /* struct plan_task * */
+	GPtrArray *results;             /* struct node_result * */
+};
+
+static void fixture_build(struct fixture *f, const struct node_case *nc, guint n_nodes,
+			  const struct task_case *tc, guint n_tasks)
+{
+	f->plan_tasks = g_ptr_array_new_with_free_func(plan_task_free);
+	f->results = g_ptr_array_new_with_free_func(node_result_free);
+	for (guint i = 0; i < n_nodes; i++) {
+		struct node_result *nr = g_new0(struct node_result, 1);
+
+		nr->name = nc[i].name;
+		nr->seconds = nc[i].seconds;
+		nr->tasks = g_ptr_array_new_with_free_func(task_result_free);
+		g_ptr_array_add(f->results, nr);
+	}
+	for (guint i = 0; i < n_tasks; i++) {
+		struct plan_task *t = g_new0(struct plan_task, 1);
+		struct task_result *r = g_new0(struct task_result, 1);
+		struct node_result *nr = g_ptr_array_index(f->results, tc[i].node);
+
+		t->id = g_strdup(tc[i].id);
+		t->playbook = g_strdup(tc[i].playbook);
+		t->name = g_strdup(tc[i].name);
+		t->check = g_strdup(NOT_SHOWN " check");
+		t->run = g_strdup(NOT_SHOWN " run");
+		t->input = g_strdup(NOT_SHOWN " stdin");
+		t->undo = g_strdup(NOT_SHOWN " undo");
+		t->timeout = 60;
+		g_ptr_array_add(f->plan_tasks, t);
+		r->task = t;
+		r->outcome = tc[i].outcome;
+		r->status = tc[i].status;
+		r->timed_out = tc[i].timed_out;
+		r->seconds = tc[i].seconds;
+		r->error = g_strdup(tc[i].error);
+		r->stderr_text = g_strdup(tc[i].stderr_text);
+		if (tc[i].outcome == TASK_OK)
+			r->output = g_strdup(NOT_SHOWN " output");
+		g_ptr_array_add(nr->tasks, r);
+		switch (r->outcome) {
+		case TASK_NOT_RUN: nr->not_run++; break;
+		case TASK_OK: nr->skipped++; break;
+		case TASK_CHANGED: nr->changed++; break;
+		case TASK_FAILED: nr->failed++; break;
+		}
+	}
+}
+
+static void fixture_clear(struct fixture *f)
+{
+	g_ptr_array_unref(f->results);
+	g_ptr_array_unref(f->plan_tasks);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = g_new0(struct fixture, 1);
+
+	fixture_build(f, nodes, G_N_ELEMENTS(nodes), tasks, G_N_ELEMENTS(tasks));
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture_clear(*state);
+	g_free(*state);
+	return 0;
+}
+
+/* ---- reading the XML back: a tree from GMarkup ---- */
+
+struct xml_elem {
+	char *name;
+	GHashTable *attrs;
+	GString *text;
+	GPtrArray *children;
+	struct xml_elem *parent;
+};
+
+static void xml_free(gpointer p)
+{
+	struct xml_elem *e = p;
+
+	if (!e)
+		return;
+	g_free(e->name);
+	g_hash_table_unref(e->attrs);
+	g_string_free(e->text, TRUE);
+	g_ptr_array_unref(e->children);
+	g_free(e);
+}
+
+struct xml_reader {
+	struct xml_elem *root, *cur;
+};
+
+static void on_start(GMarkupParseContext *ctx, const char *name, const char **names,
+		     const char **values, gpointer data, GError **error)
+{
+	struct xml_reader *rd = data;
+	struct xml_elem *e = g_new0(struct xml_elem, 1);
+
+	(void)ctx;
+	(void)error;
+	e->name = g_strdup(name);
+	e->attrs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	for (guint i = 0; names[i]; i++)
+		g_hash_table_insert(e->attrs, g_strdup(names[i]), g_strdup(values[i]));
+	e->text = g_string_new(NULL);
+	e->children = g_ptr_array_new_with_free_func(xml_free);
+	e->parent = rd->cur;
+	if (rd->cur)
+		g_ptr_array_add(rd->cur->children, e);
+	else
+		rd->root = e;
+	rd->cur = e;
+}
+
+static void on_end(GMarkupParseContext *ctx, const char *name, gpointer data, GError **error)
+{
+	struct xml_reader *rd = data;
+
+	(void)ctx;
+	(void)name;
+	(void)error;
+	rd->cur = rd->cur->parent;
+}
+
+static void on_text(GMarkupParseContext *ctx, const char *text, gsize len, gpointer data,
+		    GError **error)
+{
+	struct xml_reader *rd = data;
+
+	(void)ctx;
+	(void)error;
+	if (rd->cur)
+		g_string_append_len(rd->cur->text, text, (gssize)len);
+}
+
+static struct xml_elem *xml_read(const char *xml)
+{
+	static const GMarkupParser parser = { on_start, on_end, on_text, NULL, NULL };
+	struct xml_reader rd = { 0 };
+	g_autoptr(GError) error = NULL;
+	GMarkupParseContext *ctx = g_markup_parse_context_new(&parser, 0, &rd, NULL);
+	bool ok = g_markup_parse_context_parse(ctx, xml, -1, &error) &&
+		  g_markup_parse_context_end_parse(ctx, &error);
+
+	g_markup_parse_context_free(ctx);
+	if (!ok) {
+		xml_free(rd.root);
+		fail_msg("the report does not parse: %s\n%s", error->message, xml);
+	}
+	assert_non_null(rd.root);
+	return rd.root;
+}
+
+static const char *xml_attr(const struct xml_elem *e, const char *name)
+{
+	const char *v = g_hash_table_lookup(e->attrs, name);
+
+	if (!v)
+		fail_msg("<%s> has no attribute '%s'", e->name, name);
+	return v;
+}
+
+/* The children named @name (all with NULL). */
+static GPtrArray *xml_children(const struct xml_elem *e, const char *name)
+{
+	GPtrArray *a = g_ptr_array_new();
+
+	for (guint i = 0; i < e->children->len; i++) {
+		struct xml_elem *c = g_ptr_array_index(e->children, i);
+
+		if (!name || !strcmp(c->name, name))
+			g_ptr_array_add(a, c);
+	}
+	return a;
+}
+
+/* ---- xmllint ---- */
+
+static char *srcdir_file(const char *rel)
+{
+	const char *top = getenv("LABCTL_SRCDIR");
+
+	return g_build_filename(top ? top : ".", rel, NULL);
+}
+
+/* Whether xmllint finds @xml valid against junit.xsd; its complaint in @why. */
+static bool xmllint_valid(const char *xml, char **why)
+{
+	g_autofree char *xsd = srcdir_file("tests/data/junit/junit.xsd");
+	g_autofree char *xmllint = g_find_program_in_path("xmllint");
+	g_autofree char *file = NULL;
+	g_autofree char *out = NULL;
+	g_autoptr(GError) error = NULL;
+	int fd, status;
+
+	if (!xmllint)
+		fail_msg("xmllint is missing: install libxml2-utils (scripts/install-deps does)");
+	if (!g_file_test(xsd, G_FILE_TEST_IS_REGULAR))
+		fail_msg("no schema '%s' (is LABCTL_SRCDIR the top of the tree?)", xsd);
+	fd = g_file_open_tmp("test_report-XXXXXX.xml", &file, &error);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_true(g_file_set_contents(file, xml, -1, &error));
+
+	const char *argv[] = { xmllint, "--noout", "--schema", xsd, file, NULL };
+
+	if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+			  NULL, why, &status, &error))
+		fail_msg("cannot run xmllint: %s", error->message);
+	g_unlink(file);
+	return g_spawn_check_wait_status(status, NULL);
+}
+
+static void assert_valid(const char *xml)
+{
+	g_autofree char *why = NULL;
+
+	if (!xmllint_valid(xml, &why))
+		fail_msg("xmllint rejects the report:\n%s\n%s", why, xml);
+}
+
+/* ---- the schema: it must accept the format and refuse what CI refuses ---- */
+
+#define HEAD "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+#define SUITE(body) HEAD "<testsuites name=\"labctl x\" tests=\"1\" failures=\"0\" time=\"1.5\">" \
+	"<testsuite name=\"n\" tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"0\" time=\"1.5\" " \
+	"timestamp=\"2024-05-01T12:00:00\" hostname=\"n\">" body "</testsuite></testsuites>\n"
+
+static const struct schema_case {
+	const char *what;
+	const char *xml;
+	bool valid;
+} schema_cases[] = {
+	{ "a passing test", SUITE("<testcase classname=\"a.b\" name=\"t\" time=\"0.5\"/>"), true },
+	{ "failure, output", SUITE("<testcase classname=\"a\" name=\"t\"><failure message=\"m\" "
+				   "type=\"exit status 1\">text</failure><system-out>o</system-out>"
+				   "<system-err>e</system-err></testcase>"), true },
+	{ "error", SUITE("<testcase classname=\"a\" name=\"t\"><error message=\"m\"/></testcase>"), true },
+	{ "skipped", SUITE("<testcase classname=\"a\" name=\"t\"><skipped message=\"m\"/></testcase>"), true },
+	{ "no suites", HEAD "<testsuites/>\n", true },
+	{ "a decimal comma", SUITE("<testcase classname=\"a\" name=\"t\" time=\"0,5\"/>"), false },
+	{ "a negative time", SUITE("<testcase classname=\"a\" name=\"t\" time=\"-1\"/>"), false },
+	{ "no classname", SUITE("<testcase name=\"t\"/>"), false },
+	{ "no name", SUITE("<testcase classname=\"a\"/>"), false },
+	{ "failed and skipped", SUITE("<testcase classname=\"a\" name=\"t\"><failure/><skipped/>"
+				      "</testcase>"), false },
+	{ "an unknown element", SUITE("<testcase classname=\"a\" name=\"t\"><flaky/></testcase>"), false },
+	{ "a negative count", HEAD "<testsuites><testsuite name=\"n\" tests=\"-1\"/></testsuites>\n", false },
+	{ "a suite without tests", HEAD "<testsuites><testsuite name=\"n\"/></testsuites>\n", false },
+	{ "a timestamp with a space", HEAD "<testsuites><testsuite name=\"n\" tests=\"0\" "
+	  "timestamp=\"2024-05-01 12:00:00\"/></testsuites>\n", false },
+	{ "a suite as root", HEAD "<testsuite name=\"n\" tests=\"0\"/>\n", false },
+};
+
+static void test_schema(void **state)
+{
+	(void)state;
+	for (guint i = 0; i < G_N_ELEMENTS(schema_cases); i++) {
+		const struct schema_case *c = &schema_cases[i];
+		g_autofree char *why = NULL;
+
+		if (xmllint_valid(c->xml, &why) != c->valid)
+			fail_msg("junit.xsd %s %s:\n%s", c->valid ? "rejects" : "accepts", c->what, why);
+	}
+}
+
+/* ---- JUnit ---- */
+
+static void test_junit_validates(void **state)
+{
+	struct fixture *f = *state;
+	g_autofree char *xml = report_junit(LAB, "up", f->results, RUN_SECONDS);
+
+	assert_true(g_str_has_prefix(xml, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"));
+	assert_true(g_utf8_validate(xml, -1, NULL));
+	assert_valid(xml);
+	/* nothing from the plan but id, name and playbook; not the output */
+	assert_null(strstr(xml, NOT_SHOWN));
+}
+
+static void assert_stamp(const char *stamp)
+{
+	g_autofree char *utc = g_strconcat(stamp, "Z", NULL);
+	g_autoptr(GDateTime) t = NULL;
+	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+	GTimeSpan ago;
+
+	assert_true(g_regex_match_simple("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$",
+					 stamp, 0, 0));
+	t = g_date_time_new_from_iso8601(utc, NULL);
+	assert_non_null(t);
+	/* when the run started */
+	ago = g_date_time_difference(now, t) / G_TIME_SPAN_SECOND;
+	assert_true(ago >= (GTimeSpan)RUN_SECONDS - 2 && ago <= (GTimeSpan)RUN_SECONDS + 2);
+}
+
+static void test_junit_suites(void **state)
+{
+	struct fixture *f = *state;
+	g_autofree char *xml = report_junit(LAB, "check", f->results, RUN_SECONDS);
+	struct xml_elem *root = xml_read(xml);
+	g_autoptr(GPtrArray) suites = xml_children(root, NULL);
+	guint all = 0, failed = 0, not_run = 0;
+
+	assert_string_equal(root->name, "testsuites");
+	assert_string_equal(xml_attr(root, "name"), "labctl " LAB);
+	assert_string_equal(xml_attr(root, "time"), "31.800");
+	assert_int_equal(suites->len, G_N_ELEMENTS(nodes));
+	for (guint n = 0; n < G_N_ELEMENTS(nodes); n++) {
+		struct xml_elem *s = g_ptr_array_index(suites, n);
+		g_autoptr(GPtrArray) props = xml_children(s, "properties");
+		g_autoptr(GPtrArray) cases = xml_children(s, "testcase");
+		guint want_tests = 0, want_failed = 0, want_not_run = 0;
+
+		for (guint t = 0; t < G_N_ELEMENTS(tasks); t++) {
+			if (tasks[t].node != n)
+				continue;
+			want_tests++;
+			want_failed += tasks[t].outcome == TASK_FAILED;
+			want_not_run += tasks[t].outcome == TASK_NOT_RUN;
+		}
+		assert_string_equal(s->name, "testsuite");
+		assert_string_equal(xml_attr(s, "name"), nodes[n].name);
+		assert_string_equal(xml_attr(s, "hostname"), nodes[n].name);
+		assert_int_equal(atoi(xml_attr(s, "tests")), want_tests);
+		assert_int_equal(cases->len, want_tests);
+		assert_int_equal(atoi(xml_attr(s, "failures")), want_failed);
+		assert_int_equal(atoi(xml_attr(s, "errors")), 0);
+		assert_int_equal(atoi(xml_attr(s, "skipped")), want_not_run);
+		assert_string_equal(xml_attr(s, "time"), nodes[n].time);
+		assert_stamp(xml_attr(s, "timestamp"));
+
+		/* the verb is a property: the suite name stays the node's */
+		assert_int_equal(props->len, 1);
+		assert_ptr_equal(props->pdata[0], s->children->pdata[0]);
+		g_ptr_array_unref(props);
+		props = xml_children(s->children->pdata[0], "property");
+		assert_int_equal(props->len, 2);
+		assert_string_equal(xml_attr(props->pdata[0], "name"), "lab");
+		assert_string_equal(xml_attr(props->pdata[0], "value"), LAB);
+		assert_string_equal(xml_attr(props->pdata[1], "name"), "verb");
+		assert_string_equal(xml_attr(props->pdata[1], "value"), "check");
+		all += want_tests;
+		failed += want_failed;
+		not_run += want_not_run;
+	}
+	assert_int_equal(atoi(xml_attr(root, "tests")), all);
+	assert_int_equal(atoi(xml_attr(root, "failures")), failed);
+	assert_int_equal(atoi(xml_attr(root, "errors")), 0);
+	assert_int_equal(atoi(xml_attr(root, "skipped")), not_run);
+	xml_free(root);
+}
+
+static void test_junit_cases(void **state)
+{
+	struct fixture *f = *state;
+	g_autofree char *xml = report_junit(LAB, "up", f->results, RUN_SECONDS);
+	struct xml_elem *root = xml_read(xml);
+	guint seen[G_N_ELEMENTS(nodes)] = { 0 };
+
+	for (guint t = 0; t < G_N_ELEMENTS(tasks); t++) {
+		const struct task_case *c = &tasks[t];
+		struct xml_elem *suite = g_ptr_array_index(root->children, c->node);
+		g_autoptr(GPtrArray) cases = xml_children(suite, "testcase");
+		struct xml_elem *tc = g_ptr_array_index(cases, seen[c->node]++);
+		g_autofree char *classname = g_strdup_printf("labctl." LAB ".%s", nodes[c->node].name);
+		g_autofree char *name = g_strdup_printf("%s %s", c->id, c->name);
+		struct xml_elem *child;
+
+		assert_string_equal(xml_attr(tc, "classname"), classname);
+		assert_string_equal(xml_attr(tc, "name"), name);
+		assert_string_equal(xml_attr(tc, "time"), c->time);
+		switch (c->outcome) {
+		case TASK_OK:
+		case TASK_CHANGED:
+			assert_int_equal(tc->children->len, 0);
+			break;
+		case TASK_NOT_RUN:
+			assert_int_equal(tc->children->len, 1);
+			child = g_ptr_array_index(tc->children, 0);
+			assert_string_equal(child->name, "skipped");
+			assert_string_equal(xml_attr(child, "message"), c->error);
+			break;
+		case TASK_FAILED: {
+			g_autofree char *text = g_strdup_printf(
+				"%s\n\n--- stderr\n%s", c->error,
+				c->stderr_read ? c->stderr_read : c->stderr_text);
+
+			assert_int_equal(tc->children->len, 1);
+			child = g_ptr_array_index(tc->children, 0);
+			assert_string_equal(child->name, "failure");
+			assert_string_equal(xml_attr(child, "type"), c->failure_type);
+			assert_string_equal(xml_attr(child, "message"), c->failure_message);
+			assert_string_equal(child->text->str, text);
+			break;
+		}
+		}
+	}
+	/* the stderr as written: escaped, the control character replaced */
+	assert_non_null(strstr(xml, "tgtadm: &lt;bad&gt; &amp; &quot;quoted&quot; &apos;single&apos;\n"
+				    FFFD " control, UTF-8: caf\xc3\xa9 \xe2\x9c\x93\n"));
+	assert_null(strchr(xml, '\x01'));
+	assert_null(strstr(xml, "&#x1;"));
+	xml_free(root);
+}
+
+/* Whatever a node sends, the report parses and says it as near as XML can. */
+static const struct hostile_case {
+	const char *text;
+	const char *read;               /* as a parser reads it back */
+	const char *json;               /* as a JSON parser reads it back */
+} hostile_cases[] = {
+	{ "<a href=\"x\">&amp;</a> 'q'", "<a href=\"x\">&amp;</a> 'q'", "<a href=\"x\">&amp;</a> 'q'" },
+	{ "]]> <![CDATA[ x ]]> <!-- c -->", "]]> <![CDATA[ x ]]> <!-- c -->",
+	  "]]> <![CDATA[ x ]]> <!-- c -->" },
+	{ "\x01\x02\x08\x0b\x0c\x1b[31mred\x1f", FFFD FFFD FFFD FFFD FFFD FFFD "[31mred" FFFD,
+	  "\x01\x02\x08\x0b\x0c\x1b[31mred\x1f" },
+	{ "del \x7f c1 \xc2\x80 \xc2\x9f", "del \x7f c1 \xc2\x80 \xc2\x9f",
+	  "del \x7f c1 \xc2\x80 \xc2\x9f" },
+	{ "tab\there\r\nnext line\rcr", "tab\there\r\nnext line\rcr", "tab\there\r\nnext line\rcr" },
+	{ "bad \xff\xfe utf-8 \xc3", "bad " FFFD FFFD " utf-8 " FFFD, "bad " FFFD FFFD " utf-8 " FFFD },
+	{ "noncharacters \xef\xbf\xbe\xef\xbf\xbf", "noncharacters " FFFD FFFD,
+	  "noncharacters \xef\xbf\xbe\xef\xbf\xbf" },
+	{ "\xc3\xbcn\xc3\xaf" "c\xc3\xb6" "d\xc3\xa9 \xe2\x9c\x93 \xf0\x9d\x84\x9e",
+	  "\xc3\xbcn\xc3\xaf" "c\xc3\xb6" "d\xc3\xa9 \xe2\x9c\x93 \xf0\x9d\x84\x9e",
+	  "\xc3\xbcn\xc3\xaf" "c\xc3\xb6" "d\xc3\xa9 \xe2\x9c\x93 \xf0\x9d\x84\x9e" },
+	{ "", "", "" },
+};
+
+static void test_hostile_text(void **state)
+{
+	(void)state;
+	for (guint i = 0; i < G_N_ELEMENTS(hostile_cases); i++) {
+		const struct hostile_case *h = &hostile_cases[i];
+		/* the text as a task name, the error, its stderr and a skip reason */
+		const struct task_case tc[] = {
+			{ 0, "n:1", "p", h->text, TASK_FAILED, 1, false, 1, h->text, h->text,
+			  NULL, 0, NULL, NULL, NULL, NULL },
+			{ 0, "n:2", "p", "t", TASK_NOT_RUN, -1, false, 0, h->text, NULL,
+			  NULL, 0, NULL, NULL, NULL, NULL },
+		};
+		const struct node_case nc[] = { { "n", 1, NULL } };
+		struct fixture f;
+		g_autofree char *xml = NULL;
+		g_autofree char *name = g_strdup_printf("n:1 %s", h->read);
+		g_autofree char *message = g_strndup(h->read, strcspn(h->read, "\n"));
+		g_autofree char *text = g_strdup_printf("%s\n\n--- stderr\n%s", h->read, h->read);
+		g_autofree char *json = NULL;
+		g_autoptr(JsonNode) parsed = NULL;
+		g_autoptr(GError) error = NULL;
+		struct xml_elem *root, *c1, *c2, *failure, *skipped;
+		JsonObject *task;
+
+		fixture_build(&f, nc, 1, tc, G_N_ELEMENTS(tc));
+		xml = report_junit("x", "up", f.results, 1);
+		assert_valid(xml);
+		root = xml_read(xml);
+		c1 = g_ptr_array_index(((struct xml_elem *)root->children->pdata[0])->children, 1);
+		c2 = g_ptr_array_index(((struct xml_elem *)root->children->pdata[0])->children, 2);
+		failure = g_ptr_array_index(c1->children, 0);
+		skipped = g_ptr_array_index(c2->children, 0);
+		assert_string_equal(xml_attr(c1, "name"), name);
+		assert_string_equal(xml_attr(failure, "message"), h->text[0] ? message : "");
+		assert_string_equal(failure->text->str, h->text[0] ? text : "");
+		assert_string_equal(xml_attr(skipped, "message"), h->read);
+		xml_free(root);
+
+		{
+			g_autoptr(JsonNode) node = report_json("x", "up", f.results, false, 1);
+
+			json = json_to_string(node, FALSE);
+		}
+		assert_true(g_utf8_validate(json, -1, NULL));
+		parsed = json_from_string(json, &error);
+		if (!parsed)
+			fail_msg("the JSON does not parse: %s\n%s", error->message, json);
+		task = json_array_get_object_element(
+			json_object_get_array_member(
+				json_array_get_object_element(
+					json_object_get_array_member(json_node_get_object(parsed),
+								     "nodes"), 0), "tasks"), 0);
+		assert_string_equal(json_object_get_string_member(task, "name"), h->json);
+		assert_string_equal(json_object_get_string_member(task, "error"), h->json);
+		assert_string_equal(json_object_get_string_member(task, "stderr"), h->json);
+		fixture_clear(&f);
+	}
+}
+
+static void test_write_junit(void **state)
+{
+	struct fixture *f = *state;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *dir = g_dir_make_tmp("test_report-XXXXXX", &error);
+	g_autofree char *file = NULL;
+	g_autofree char *missing = NULL;
+	g_autofree char *text = NULL;
+	mode_t old_umask = umask(077);
+	struct stat st;
+
+	assert_non_null(dir);
+	file = g_build_filename(dir, "report.xml", NULL);
+	/* once new, once over a file that had another mode */
+	for (int round = 0; round < 2; round++) {
+		g_autoptr(GDir) d = NULL;
+		const char *entry;
+		guint entries = 0;
+
+		assert_true(report_write_junit(file, LAB, "test", f->results, RUN_SECONDS, &error));
+		assert_int_equal(stat(file, &st), 0);
+		assert_true(S_ISREG(st.st_mode));
+		assert_int_equal(st.st_mode & 07777, 0644);
+		d = g_dir_open(dir, 0, &error);
+		assert_non_null(d);
+		while ((entry = g_dir_read_name(d))) {
+			assert_string_equal(entry, "report.xml");
+			entries++;
+		}
+		assert_int_equal(entries, 1);
+		assert_int_equal(chmod(file, 0600), 0);
+	}
+	umask(old_umask);
+	assert_true(g_file_get_contents(file, &text, NULL, &error));
+	assert_non_null(strstr(text, "<testsuites name=\"labctl " LAB "\""));
+	assert_valid(text);
+
+	/* a directory that is not there: an error, and nothing written */
+	missing = g_build_filename(dir, "missing", "report.xml", NULL);
+	assert_false(report_write_junit(missing, LAB, "test", f->results, 1, &error));
+	assert_non_null(error);
+	assert_true(g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOENT));
+	{
+		g_autofree char *want = g_strdup_printf("cannot write '%s': ", missing);
+
+		assert_true(g_str_has_prefix(error->message, want));
+	}
+	assert_false(g_file_test(missing, G_FILE_TEST_EXISTS));
+	g_clear_error(&error);
+
+	/* the rename fails (a directory is in the way): the temporary file goes */
+	assert_int_equal(g_unlink(file), 0);
+	assert_int_equal(g_mkdir(file, 0755), 0);
+	assert_false(report_write_junit(file, LAB, "test", f->results, 1, &error));
+	assert_non_null(error);
+	{
+		g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+		const char *entry;
+
+		assert_non_null(d);
+		while ((entry = g_dir_read_name(d)))
+			assert_string_equal(entry, "report.xml");
+	}
+	assert_int_equal(g_rmdir(file), 0);
+	assert_int_equal(g_rmdir(dir), 0);
+}
+
+/* ---- JSON ---- */
+
+enum jtype { J_STRING, J_INT, J_BOOL, J_DOUBLE, J_ARRAY, J_STRING_OR_NULL, J_INT_OR_NULL };
+
+struct member {
+	const char *name;
+	enum jtype type;
+};
+
+static const struct member top_members[] = {
+	{ "format", J_STRING }, { "lab", J_STRING }, { "verb", J_STRING }, { "ok", J_BOOL },
+	{ "seconds", J_DOUBLE }, { "nodes", J_ARRAY },
+};
+static const struct member node_members[] = {
+	{ "name", J_STRING }, { "changed", J_INT }, { "ok", J_INT }, { "failed", J_INT },
+	{ "not_run", J_INT }, { "seconds", J_DOUBLE }, { "tasks", J_ARRAY },
+};
+static const struct member task_members[] = {
+	{ "id", J_STRING }, { "name", J_STRING }, { "playbook", J_STRING },
+	{ "outcome", J_STRING }, { "status", J_INT_OR_NULL }, { "timed_out", J_BOOL },
+	{ "seconds", J_DOUBLE }, { "error", J_STRING_OR_NULL }, { "stderr", J_STRING_OR_NULL },
+};
+
+/* @o has exactly the members @m, of their types. */
+static void assert_members(JsonObject *o, const struct member *m, guint n, const char *what)
+{
+	assert_int_equal(json_object_get_size(o), n);
+	for (guint i = 0; i < n; i++) {
+		JsonNode *v = json_object_get_member(o, m[i].name);
+		bool null_ok = m[i].type == J_STRING_OR_NULL || m[i].type == J_INT_OR_NULL;
+		GType want = G_TYPE_INVALID;
+
+		if (!v)
+			fail_msg("%s has no member '%s'", what, m[i].name);
+		if (null_ok && JSON_NODE_HOLDS_NULL(v))
+			continue;
+		switch (m[i].type) {
+		case J_STRING: case J_STRING_OR_NULL: want = G_TYPE_STRING; break;
+		case J_INT: case J_INT_OR_NULL: want = G_TYPE_INT64; break;
+		case J_BOOL: want = G_TYPE_BOOLEAN; break;
+		case J_DOUBLE: want = G_TYPE_DOUBLE; break;
+		case J_ARRAY:
+			if (!JSON_NODE_HOLDS_ARRAY(v))
+				fail_msg("%s member '%s' is not an array", what, m[i].name);
+			continue;
+		}
+		if (!JSON_NODE_HOLDS_VALUE(v) || json_node_get_value_type(v) != want)
+			fail_msg("%s member '%s' is not a %s", what, m[i].name, g_type_name(want));
+	}
+}
+
+static void assert_str_or_null(JsonObject *o, const char *name, const char *want)
+{
+	if (want)
+		assert_string_equal(json_object_get_string_member(o, name), want);
+	else
+		assert_true(json_object_get_null_member(o, name));
+}
+
+static void test_json(void **state)
+{
+	struct fixture *f = *state;
+	g_autoptr(JsonNode) built = report_json(LAB, "up", f->results, false, RUN_SECONDS);
+	g_autofree char *text = json_to_string(built, TRUE);
+	g_autoptr(GError) error = NULL;
+	/* read back as a program would */
+	g_autoptr(JsonNode) doc = json_from_string(text, &error);
+	JsonObject *top;
+	JsonArray *jnodes;
+	guint seen[G_N_ELEMENTS(nodes)] = { 0 };
+
+	assert_non_null(doc);
+	assert_null(strstr(text, NOT_SHOWN));
+	top = json_node_get_object(doc);
+	assert_members(top, top_members, G_N_ELEMENTS(top_members), "the document");
+	assert_string_equal(json_object_get_string_member(top, "format"), "labctl-run/1");
+	assert_string_equal(json_object_get_string_member(top, "lab"), LAB);
+	assert_string_equal(json_object_get_string_member(top, "verb"), "up");
+	assert_false(json_object_get_boolean_member(top, "ok"));
+	assert_true(json_object_get_double_member(top, "seconds") == 31.8);
+	jnodes = json_object_get_array_member(top, "nodes");
+	assert_int_equal(json_array_get_length(jnodes), G_N_ELEMENTS(nodes));
+	for (guint n = 0; n < G_N_ELEMENTS(nodes); n++) {
+		JsonObject *o = json_array_get_object_element(jnodes, n);
+		gint64 counts[4] = { 0 };
+
+		assert_members(o, node_members, G_N_ELEMENTS(node_members), nodes[n].name);
+		assert_string_equal(json_object_get_string_member(o, "name"), nodes[n].name);
+		assert_true(json_object_get_double_member(o, "seconds") == nodes[n].seconds);
+		for (guint t = 0; t < G_N_ELEMENTS(tasks); t++)
+			if (tasks[t].node == n)
+				counts[tasks[t].outcome]++;
+		assert_int_equal(json_object_get_int_member(o, "changed"), counts[TASK_CHANGED]);
+		assert_int_equal(json_object_get_int_member(o, "ok"), counts[TASK_OK]);
+		assert_int_equal(json_object_get_int_member(o, "failed"), counts[TASK_FAILED]);
+		assert_int_equal(json_object_get_int_member(o, "not_run"), counts[TASK_NOT_RUN]);
+		assert_int_equal(json_array_get_length(json_object_get_array_member(o, "tasks")),
+				 counts[0] + counts[1] + counts[2] + counts[3]);
+	}
+	for (guint t = 0; t < G_N_ELEMENTS(tasks); t++) {
+		const struct task_case *c = &tasks[t];
+		JsonArray *jt = json_object_get_array_member(
+			json_array_get_object_element(jnodes, c->node), "tasks");
+		JsonObject *o = json_array_get_object_element(jt, seen[c->node]++);
+
+		assert_members(o, task_members, G_N_ELEMENTS(task_members), c->id);
+		assert_string_equal(json_object_get_string_member(o, "id"), c->id);
+		assert_string_equal(json_object_get_string_member(o, "name"), c->name);
+		assert_string_equal(json_object_get_string_member(o, "playbook"), c->playbook);
+		assert_string_equal(json_object_get_string_member(o, "outcome"), c->outcome_name);
+		if (c->status >= 0)
+			assert_int_equal(json_object_get_int_member(o, "status"), c->status);
+		else
+			assert_true(json_object_get_null_member(o, "status"));
+		assert_int_equal(json_object_get_boolean_member(o, "timed_out"), c->timed_out);
+		assert_true(json_object_get_double_member(o, "seconds") == c->json_seconds);
+		assert_str_or_null(o, "error", c->error);
+		/* JSON can say a control character: only XML loses it */
+		assert_str_or_null(o, "stderr", c->stderr_text);
+	}
+
+	/* a run that went well says so */
+	{
+		g_autoptr(JsonNode) good = report_json(LAB, "check", f->results, true, 0);
+
+		assert_true(json_object_get_boolean_member(json_node_get_object(good), "ok"));
+		assert_true(json_object_get_double_member(json_node_get_object(good), "seconds") == 0);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_schema),
+		cmocka_unit_test_setup_teardown(test_junit_validates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_junit_suites, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_junit_cases, setup, teardown),
+		cmocka_unit_test(test_hostile_text),
+		cmocka_unit_test_setup_teardown(test_write_junit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_json, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
