@@ -51,9 +51,9 @@ int cmd_check_lab(const struct lab_spec *spec, struct journal *j,
 		failed += nr->failed + nr->not_run;
 	}
 	if (run->results && failed)
-		printf("lab '%s': %u of %u checks failed\n", spec->name.v, failed, checks);
+		fprintf(cmd_out, "lab '%s': %u of %u checks failed\n", spec->name.v, failed, checks);
 	else if (run->results)
-		printf("lab '%s': all %u checks passed\n", spec->name.v, checks);
+		fprintf(cmd_out, "lab '%s': all %u checks passed\n", spec->name.v, checks);
 	return status;
 }
 
@@ -64,6 +64,7 @@ int cmd_check(const struct cmd *self, int argc, char **argv)
 	struct journal *j;
 	struct lab_run run;
 	struct run_cli o;
+	gint64 t0 = g_get_monotonic_time();
 	int status;
 
 	status = cmd_parse_run_opts(self, argc, argv, &o);
@@ -84,6 +85,8 @@ int cmd_check(const struct cmd *self, int argc, char **argv)
 		return status;
 	cmd_catch_signals();
 	status = cmd_check_lab(spec, j, &o.run, &run);
+	status = cmd_report(&o, spec->name.v, "check", run.results, status,
+			    (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC);
 	cmd_lab_run_clear(&run);
 	journal_close(j);
 	spec_free(spec);

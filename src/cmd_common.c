@@ -17,8 +17,11 @@
 #include "labctl/playbook.h"
 #include "labctl/journal.h"
 #include "labctl/provider.h"
+#include "labctl/report.h"
 #include "labctl/teardown.h"
 #include "labctl/validate.h"
+
+FILE *cmd_out;
 
 void cmd_usage(const struct cmd *self, FILE *f)
 {
@@ -164,7 +167,7 @@ guint cmd_teardown(const struct lab_spec *spec, struct journal *j, bool force,
 	struct provider_ctx ctx = { .spec = spec, .state_dir = journal_dir(j), .journal = j };
 	struct reach reach = { 0 };
 	struct teardown_opts o = {
-		.force = force, .verbosity = verbosity, .out = stdout,
+		.force = force, .verbosity = verbosity, .out = cmd_out,
 		.connect = reach_node, .connect_data = &reach,
 	};
 	g_autoptr(GPtrArray) records = NULL;
@@ -182,7 +185,7 @@ guint cmd_teardown(const struct lab_spec *spec, struct journal *j, bool force,
 	steps = teardown_steps(records);
 	if (!steps->len) {
 		if (verbosity >= 0)
-			printf("lab '%s': nothing to undo\n", spec->name.v);
+			fprintf(cmd_out, "lab '%s': nothing to undo\n", spec->name.v);
 	} else {
 		if (prov)
 			reach.access = prov->access(&ctx, NULL);
@@ -191,7 +194,7 @@ guint cmd_teardown(const struct lab_spec *spec, struct journal *j, bool force,
 			g_ptr_array_unref(reach.access);
 	}
 	if (failed && !force) {
-		printf("lab '%s': %u undo%s failed; the journal in %s keeps what is left "
+		fprintf(cmd_out, "lab '%s': %u undo%s failed; the journal in %s keeps what is left "
 		       "(labctl down --force goes on past failures)\n",
 		       spec->name.v, failed, failed == 1 ? "" : "s", dir);
 		return failed;
@@ -206,11 +209,11 @@ guint cmd_teardown(const struct lab_spec *spec, struct journal *j, bool force,
 	}
 	remove_state(dir);
 	if (failed)
-		printf("lab '%s' is down, but %u undo%s failed and %s given up (listed above): "
+		fprintf(cmd_out, "lab '%s' is down, but %u undo%s failed and %s given up (listed above): "
 		       "what they would have undone may still be there\n", spec->name.v, failed,
 		       failed == 1 ? "" : "s", failed == 1 ? "was" : "were");
 	else if (steps->len && verbosity >= 0)
-		printf("lab '%s' is down: %u undone in %.1f s\n", spec->name.v, steps->len,
+		fprintf(cmd_out, "lab '%s' is down: %u undone in %.1f s\n", spec->name.v, steps->len,
 		       (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC);
 	return failed;
 }
@@ -294,7 +297,7 @@ int cmd_run_lab(const struct lab_spec *spec, struct journal *j, GPtrArray *acces
 		.playbook_dir = o->playbook_dir, .facts = facts, .flags = TEMPLATE_REDACT,
 	};
 	struct engine_opts eo = {
-		.jobs = o->jobs, .verbosity = o->verbosity, .out = stdout,
+		.jobs = o->jobs, .verbosity = o->verbosity, .out = cmd_out,
 		.tty = isatty(STDOUT_FILENO), .transcript_dir = transcripts,
 	};
 	struct plan *live = NULL, *shown = NULL;
@@ -318,7 +321,7 @@ int cmd_run_lab(const struct lab_spec *spec, struct journal *j, GPtrArray *acces
 			return EXIT_UNREACHABLE;
 		}
 		if (notice)
-			printf("%-12s %s\n", a->name, notice);
+			fprintf(cmd_out, "%-12s %s\n", a->name, notice);
 		g_ptr_array_add(conns, ssh);
 		f = gather_facts(ssh, a->name, script, &error);
 		if (!f) {
@@ -342,13 +345,13 @@ int cmd_run_lab(const struct lab_spec *spec, struct journal *j, GPtrArray *acces
 		struct node_access *a = g_ptr_array_index(access, i);
 
 		if (n)
-			printf("%-12s the connection dropped and was re-established %u time%s\n",
+			fprintf(cmd_out, "%-12s the connection dropped and was re-established %u time%s\n",
 			       a->name, n, n == 1 ? "" : "s");
 	}
 	if (o->verbosity >= 0) {
 		g_autofree char *table = engine_summary(results);
 
-		printf("\n%s", table);
+		fprintf(cmd_out, "\n%s", table);
 	}
 	if (out->failed)
 		cmd_print_failures(results);
@@ -370,6 +373,7 @@ int cmd_parse_run_opts(const struct cmd *self, int argc, char **argv, struct run
 		{ "accept-new-host-keys", no_argument, NULL, 'A' },
 		{ "on-failure", required_argument, NULL, 'F' },
 		{ "junit", required_argument, NULL, 'U' },
+		{ "json", no_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -422,6 +426,11 @@ int cmd_parse_run_opts(const struct cmd *self, int argc, char **argv, struct run
 		case 'U':
 			o->junit = optarg;
 			break;
+		case 'J':
+			/* stdout is for the JSON document alone */
+			o->json = true;
+			cmd_out = stderr;
+			break;
 		case 'h':
 			cmd_usage(self, stdout);
 			return -1;
@@ -472,12 +481,12 @@ static void say_local(void *data, const char *fmt, ...)
 
 	if (o->run.verbosity < 0)
 		return;
-	printf("%-12s ", "local");
+	fprintf(cmd_out, "%-12s ", "local");
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vfprintf(cmd_out, fmt, ap);
 	va_end(ap);
-	printf("\n");
-	fflush(stdout);
+	fprintf(cmd_out, "\n");
+	fflush(cmd_out);
 }
 
 int cmd_up_lab(const struct lab_spec *spec, struct journal *j, const struct run_cli *o,
@@ -516,9 +525,9 @@ int cmd_up_lab(const struct lab_spec *spec, struct journal *j, const struct run_
 			changed += ((struct node_result *)g_ptr_array_index(run->results, i))->changed;
 		/* the last line, also with -q */
 		if (changed)
-			printf("lab '%s' is up: %u tasks changed\n", spec->name.v, changed);
+			fprintf(cmd_out, "lab '%s' is up: %u tasks changed\n", spec->name.v, changed);
 		else
-			printf("lab '%s' is up; nothing changed\n", spec->name.v);
+			fprintf(cmd_out, "lab '%s' is up; nothing changed\n", spec->name.v);
 	}
 	return status;
 }
@@ -576,4 +585,73 @@ int cmd_lab_access(const struct cmd *self, int argc, char **argv, struct lab_spe
 	if (rest)
 		*rest = optind + 1;
 	return EXIT_OK;
+}
+
+/* ---- --junit and --json ---- */
+
+/* What a report shows when a verb failed before any task ran. */
+struct synthetic {
+	struct plan_task task;
+	struct node_result node;
+	GPtrArray *results;
+};
+
+static void synthetic_init(struct synthetic *sy, const char *verb, const char *why)
+{
+	struct task_result *r = g_new0(struct task_result, 1);
+
+	memset(sy, 0, sizeof(*sy));
+	sy->task.id = (char *)verb;
+	sy->task.name = (char *)verb;
+	sy->task.playbook = (char *)"labctl";
+	r->task = &sy->task;
+	r->outcome = TASK_FAILED;
+	r->status = -1;
+	r->error = g_strdup(why);
+	sy->node.name = "labctl";
+	sy->node.failed = 1;
+	sy->node.tasks = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(sy->node.tasks, r);
+	sy->results = g_ptr_array_new();
+	g_ptr_array_add(sy->results, &sy->node);
+}
+
+static void synthetic_clear(struct synthetic *sy)
+{
+	for (guint i = 0; i < sy->node.tasks->len; i++)
+		g_free(((struct task_result *)g_ptr_array_index(sy->node.tasks, i))->error);
+	g_ptr_array_unref(sy->node.tasks);
+	g_ptr_array_unref(sy->results);
+}
+
+int cmd_report(const struct run_cli *o, const char *lab, const char *verb,
+	       GPtrArray *results, int status, double seconds)
+{
+	g_autoptr(GError) error = NULL;
+	struct synthetic sy;
+	bool synth = !results;
+
+	if (!o->junit && !o->json)
+		return status;
+	if (synth) {
+		g_autofree char *why = g_strdup_printf(
+			"labctl %s failed before any task ran (exit status %d): see its messages",
+			verb, status);
+
+		synthetic_init(&sy, verb, why);
+		results = sy.results;
+	}
+	if (o->junit && !report_write_junit(o->junit, lab, verb, results, seconds, &error)) {
+		fprintf(stderr, "labctl: %s\n", error->message);
+		if (status == EXIT_OK)
+			status = EXIT_FAILED;
+	}
+	if (o->json) {
+		g_autoptr(JsonNode) root = report_json(lab, verb, results, status == EXIT_OK, seconds);
+
+		cmd_print_json(root);
+	}
+	if (synth)
+		synthetic_clear(&sy);
+	return status;
 }

@@ -10,6 +10,96 @@
 
 #include "labctl/cmd.h"
 #include "labctl/engine.h"
+#include "labctl/report.h"
+
+/*
+ * One JUnit file for the whole test: the up run's suites, the check run's
+ * (named "NODE (check)") and one suite for the teardown.
+ */
+static bool write_junit(const char *file, const char *lab, struct lab_run *up,
+			struct lab_run *check, bool down_ran, guint down_failed, double seconds)
+{
+	g_autoptr(GPtrArray) all = g_ptr_array_new();
+	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) saved = g_ptr_array_new();
+	g_autoptr(GError) error = NULL;
+	struct plan_task down_task = { .id = (char *)"down", .name = (char *)"take the lab apart",
+				       .playbook = (char *)"labctl" };
+	struct task_result down_r = { .task = &down_task, .status = -1 };
+	struct node_result down_n = { .name = "labctl down" };
+	g_autoptr(GPtrArray) down_tasks = g_ptr_array_new();
+	bool ok;
+
+	for (guint i = 0; up->results && i < up->results->len; i++)
+		g_ptr_array_add(all, g_ptr_array_index(up->results, i));
+	for (guint i = 0; check->results && i < check->results->len; i++) {
+		struct node_result *nr = g_ptr_array_index(check->results, i);
+		char *name = g_strdup_printf("%s (check)", nr->name);
+
+		g_ptr_array_add(saved, (gpointer)nr->name);
+		nr->name = name;
+		g_ptr_array_add(names, name);
+		g_ptr_array_add(all, nr);
+	}
+	if (down_ran) {
+		down_r.outcome = down_failed ? TASK_FAILED : TASK_OK;
+		down_r.error = down_failed ? g_strdup_printf("%u undo%s failed; see the output", down_failed,
+							     down_failed == 1 ? "" : "s") : NULL;
+		down_n.failed = down_failed ? 1 : 0;
+		down_n.skipped = down_failed ? 0 : 1;
+		g_ptr_array_add(down_tasks, &down_r);
+		down_n.tasks = down_tasks;
+		g_ptr_array_add(all, &down_n);
+	}
+	ok = report_write_junit(file, lab, "test", all, seconds, &error);
+	if (!ok)
+		fprintf(stderr, "labctl: %s\n", error->message);
+	/* the check results are the run's again */
+	for (guint i = 0; i < saved->len; i++)
+		((struct node_result *)g_ptr_array_index(check->results, i))->name =
+			g_ptr_array_index(saved, i);
+	g_free(down_r.error);
+	return ok;
+}
+
+static void print_json(const char *lab, struct lab_run *up, struct lab_run *check,
+		       int up_status, int check_status, bool down_ran, guint down_failed,
+		       int status, double seconds)
+{
+	g_autoptr(JsonBuilder) jb = json_builder_new();
+	g_autoptr(JsonNode) root = NULL;
+
+	json_builder_begin_object(jb);
+	json_builder_set_member_name(jb, "format");
+	json_builder_add_string_value(jb, "labctl-test/1");
+	json_builder_set_member_name(jb, "lab");
+	json_builder_add_string_value(jb, lab);
+	json_builder_set_member_name(jb, "ok");
+	json_builder_add_boolean_value(jb, status == EXIT_OK);
+	json_builder_set_member_name(jb, "seconds");
+	json_builder_add_double_value(jb, seconds);
+	json_builder_set_member_name(jb, "up");
+	if (up->results)
+		json_builder_add_value(jb, report_json(lab, "up", up->results, up_status == EXIT_OK, 0));
+	else
+		json_builder_add_null_value(jb);
+	json_builder_set_member_name(jb, "check");
+	if (check->results)
+		json_builder_add_value(jb, report_json(lab, "check", check->results,
+						       check_status == EXIT_OK, 0));
+	else
+		json_builder_add_null_value(jb);
+	json_builder_set_member_name(jb, "down");
+	json_builder_begin_object(jb);
+	json_builder_set_member_name(jb, "ran");
+	json_builder_add_boolean_value(jb, down_ran);
+	json_builder_set_member_name(jb, "failed");
+	json_builder_add_int_value(jb, down_failed);
+	json_builder_end_object(jb);
+	json_builder_end_object(jb);
+	root = json_builder_get_root(jb);
+	cmd_print_json(root);
+}
 
 int cmd_test(const struct cmd *self, int argc, char **argv)
 {
@@ -30,25 +120,32 @@ int cmd_test(const struct cmd *self, int argc, char **argv)
 		return status;
 	cmd_catch_signals();
 
-	printf("== up\n");
+	fprintf(cmd_out, "== up\n");
 	up_status = cmd_up_lab(spec, j, &o, &up);
 	if (up_status == EXIT_OK && !engine_stopped()) {
-		printf("\n== check\n");
+		fprintf(cmd_out, "\n== check\n");
 		check_status = cmd_check_lab(spec, j, &o.run, &check);
 	}
 	status = up_status ? up_status : check_status;
 
 	keep = status != EXIT_OK && o.on_failure == 0;
 	if (keep) {
-		printf("\nthe lab is left as it is for a look (--on-failure keep); 'labctl down %s' takes it apart\n",
+		fprintf(cmd_out, "\nthe lab is left as it is for a look (--on-failure keep); 'labctl down %s' takes it apart\n",
 		       o.spec_path);
 	} else {
-		printf("\n== down\n");
+		fprintf(cmd_out, "\n== down\n");
 		down_failed = cmd_teardown(spec, j, true, o.run.verbosity);
 		if (down_failed && status == EXIT_OK)
 			status = EXIT_FAILED;
 	}
-	printf("\nlabctl test: %s in %.1f s (up %s, check %s, down %s)\n",
+	if (o.junit && !write_junit(o.junit, spec->name.v, &up, &check, !keep, down_failed,
+				    (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC) &&
+	    status == EXIT_OK)
+		status = EXIT_FAILED;
+	if (o.json)
+		print_json(spec->name.v, &up, &check, up_status, check_status, !keep, down_failed,
+			   status, (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC);
+	fprintf(cmd_out, "\nlabctl test: %s in %.1f s (up %s, check %s, down %s)\n",
 	       status == EXIT_OK ? "PASSED" : "FAILED",
 	       (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC,
 	       up_status == EXIT_OK ? "ok" : "failed",

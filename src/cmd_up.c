@@ -27,14 +27,16 @@ int cmd_up(const struct cmd *self, int argc, char **argv)
 		fprintf(stderr, "labctl: interrupted; the journal is consistent: 'labctl down %s' takes the lab apart\n",
 			o.spec_path);
 	} else if (status != EXIT_OK && o.on_failure == 1) {
-		printf("\ntaking the lab apart (--on-failure destroy)\n");
+		fprintf(cmd_out, "\ntaking the lab apart (--on-failure destroy)\n");
 		cmd_teardown(spec, j, true, o.run.verbosity);
 	} else if (status != EXIT_OK) {
-		printf("\nthe lab is left as it is for a look; 'labctl down %s' takes it apart\n",
+		fprintf(cmd_out, "\nthe lab is left as it is for a look; 'labctl down %s' takes it apart\n",
 		       o.spec_path);
 	} else if (o.run.verbosity >= 0) {
-		printf("done in %.1f s\n", (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC);
+		fprintf(cmd_out, "done in %.1f s\n", (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC);
 	}
+	status = cmd_report(&o, spec->name.v, "up", run.results, status,
+			    (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC);
 	cmd_lab_run_clear(&run);
 	journal_close(j);
 	spec_free(spec);

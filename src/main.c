@@ -20,7 +20,7 @@ static const struct cmd cmd_table[] = {
 	  "  --playbook-dir DIR   read playbooks/ and templates/ from DIR instead of\n"
 	  "                       the copies built into labctl\n", NULL },
 	{ "up", cmd_up, "[-j JOBS] [-q|-v] [--on-failure keep|destroy] [--accept-new-host-keys]\n"
-	  "                 [--state-dir DIR] [--playbook-dir DIR] SPEC",
+	  "                 [--state-dir DIR] [--playbook-dir DIR] [--junit FILE] [--json] SPEC",
 	  "create the nodes, configure target and initiator, and prove it with a mount test",
 	  "  -j, --jobs JOBS          nodes worked on at once (default: all)\n"
 	  "  -q, --quiet              print only failures and the last line\n"
@@ -32,18 +32,25 @@ static const struct cmd cmd_table[] = {
 	  "                           record it in the lab's known_hosts\n"
 	  "  --state-dir DIR          the lab's journal and transcripts (default:\n"
 	  "                           .labctl/LAB beside the spec)\n"
-	  "  --playbook-dir DIR       read playbooks/ and templates/ from DIR\n",
-	  "jqvSPAF" },
-	{ "check", cmd_check, "[-j JOBS] [-q|-v] [--state-dir DIR] [--playbook-dir DIR] SPEC",
+	  "  --playbook-dir DIR       read playbooks/ and templates/ from DIR\n"
+	  "  --junit FILE             write the results as JUnit XML to FILE\n"
+	  "  --json                   print the results as JSON (docs/json.md); what a\n"
+	  "                           person reads goes to stderr instead\n",
+	  "jqvSPAFUJ" },
+	{ "check", cmd_check, "[-j JOBS] [-q|-v] [--state-dir DIR] [--playbook-dir DIR]\n"
+	  "                 [--junit FILE] [--json] SPEC",
 	  "on a lab that is up, run the verification again and report each check",
 	  "  -j, --jobs JOBS          nodes worked on at once (default: all)\n"
 	  "  -q, --quiet              print only failures and the last line\n"
 	  "  -v, --verbose            print every check\n"
 	  "  --state-dir DIR          the lab's state directory, as given to up\n"
-	  "  --playbook-dir DIR       read playbooks/ and templates/ from DIR\n",
-	  "jqvSP" },
+	  "  --playbook-dir DIR       read playbooks/ and templates/ from DIR\n"
+	  "  --junit FILE             write the results as JUnit XML to FILE\n"
+	  "  --json                   print the results as JSON (docs/json.md); what a\n"
+	  "                           person reads goes to stderr instead\n",
+	  "jqvSPUJ" },
 	{ "test", cmd_test, "[-j JOBS] [-q|-v] [--on-failure keep|destroy] [--accept-new-host-keys]\n"
-	  "                 [--state-dir DIR] [--playbook-dir DIR] SPEC",
+	  "                 [--state-dir DIR] [--playbook-dir DIR] [--junit FILE] [--json] SPEC",
 	  "up, check and down in one go, for CI: exit 0 only if every check passed",
 	  "  -j, --jobs JOBS          nodes worked on at once (default: all)\n"
 	  "  -q, --quiet              print only failures and the last lines\n"
@@ -53,8 +60,11 @@ static const struct cmd cmd_table[] = {
 	  "                           apart (default: destroy unless on a terminal without CI)\n"
 	  "  --accept-new-host-keys   as for up\n"
 	  "  --state-dir DIR          as for up\n"
-	  "  --playbook-dir DIR       read playbooks/ and templates/ from DIR\n",
-	  "jqvSPAF" },
+	  "  --playbook-dir DIR       read playbooks/ and templates/ from DIR\n"
+	  "  --junit FILE             write the results as JUnit XML to FILE\n"
+	  "  --json                   print the results as JSON (docs/json.md); what a\n"
+	  "                           person reads goes to stderr instead\n",
+	  "jqvSPAFUJ" },
 	{ "down", cmd_down, "[--force] [-q|-v] [--state-dir DIR] SPEC",
 	  "undo everything labctl did to the lab, newest first, from its journal",
 	  "  --force           go on past an undo that fails, and report every one\n"
@@ -99,6 +109,7 @@ int main(int argc, char **argv)
 	int status;
 
 	setlocale(LC_ALL, "");
+	cmd_out = stdout;
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

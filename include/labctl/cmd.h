@@ -46,6 +46,12 @@ int cmd_ssh_config(const struct cmd *self, int argc, char **argv);
 int cmd_inventory(const struct cmd *self, int argc, char **argv);
 int cmd_ssh(const struct cmd *self, int argc, char **argv);
 
+/*
+ * Where verbs print what a person reads: stdout, or stderr when --json
+ * keeps stdout for the JSON document.  main() sets it.
+ */
+extern FILE *cmd_out;
+
 /* Prints "usage: labctl NAME USAGE" and the options to @f. */
 void cmd_usage(const struct cmd *self, FILE *f);
 
@@ -122,6 +128,7 @@ struct run_cli {
 	const char *spec_path;
 	const char *state_dir;
 	const char *junit;      /* --junit FILE, or NULL */
+	bool json;              /* --json: the results as JSON on stdout */
 	bool accept_new;
 	int on_failure;         /* 0 keep, 1 destroy (default: keep on a terminal
 				 * unless CI is set) */
@@ -154,6 +161,14 @@ int cmd_up_lab(const struct lab_spec *spec, struct journal *j, const struct run_
  */
 int cmd_lab_access(const struct cmd *self, int argc, char **argv, struct lab_spec **spec,
 		   GPtrArray **access, int *rest);
+
+/*
+ * Writes --junit FILE and prints --json for a verb's @results (NULL when it
+ * failed before any task ran: a single failed test case says so).  Returns
+ * @status, or EXIT_FAILED when the JUnit file could not be written.
+ */
+int cmd_report(const struct run_cli *o, const char *lab, const char *verb,
+	       GPtrArray *results, int status, double seconds);
 
 /* Names every failed task of @results on stderr, one line each. */
 void cmd_print_failures(GPtrArray *results);

@@ -25,13 +25,31 @@ has "it names the check that failed" "node 'host', task host:[0-9]+ 'verify the 
 run "down takes the broken lab apart" 0 "$labctl" down --force "$spec"
 no_residue "nothing of the lab is left"
 
-run "test on a good lab" 0 "$labctl" test "$spec"
+run "test on a good lab" 0 "$labctl" test --junit "$tmp/good.xml" "$spec"
 has "test says PASSED" "labctl test: PASSED .*\\(up ok, check ok, down ok\\)" "$tmp/out"
 no_residue "test left nothing behind"
+run "its JUnit validates against the JUnit schema" 0 xmllint --noout --schema "$top/tests/data/junit/junit.xsd" "$tmp/good.xml"
+has "with no failure" '<testsuites [^>]*failures="0"' "$tmp/good.xml"
+has "with a suite for the checks" '<testsuite name="host \(check\)"' "$tmp/good.xml"
 
 spec2=$tmp/bad.yaml
 write_lab "$spec2" t10b "$(subnet_for 11)" "      targets: [disks]" "      acl: [iqn.2016-06.com.example:someone-else]"
-run "test on a lab that cannot come up fails" 1 "$labctl" test "$spec2"
+run "test on a lab that cannot come up fails" 1 "$labctl" test --junit "$tmp/bad.xml" "$spec2"
 has "test says FAILED" "labctl test: FAILED .*\\(up failed, check not run, down ok\\)" "$tmp/out"
 no_residue "and still took the lab down"
+run "the JUnit of the failure validates" 0 xmllint --noout --schema "$top/tests/data/junit/junit.xsd" "$tmp/bad.xml"
+has "it names the failing testcase" '<testcase classname="labctl.t10b.host" name="host:[0-9]+ log in to iqn.2016-06.com.iscsi-disks:iscsi-disks' "$tmp/bad.xml"
+has "with the reason" "does not offer iqn.2016-06.com.iscsi-disks:iscsi-disks" "$tmp/bad.xml"
+has "and the teardown passed" '<testsuite name="labctl down"[^>]*failures="0"' "$tmp/bad.xml"
+
+run "up --json" 0 "$labctl" up --json "$spec"
+"$labctl" check --json "$spec" >"$tmp/check.json" 2>"$tmp/check.err"
+if python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d['format']=='labctl-run/1' and d['ok'] else 1)" "$tmp/check.json"; then
+	ok "check --json prints one JSON document on stdout"
+else
+	cp "$tmp/check.json" "$tmp/why"; not_ok "check --json prints one JSON document on stdout"
+fi
+has "what a person reads went to stderr" "all 4 checks passed" "$tmp/check.err"
+run "down" 0 "$labctl" down "$spec"
+no_residue "nothing of the lab is left at the end"
 finish
