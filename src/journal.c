@@ -22,6 +22,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "labctl/crashpoint.h"
 #include "labctl/journal.h"
 
 #define JOURNAL_FILE "journal.jsonl"
@@ -528,6 +529,7 @@ bool journal_append(struct journal *j, JsonObject *record, GError **error)
 	}
 	j->seq++;
 	j->size += (off_t)len;
+	crashpoint("journal");
 	return true;
 }
 

@@ -1,0 +1,18 @@
+/*
+ * crashpoint.h - a test-only fault point: die with SIGKILL at a chosen step
+ *
+ * With LABCTL_TEST_CRASH=KIND:N in the environment, the Nth call of
+ * crashpoint(KIND) in this process sends SIGKILL to the process itself, as
+ * a power cut or "kill -9" would.  Kinds:
+ *   journal  after a record was appended and fsync'ed (journal.c)
+ *   ran      after a task's command ran, before its result is journaled
+ *            (engine.c)
+ * Without the variable crashpoint() does nothing.  docs/testing.md tells
+ * how the integration tests use it.
+ */
+#ifndef LABCTL_CRASHPOINT_H
+#define LABCTL_CRASHPOINT_H
+
+void crashpoint(const char *kind);
+
+#endif
