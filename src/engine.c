@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 
+#include "labctl/crashpoint.h"
 #include "labctl/engine.h"
 
 /* A waiting node sends a keepalive this often so that idle sessions live. */
@@ -51,6 +52,7 @@ struct engine {
 	guint *done;            /* per node: tasks finished */
 	guint drawn;            /* lines of the live region on the terminal */
 	GPtrArray *queue;       /* node indices (GINT_TO_POINTER) not started yet */
+	GHashTable *interrupted;        /* keys of tasks a crash cut short */
 	bool finished;          /* the ticker stops */
 };
 
@@ -319,6 +321,36 @@ static char *wait_after(struct engine *e, const struct plan_task *t, struct lab_
 
 /* ---- one task ---- */
 
+static bool is_interrupted(struct engine *e, const char *node, const char *name)
+{
+	g_autofree char *key = engine_task_key(node, name);
+
+	return e->interrupted && g_hash_table_contains(e->interrupted, key);
+}
+
+/* Keys whose last record is a task's intent: started, never finished. */
+static GHashTable *interrupted_tasks(struct journal *j)
+{
+	GHashTable *last = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	g_autoptr(GPtrArray) recs = journal_records(j, NULL);
+	GHashTableIter it;
+	gpointer k, v;
+
+	for (guint i = 0; recs && i < recs->len; i++) {
+		JsonObject *r = g_ptr_array_index(recs, i);
+		const char *key = json_object_get_string_member_with_default(r, "key", NULL);
+
+		if (key)
+			g_hash_table_insert(last, g_strdup(key), g_strdup(
+				json_object_get_string_member_with_default(r, "type", "")));
+	}
+	g_hash_table_iter_init(&it, last);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		if (strcmp(v, "task"))
+			g_hash_table_iter_remove(&it);
+	return last;
+}
+
 static void run_task(struct engine *e, guint ni, guint ti, FILE *tr)
 {
 	const struct plan_node *lpn = g_ptr_array_index(e->live->nodes, ni);
@@ -333,6 +365,23 @@ static void run_task(struct engine *e, guint ni, guint ti, FILE *tr)
 	gint64 t0 = g_get_monotonic_time();
 	unsigned attempt = 0;
 
+	/*
+	 * Journaled as started but with no result: labctl died while it ran.
+	 * Its check cannot be trusted (mkfs leaves a signature long before it
+	 * is done), so what it may have half-done is undone first.
+	 */
+	if (lt->undo && is_interrupted(e, lpn->name, st->name)) {
+		bool ran = lab_ssh_exec(ssh, lt->undo, NULL, 0, lt->timeout, &res, &error);
+
+		transcribe(tr, "undo (the last run was interrupted)", st->undo, NULL, &res, error);
+		if (!ran || res.status != 0) {
+			r->outcome = TASK_FAILED;
+			r->error = g_strdup_printf("its last run was interrupted, and undoing it failed: %s",
+						   ran ? "non-zero exit status" : error->message);
+			goto out;
+		}
+		lab_ssh_result_clear(&res);
+	}
 	if (lt->check) {
 		bool ran = lab_ssh_exec(ssh, lt->check, NULL, 0, lt->timeout, &res, &error);
 
@@ -364,6 +413,7 @@ static void run_task(struct engine *e, guint ni, guint ti, FILE *tr)
 					lt->timeout, &res, &error);
 
 		transcribe(tr, attempt ? "run (retry)" : "run", st->run, st->input, &res, error);
+		crashpoint("ran");
 		if (!ran) {
 			r->outcome = TASK_FAILED;
 			r->status = -1;
@@ -517,6 +567,7 @@ bool engine_run(const struct plan *live, const struct plan *shown, GPtrArray *co
 	e.current_since = g_ptr_array_new();
 	e.start = g_get_monotonic_time();
 	e.done = g_new0(guint, MAX(n, 1));
+	e.interrupted = interrupted_tasks(journal);
 	for (guint i = 0; i < n; i++) {
 		const struct plan_node *pn = g_ptr_array_index(shown->nodes, i);
 		struct node_result *nr = g_new0(struct node_result, 1);
@@ -563,6 +614,7 @@ bool engine_run(const struct plan *live, const struct plan *shown, GPtrArray *co
 	g_free(e.done);
 
 	g_hash_table_unref(e.outcome);
+	g_hash_table_unref(e.interrupted);
 	g_ptr_array_unref(e.current);
 	g_ptr_array_unref(e.current_since);
 	g_mutex_clear(&e.lock);

@@ -191,6 +191,14 @@ bool provider_undo(JsonObject *undo, GError **error)
 				    json_object_get_string_member(undo, "match"), error);
 	if (!strcmp(op, "rmtree"))
 		return rmtree(json_object_get_string_member(undo, "path"), error);
+	if (!strcmp(op, "link")) {
+		/* a device that is not there (never made, or gone) is undone */
+		const char *name = json_object_get_string_member(undo, "name");
+		g_autofree char *dev = g_strdup_printf("/sys/class/net/%s", name);
+		const char *del[] = { "ip", "link", "del", name, NULL };
+
+		return !g_file_test(dev, G_FILE_TEST_EXISTS) || provider_run(del, error);
+	}
 	if (!strcmp(op, "netns"))
 		return netns_delete(json_object_get_string_member(undo, "name"),
 				    json_object_get_string_member_with_default(undo, "veth", NULL), error);

@@ -97,18 +97,6 @@ static bool netns_exists(const char *ns)
 	return g_file_test(path, G_FILE_TEST_EXISTS);
 }
 
-static JsonObject *undo_run(const char *const *argv)
-{
-	JsonObject *u = json_object_new();
-	JsonArray *a = json_array_new();
-
-	json_object_set_string_member(u, "op", "run");
-	for (; *argv; argv++)
-		json_array_add_string_element(a, *argv);
-	json_object_set_array_member(u, "argv", a);
-	return u;
-}
-
 static bool journal_then(struct provider_ctx *ctx, const char *key, const char *what,
 			 JsonObject *undo, GError **error)
 {
@@ -182,7 +170,7 @@ static bool subnet_is_free(struct provider_ctx *ctx, GError **error)
 
 static bool make_bridge(struct provider_ctx *ctx, struct netns_lab *l, GError **error)
 {
-	const char *del[] = { "ip", "link", "del", l->bridge, NULL };
+	g_autoptr(JsonObject) undo = json_object_new();
 	const char *add[] = { "ip", "link", "add", l->bridge, "type", "bridge", NULL };
 	g_autofree char *cidr = g_strdup_printf("%s/%u", l->gateway, l->prefix);
 	const char *addr[] = { "ip", "addr", "add", cidr, "dev", l->bridge, NULL };
@@ -193,7 +181,9 @@ static bool make_bridge(struct provider_ctx *ctx, struct netns_lab *l, GError **
 		return true;
 	if (!subnet_is_free(ctx, error))
 		return false;
-	return journal_then(ctx, l->bridge, what, undo_run(del), error) &&
+	json_object_set_string_member(undo, "op", "link");
+	json_object_set_string_member(undo, "name", l->bridge);
+	return journal_then(ctx, l->bridge, what, json_object_ref(undo), error) &&
 	       provider_run(add, error) && provider_run(addr, error) &&
 	       provider_run(up, error);
 }

@@ -15,6 +15,8 @@
  *   {"op": "rmtree", "path": P}                   remove a directory labctl made
  *   {"op": "rmdir", "path": P}                    remove a directory labctl made,
  *                                                 if it is empty
+ *   {"op": "link", "name": D}                     delete network device D if
+ *                                                 it exists
  *   {"op": "netns", "name": N, "veth": V}         delete veth V, stop what runs
  *                                                 in network namespace N,
  *                                                 delete N

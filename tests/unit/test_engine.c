@@ -244,6 +244,51 @@ static void test_one_job(void **state)
 	node_results_free(results);
 }
 
+/*
+ * A task journaled as started, with no result (labctl was killed): its
+ * undo runs first, then the task, even though its check would pass.
+ */
+static void test_interrupted_task(void **state)
+{
+	g_autofree char *half = g_build_filename(lab.tmp, "half-done", NULL);
+	g_autofree char *undone = g_build_filename(lab.tmp, "undo-ran", NULL);
+	g_autofree char *disk = NULL;
+	g_autoptr(JsonObject) rec = json_object_new();
+	g_autoptr(GError) error = NULL;
+	GPtrArray *results = NULL;
+
+	(void)state;
+	disk = g_strdup_printf(
+		"playbook: target-tgt\nrole: disk\ntasks:\n"
+		"  - name: make it\n"
+		"    check: test -f %s\n"
+		"    run: touch %s\n"
+		"    undo: rm -f %s && touch %s\n", half, half, half, undone);
+	fixture_write(&lab, "playbooks/target-tgt.yaml", disk);
+	fixture_write(&lab, "playbooks/initiator-libiscsi.yaml",
+		      "playbook: initiator-libiscsi\nrole: host\ntasks: []\n");
+	/* what a kill -9 leaves: the intent, a half-done state, no result */
+	json_object_set_string_member(rec, "type", "task");
+	json_object_set_string_member(rec, "key", "task:d:make it");
+	json_object_set_string_member(rec, "node", "d");
+	json_object_set_string_member(rec, "name", "make it");
+	json_object_set_string_member(rec, "undo", "true");
+	assert_true(journal_append(lab.journal, rec, &error));
+	assert_true(g_file_set_contents(half, "", 0, NULL));
+
+	assert_true(run(&results, NULL));
+	assert_true(g_file_test(undone, G_FILE_TEST_EXISTS));
+	assert_int_equal(result(results, 0, 0)->outcome, TASK_CHANGED);
+	node_results_free(results);
+
+	/* finished now: a second run trusts the check again */
+	g_unlink(undone);
+	assert_true(run(&results, NULL));
+	assert_false(g_file_test(undone, G_FILE_TEST_EXISTS));
+	assert_int_equal(result(results, 0, 0)->outcome, TASK_OK);
+	node_results_free(results);
+}
+
 static void test_summary(void **state)
 {
 	g_autoptr(GPtrArray) results = g_ptr_array_new();
@@ -270,6 +315,7 @@ int main(void)
 		cmocka_unit_test(test_failure_stops),
 		cmocka_unit_test(test_timeout_and_retries),
 		cmocka_unit_test(test_one_job),
+		cmocka_unit_test(test_interrupted_task),
 		cmocka_unit_test(test_summary),
 	};
 
