@@ -97,7 +97,10 @@ snapshot() {
 			ls -d "/var/lib/labctl/netns/$h" 2>/dev/null
 		done
 		echo "== loops"; losetup -a 2>/dev/null | grep -F "$tmp" | sort
-		echo "== procs"; ps -eo args= | grep -E '^qemu-storage-daemon' | grep -F "/run/labctl/t" | sort
+		echo "== procs"
+		for l in $(cat "$tmp/labs" 2>/dev/null); do
+			ps -eo args= | grep -E '^qemu-storage-daemon' | grep -F "/run/labctl/$l/"
+		done | sort
 		echo "== mounts"; grep -F "$tmp" /proc/mounts | sort
 		echo "== files"; find "$tmp/images" "$tmp/mnt" -mindepth 1 2>/dev/null | sort
 	} >"$1"

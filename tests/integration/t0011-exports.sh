@@ -34,6 +34,15 @@ fi
 run "labctl ssh runs a command" 0 "$labctl" ssh "$spec" host -- hostname -I
 has "on the host node" "10\\.231\\.12\\.11" "$tmp/out"
 run "labctl ssh refuses an unknown node" 2 "$labctl" ssh "$spec" nosuch true
+if test -f "$tmp/.labctl/t11/ssh_config"; then ok "labctl ssh keeps its config in the state directory"; else not_ok "labctl ssh keeps its config in the state directory"; fi
 run "down" 0 "$labctl" down "$spec"
 no_residue "nothing of the lab is left"
+if test -e "$tmp/.labctl"; then ls -R "$tmp/.labctl" >"$tmp/why"; not_ok "down removed the state directory, ssh_config too"; else ok "down removed the state directory, ssh_config too"; fi
+
+# a spec given by a relative path still gives a config usable anywhere
+run "up again" 0 "$labctl" up -q "$spec"
+(cd "$tmp" && "$labctl" ssh-config lab.yaml) >"$tmp/rel_config"
+run "ssh -F from another directory" 0 sh -c "cd / && ssh -F '$tmp/rel_config' -o BatchMode=yes disks true"
+run "down" 0 "$labctl" down "$spec"
+no_residue "nothing of the lab is left at the end"
 finish
