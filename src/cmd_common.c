@@ -82,9 +82,11 @@ void cmd_print_json(JsonNode *node)
 
 char *cmd_state_dir(const struct lab_spec *spec, const char *given)
 {
-	if (given)
-		return g_strdup(given);
-	return g_build_filename(spec->dir, ".labctl", spec->name.v, NULL);
+	g_autofree char *dir = given ? g_strdup(given)
+				     : g_build_filename(spec->dir, ".labctl", spec->name.v, NULL);
+
+	/* absolute, so that what is written from it (ssh_config) works anywhere */
+	return g_canonicalize_filename(dir, NULL);
 }
 
 struct journal *cmd_open_journal(const char *dir, int *status)
@@ -137,7 +139,7 @@ static struct lab_ssh *reach_node(const char *node, void *data, GError **error)
 /* Removes the files of a state directory that labctl put there, then it. */
 static void remove_state(const char *dir)
 {
-	static const char *const files[] = { "known_hosts", NULL };
+	static const char *const files[] = { "known_hosts", "ssh_config", NULL };
 	g_autofree char *transcripts = g_build_filename(dir, "transcripts", NULL);
 	g_autoptr(GDir) d = g_dir_open(transcripts, 0, NULL);
 	g_autofree char *parent = g_path_get_dirname(dir);
@@ -533,7 +535,7 @@ int cmd_up_lab(const struct lab_spec *spec, struct journal *j, const struct run_
 }
 
 int cmd_lab_access(const struct cmd *self, int argc, char **argv, struct lab_spec **spec,
-		   GPtrArray **access, int *rest)
+		   GPtrArray **access, int *rest, char **state_dir)
 {
 	static const struct option longopts[] = {
 		{ "state-dir", required_argument, NULL, 'S' },
@@ -584,6 +586,8 @@ int cmd_lab_access(const struct cmd *self, int argc, char **argv, struct lab_spe
 	}
 	if (rest)
 		*rest = optind + 1;
+	if (state_dir)
+		*state_dir = g_steal_pointer(&state);
 	return EXIT_OK;
 }
 

@@ -55,7 +55,7 @@ int cmd_inventory(const struct cmd *self, int argc, char **argv)
 	struct lab_spec *spec;
 	int status;
 
-	status = cmd_lab_access(self, argc, argv, &spec, &access, NULL);
+	status = cmd_lab_access(self, argc, argv, &spec, &access, NULL, NULL);
 	if (status)
 		return status < 0 ? EXIT_OK : status;
 	g_string_append_printf(out, "# labctl: Ansible inventory of lab '%s'\nall:\n", spec->name.v);

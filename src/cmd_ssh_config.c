@@ -55,7 +55,7 @@ int cmd_ssh_config(const struct cmd *self, int argc, char **argv)
 	struct lab_spec *spec;
 	int status;
 
-	status = cmd_lab_access(self, argc, argv, &spec, &access, NULL);
+	status = cmd_lab_access(self, argc, argv, &spec, &access, NULL, NULL);
 	if (status)
 		return status < 0 ? EXIT_OK : status;
 	text = ssh_config_text(spec, access);
@@ -77,7 +77,7 @@ int cmd_ssh(const struct cmd *self, int argc, char **argv)
 	bool known = false;
 	int status, rest;
 
-	status = cmd_lab_access(self, argc, argv, &spec, &access, &rest);
+	status = cmd_lab_access(self, argc, argv, &spec, &access, &rest, &state);
 	if (status)
 		return status < 0 ? EXIT_OK : status;
 	node = argv[rest];
@@ -89,7 +89,6 @@ int cmd_ssh(const struct cmd *self, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	text = ssh_config_text(spec, access);
-	state = cmd_state_dir(spec, NULL);
 	file = g_build_filename(state, "ssh_config", NULL);
 	if (g_mkdir_with_parents(state, 0700) ||
 	    !g_file_set_contents(file, text, -1, &error) || g_chmod(file, 0600)) {

@@ -156,11 +156,12 @@ int cmd_up_lab(const struct lab_spec *spec, struct journal *j, const struct run_
 /*
  * For ssh-config, inventory and ssh: parses [--state-dir DIR] SPEC (and,
  * with @rest, NODE [CMD...], *@rest being the index of NODE), loads the spec
- * and asks its provider how to reach the nodes, changing nothing.  Returns
- * an exit code, or -1 after --help.
+ * and asks its provider how to reach the nodes, changing nothing; with
+ * @state_dir, also the lab's state directory.  Returns an exit code, or -1
+ * after --help.
  */
 int cmd_lab_access(const struct cmd *self, int argc, char **argv, struct lab_spec **spec,
-		   GPtrArray **access, int *rest);
+		   GPtrArray **access, int *rest, char **state_dir);
 
 /*
  * Writes --junit FILE and prints --json for a verb's @results (NULL when it
