@@ -52,6 +52,15 @@ void cmd_print_diags(GPtrArray *diags)
 	}
 }
 
+int cmd_spec_arg(const struct cmd *self, int argc, char **argv, struct lab_spec **spec)
+{
+	*spec = NULL;
+	if (optind != argc - 1)
+		return cmd_usage_error(self, optind >= argc ? "no spec given" : "one spec at a time");
+	*spec = cmd_load_spec(argv[optind]);
+	return *spec ? EXIT_OK : EXIT_USAGE;
+}
+
 struct lab_spec *cmd_load_spec(const char *file)
 {
 	g_autoptr(GPtrArray) diags = diags_new();

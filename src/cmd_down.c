@@ -45,11 +45,9 @@ int cmd_down(const struct cmd *self, int argc, char **argv)
 			return cmd_usage_error(self, "unknown option");
 		}
 	}
-	if (optind != argc - 1)
-		return cmd_usage_error(self, optind >= argc ? "no spec given" : "one spec at a time");
-	spec = cmd_load_spec(argv[optind]);
-	if (!spec)
-		return EXIT_USAGE;
+	status = cmd_spec_arg(self, argc, argv, &spec);
+	if (status)
+		return status;
 	state = cmd_state_dir(spec, state_opt);
 	journal_file = g_build_filename(state, "journal.jsonl", NULL);
 	if (!g_file_test(journal_file, G_FILE_TEST_EXISTS)) {

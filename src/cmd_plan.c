@@ -37,12 +37,9 @@ int cmd_plan(const struct cmd *self, int argc, char **argv)
 			return cmd_usage_error(self, "unknown option");
 		}
 	}
-	if (optind != argc - 1)
-		return cmd_usage_error(self, optind >= argc ? "no spec given" : "one spec at a time");
-
-	spec = cmd_load_spec(argv[optind]);
-	if (!spec)
-		return EXIT_USAGE;
+	c = cmd_spec_arg(self, argc, argv, &spec);
+	if (c)
+		return c;
 	plan = plan_build(spec, &opts, diags);
 	if (!plan) {
 		cmd_print_diags(diags);

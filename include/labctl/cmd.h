@@ -62,6 +62,13 @@ int cmd_usage_error(const struct cmd *self, const char *fmt, ...) G_GNUC_PRINTF(
 void cmd_print_diags(GPtrArray *diags);
 
 /*
+ * After a verb's options: there must be exactly one argument left, the
+ * spec, which is loaded and validated into *@spec.  Returns EXIT_OK, or
+ * EXIT_USAGE after saying what is wrong.
+ */
+int cmd_spec_arg(const struct cmd *self, int argc, char **argv, struct lab_spec **spec);
+
+/*
  * Loads and validates @file.  Returns the resolved spec, or NULL after
  * printing every problem.
  */
