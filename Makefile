@@ -3,6 +3,9 @@
 #   make                 build ./labctl
 #   make check           unit, command-line and integration tests (root)
 #   make lab             the local lab (examples/local-lab.yaml)
+#   make fuzz            libFuzzer targets (FUZZ_SECONDS=N each)
+#   make bench           benchmarks, results in docs/benchmarks.md
+#   make e2e             the seed lab on QEMU guests through libvirt
 #   make install         PREFIX=/usr/local DESTDIR=
 #   make clean
 # Knobs: SANITIZE=address,undefined  DEVELOPER=1 (-Werror)  V=1 (verbose)
@@ -140,6 +143,9 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/labctl $(DESTDIR)$(MANDIR)/man1/labctl.1 \
 		$(DESTDIR)$(COMPLETIONDIR)/labctl
 	rm -rf $(DESTDIR)$(DOCDIR)
+
+# Each further tier (fuzz, bench, e2e) keeps its rules beside its tests.
+include $(wildcard tests/*/rules.mk)
 
 clean:
 	rm -rf $(B) labctl
