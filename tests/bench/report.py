@@ -1,0 +1,211 @@
+#!/usr/bin/env python3
+"""Turns tests/bench/run's CSV into docs/benchmarks.md and the plot's data.
+
+Usage: report.py RESULTS.csv OUT.md PLOT.dat
+
+Each figure is computed per round (a ratio of two things measured side by
+side), then summarised as median, minimum and maximum over the rounds.
+"""
+import csv
+import statistics
+import sys
+from collections import defaultdict
+
+TARGET_OVERHEAD_MS = 5.0
+TARGET_SCALING = 2.0
+TARGET_PLAN_S = 0.100
+TARGET_PLAN_MIB = 50.0
+
+
+def summary(values, fmt):
+    if not values:
+        return "n/a", "n/a", "n/a"
+    return (fmt % statistics.median(values), fmt % min(values), fmt % max(values))
+
+
+def verdict(ok):
+    return "met" if ok else "**not met**"
+
+
+def main():
+    src, md_path, dat_path = sys.argv[1:4]
+    data = defaultdict(dict)   # (bench, size, metric) -> {run: value}
+    info = {}
+    with open(src, newline="") as f:
+        for row in csv.DictReader(f):
+            key = (row["bench"], row["size"], row["metric"])
+            try:
+                val = float(row["value"])
+            except ValueError:
+                val = row["value"]
+            if row["bench"] in ("load", "cpus", "ncpu", "seed"):
+                info[(row["bench"], row["run"], row["metric"])] = val
+            else:
+                data[key][int(row["run"])] = val
+
+    def series(bench, size, metric):
+        return data.get((bench, str(size), metric), {})
+
+    def ratios(bench, size_a, metric_a, size_b, metric_b, fn):
+        a, b = series(bench, size_a, metric_a), series(bench, size_b, metric_b)
+        return [fn(a[r], b[r]) for r in sorted(a) if r in b]
+
+    out = []
+    w = out.append
+    w("# Benchmarks")
+    w("")
+    w("Measured by `make bench` (tests/bench/run); the raw numbers are in")
+    w("[benchmarks.csv](benchmarks.csv). Each figure is a ratio of two things")
+    w("measured side by side in the same round, so that a busy machine slows")
+    w("both alike; the table gives the median over the rounds, with the minimum")
+    w("and maximum.")
+    w("")
+    cpus = info.get(("cpus", "0", "count"), "?")
+    model = info.get(("ncpu", "0", "model"), "?")
+    w("Machine: %s CPUs (%s), shared with other jobs while this ran: load "
+      "average %s before, %s after." % (
+          int(cpus) if isinstance(cpus, float) else cpus, model,
+          info.get(("load", "0", "loadavg"), "?"),
+          info.get(("load", "1", "loadavg"), "?")))
+    w("")
+
+    # 1
+    lab = series("overhead", 200, "labctl_s")
+    loop = series("overhead", 200, "loop_s")
+    w("## 1. Per-task overhead")
+    w("")
+    w("200 trivial tasks (`true`, no check, no undo) on one netns node:")
+    w("`labctl up` (start-up, facts, connection, journal and all) versus the")
+    w("same 200 commands sent from a shell loop of `ssh` over one persistent")
+    w("OpenSSH ControlMaster connection to the same node's sshd. Overhead per")
+    w("task = (labctl − loop) / 200.")
+    w("")
+    if lab:
+        over = ratios("overhead", 200, "labctl_s", 200, "loop_s",
+                      lambda a, b: (a - b) / 200 * 1000)
+        rel = ratios("overhead", 200, "labctl_s", 200, "loop_s", lambda a, b: a / b)
+        w("| | median | min | max | target |")
+        w("|---|---|---|---|---|")
+        w("| labctl up, s | %s | %s | %s | |" % summary(list(lab.values()), "%.3f"))
+        w("| ssh loop, s | %s | %s | %s | |" % summary(list(loop.values()), "%.3f"))
+        w("| labctl / loop | %s | %s | %s | |" % summary(rel, "%.2f"))
+        med = statistics.median(over)
+        w("| overhead per task, ms | %s | %s | %s | ≤ %.0f ms: %s |" % (
+            summary(over, "%.2f") + (TARGET_OVERHEAD_MS, verdict(med <= TARGET_OVERHEAD_MS))))
+    else:
+        w("Not measured in this run.")
+    w("")
+
+    # 2
+    sizes = sorted({int(k[1]) for k in data if k[0] == "scaling"})
+    w("## 2. Scaling with node count")
+    w("")
+    w("The local lab (netns nodes, tgt, libiscsi, an XFS mount test; like")
+    w("examples/local-lab.yaml) with N disk+host pairs, 2N nodes: wall time of")
+    w("`labctl up` and of `labctl down`, and their ratio to one pair in the same")
+    w("round. Target: 32 pairs take at most twice as long as one.")
+    w("")
+    dat = []
+    if sizes:
+        w("| pairs | nodes | up, s (median, min–max) | up / 1 pair | down, s | down / 1 pair |")
+        w("|---|---|---|---|---|---|")
+        for n in sizes:
+            row = [str(n), str(2 * n)]
+            meds = []
+            for metric in ("up_s", "down_s"):
+                s = list(series("scaling", n, metric).values())
+                m, lo, hi = summary(s, "%.2f")
+                row.append("%s (%s–%s)" % (m, lo, hi))
+                if 1 in sizes:
+                    r = ratios("scaling", n, metric, 1, metric, lambda a, b: a / b)
+                    rm, rlo, rhi = summary(r, "%.2f")
+                    row.append("%s× (%s–%s)" % (rm, rlo, rhi))
+                    meds.append(statistics.median(r) if r else float("nan"))
+                else:
+                    row.append("n/a")
+                    meds.append(float("nan"))
+                meds.append(statistics.median(s) if s else float("nan"))
+            w("| " + " | ".join(row) + " |")
+            dat.append("%d %f %f %f %f" % (2 * n, meds[1], meds[3], meds[0], meds[2]))
+        big = max(sizes)
+        if 1 in sizes and big > 1:
+            for metric, word in (("up_s", "up"), ("down_s", "down")):
+                r = ratios("scaling", big, metric, 1, metric, lambda a, b: a / b)
+                if r:
+                    med = statistics.median(r)
+                    w("")
+                    w("- %s, %d pairs versus 1: %.2f× (target ≤ %.0f×: %s)" % (
+                        word, big, med, TARGET_SCALING, verdict(med <= TARGET_SCALING)))
+        w("")
+        w("![time versus node count](benchmarks.svg)")
+    else:
+        w("Not measured in this run.")
+    w("")
+
+    # 3
+    w("## 3. Planning")
+    w("")
+    w("`labctl plan` of a generated spec of 500 disk+host pairs (1000 nodes,")
+    w("each host admitted by its own disk), printed to /dev/null: wall time and")
+    w("peak RSS (`/usr/bin/time -f %M`), and their ratio to planning the")
+    w("2-node lab in the same round (which is mostly process start-up).")
+    w("")
+    big_t = list(series("plan", 1000, "wall_s").values())
+    if big_t:
+        rss = [v / 1024 for v in series("plan", 1000, "rss_kib").values()]
+        small_t = list(series("plan", 2, "wall_s").values())
+        small_rss = [v / 1024 for v in series("plan", 2, "rss_kib").values()]
+        rt = ratios("plan", 1000, "wall_s", 2, "wall_s", lambda a, b: a / b)
+        w("| | median | min | max | target |")
+        w("|---|---|---|---|---|")
+        mt = statistics.median(big_t)
+        mr = statistics.median(rss)
+        w("| 1000 nodes, wall ms | %s | %s | %s | ≤ %.0f ms: %s |" % (
+            summary([t * 1000 for t in big_t], "%.0f") + (TARGET_PLAN_S * 1000, verdict(mt <= TARGET_PLAN_S))))
+        w("| 1000 nodes, peak RSS MiB | %s | %s | %s | ≤ %.0f MiB: %s |" % (
+            summary(rss, "%.1f") + (TARGET_PLAN_MIB, verdict(mr <= TARGET_PLAN_MIB))))
+        w("| 2 nodes, wall ms | %s | %s | %s | |" % summary([t * 1000 for t in small_t], "%.0f"))
+        w("| 2 nodes, peak RSS MiB | %s | %s | %s | |" % summary(small_rss, "%.1f"))
+        w("| 1000 / 2 nodes, wall | %s | %s | %s | |" % summary(rt, "%.1f×"))
+    else:
+        w("Not measured in this run.")
+    w("")
+
+    # 4
+    w("## 4. The seed lab on TCG guests")
+    w("")
+    skipped = info.get(("seed", "0", "skipped"))
+    if skipped:
+        w("Skipped in this run: %s." % skipped)
+    else:
+        w("Not measured in this run.")
+    w("")
+
+    w("## How to reproduce")
+    w("")
+    w("```")
+    w("sudo make bench                      # all four, 5 rounds each")
+    w("sudo tests/bench/run --runs 7 --pairs \"1 8\" --only \"overhead scaling\" --out /tmp/b")
+    w("```")
+    w("")
+    w("`make bench` installs its packages (`scripts/install-deps bench`, which")
+    w("adds gnuplot-nox), builds labctl and runs tests/bench/run as root. Labs")
+    w("use the subnets 10.240.0.0/24 to 10.244.0.0/21 and images under a")
+    w("temporary directory in /var/tmp; each lab is taken down again and the")
+    w("run fails if one leaves a namespace, bridge, process, loop device, mount")
+    w("or file behind. The per-task benchmark gives a one-node lab a playbook")
+    w("directory (`--playbook-dir`, tests/bench/gen-overhead) whose only tasks")
+    w("are the 200 trivial ones; tests/bench/gen-lab writes the scaling and")
+    w("planning specs. Results: this file, benchmarks.csv (one row per")
+    w("measurement: bench, size, round, metric, value) and benchmarks.svg.")
+    w("")
+
+    with open(md_path, "w") as f:
+        f.write("\n".join(out))
+    with open(dat_path, "w") as f:
+        f.write("# nodes up_s down_s up_ratio down_ratio (medians)\n")
+        f.write("\n".join(dat) + ("\n" if dat else ""))
+
+
+if __name__ == "__main__":
+    main()
