@@ -471,7 +471,11 @@ static void add_task(struct builder *b, struct plan_node *pn, const struct playb
 	g_ptr_array_add(pn->tasks, pt);
 }
 
-/* A scope for one foreach element: the node's variables plus VAR. */
+/*
+ * A scope for one foreach element: the node's variables plus VAR.  The
+ * values are shared, not copied: templates only read them, and a deep copy
+ * of every variable for every element made planning a large lab slow.
+ */
 static JsonObject *loop_scope(JsonObject *vars, const char *var, JsonNode *elem)
 {
 	JsonObject *scope = json_object_new();
@@ -481,8 +485,8 @@ static JsonObject *loop_scope(JsonObject *vars, const char *var, JsonNode *elem)
 
 	json_object_iter_init(&it, vars);
 	while (json_object_iter_next(&it, &name, &node))
-		json_object_set_member(scope, name, json_node_copy(node));
-	json_object_set_member(scope, var, json_node_copy(elem));
+		json_object_set_member(scope, name, json_node_ref(node));
+	json_object_set_member(scope, var, json_node_ref(elem));
 	return scope;
 }
 
