@@ -672,20 +672,41 @@ guint plan_task_count(const struct plan *plan)
 
 /* ---- output ---- */
 
-/* Appends "LABEL  text", continuation lines indented under the text. */
+/*
+ * Appends "LABEL  text", continuation lines indented under the text, each
+ * line after PREFIX.  Plans of large labs are megabytes of this: it copies
+ * spans instead of splitting and formatting every line.
+ */
+static void put_lines(GString *out, const char *label, const char *prefix, const char *text)
+{
+	const char *p = text;
+
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+
+		g_string_append(out, "      ");
+		g_string_append(out, label);
+		for (size_t w = strlen(label); w < 6; w++)
+			g_string_append_c(out, ' ');
+		g_string_append_c(out, ' ');
+		g_string_append(out, prefix);
+		g_string_append_len(out, p, (gssize)len);
+		g_string_append_c(out, '\n');
+		label = "";
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	/* an empty text is the label alone */
+	if (!*text)
+		g_string_append_printf(out, "      %-6s \n", label);
+}
+
 static void put_field(GString *out, const char *label, const char *text)
 {
-	g_auto(GStrv) lines = NULL;
-
-	if (!text)
-		return;
-	lines = g_strsplit(text, "\n", -1);
-	g_string_append_printf(out, "      %-6s %s\n", label, lines[0]);
-	for (char **l = lines + 1; *l; l++) {
-		if (!**l && !l[1])
-			break;  /* the text's final newline */
-		g_string_append_printf(out, "      %-6s %s\n", "", *l);
-	}
+	if (text)
+		put_lines(out, label, "", text);
 }
 
 char *plan_format(const struct plan *plan)
@@ -720,18 +741,8 @@ char *plan_format(const struct plan *plan)
 			}
 			put_field(out, "check", t->check);
 			put_field(out, "run", t->run);
-			if (t->input) {
-				g_auto(GStrv) lines = g_strsplit(t->input, "\n", -1);
-				GString *s = g_string_new(NULL);
-
-				for (char **l = lines; *l; l++) {
-					if (!**l && !l[1])
-						break;
-					g_string_append_printf(s, "| %s\n", *l);
-				}
-				put_field(out, "stdin", s->str);
-				g_string_free(s, TRUE);
-			}
+			if (t->input)
+				put_lines(out, "stdin", "| ", t->input);
 			put_field(out, "undo", t->undo);
 		}
 	}
