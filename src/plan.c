@@ -551,28 +551,30 @@ static const struct playbook *get_playbook(struct builder *b, const char *name)
 }
 
 /* Hosts wait for a milestone on each disk node they log in to. */
-static const char *last_provider(const struct plan *plan, const char *node,
-				 const char *milestone)
+static const char *last_provider(const struct plan_node *pn, const char *milestone)
 {
 	const char *last = NULL;
 
-	for (guint i = 0; i < plan->nodes->len; i++) {
-		const struct plan_node *pn = g_ptr_array_index(plan->nodes, i);
+	for (guint j = 0; pn && j < pn->tasks->len; j++) {
+		const struct plan_task *t = g_ptr_array_index(pn->tasks, j);
 
-		if (strcmp(pn->name, node))
-			continue;
-		for (guint j = 0; j < pn->tasks->len; j++) {
-			const struct plan_task *t = g_ptr_array_index(pn->tasks, j);
-
-			if (!g_strcmp0(t->provides, milestone))
-				last = t->id;
-		}
+		if (!g_strcmp0(t->provides, milestone))
+			last = t->id;
 	}
 	return last;
 }
 
 static void link_after(struct plan *plan)
 {
+	/* by name: a scan per waiting task made large labs quadratic */
+	g_autoptr(GHashTable) by_name = g_hash_table_new(g_str_hash, g_str_equal);
+
+	for (guint i = 0; i < plan->nodes->len; i++) {
+		struct plan_node *pn = g_ptr_array_index(plan->nodes, i);
+
+		if (!g_hash_table_contains(by_name, pn->name))
+			g_hash_table_insert(by_name, pn->name, pn);
+	}
 	for (guint i = 0; i < plan->nodes->len; i++) {
 		struct plan_node *pn = g_ptr_array_index(plan->nodes, i);
 		GPtrArray *targets = pn->spec->initiator.targets;
@@ -588,7 +590,7 @@ static void link_after(struct plan *plan)
 
 				if (t->waits_disk && strcmp(t->waits_disk, d->v))
 					continue;
-				id = last_provider(plan, d->v, t->waits);
+				id = last_provider(g_hash_table_lookup(by_name, d->v), t->waits);
 				if (id)
 					g_ptr_array_add(t->after, g_strdup(id));
 			}

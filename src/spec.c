@@ -191,6 +191,14 @@ struct lab_spec *spec_load_data(const char *file, const char *data, size_t len,
 	spec->nodes_given = spec->nodes != NULL;
 	if (!spec->nodes)
 		spec->nodes = g_ptr_array_new();
+	/* nodes are looked up by name for every reference: a scan made that quadratic */
+	spec->node_index = g_hash_table_new(g_str_hash, g_str_equal);
+	for (guint i = 0; i < spec->nodes->len; i++) {
+		struct spec_node *n = g_ptr_array_index(spec->nodes, i);
+
+		if (n->name.v && !g_hash_table_contains(spec->node_index, n->name.v))
+			g_hash_table_insert(spec->node_index, n->name.v, n);
+	}
 	return spec;
 }
 
@@ -236,6 +244,8 @@ void spec_free(struct lab_spec *spec)
 {
 	if (!spec)
 		return;
+	if (spec->node_index)
+		g_hash_table_unref(spec->node_index);
 	ytree_clear(&lab_schema, spec);
 	g_free(spec->file);
 	g_free(spec->dir);
@@ -246,6 +256,8 @@ struct spec_node *spec_find_node(const struct lab_spec *spec, const char *name)
 {
 	if (!name)
 		return NULL;
+	if (spec->node_index)
+		return g_hash_table_lookup(spec->node_index, name);
 	for (guint i = 0; i < spec->nodes->len; i++) {
 		struct spec_node *n = g_ptr_array_index(spec->nodes, i);
 
@@ -305,17 +317,58 @@ static struct ystr *ystr_new(const char *v)
 	return s;
 }
 
-/* Whether disk node @disk lets host node @host log in. */
-static bool acl_admits(const struct spec_node *disk, const struct spec_node *host)
+/*
+ * Who admits whom: each ACL entry (a host's name or IQN) -> the positions
+ * of the disk nodes whose ACL has it, ascending.  Asking every disk about
+ * every host made resolving a large lab quadratic.
+ */
+static GHashTable *acl_index(const struct lab_spec *spec)
 {
-	for (guint i = 0; disk->target.acl && i < disk->target.acl->len; i++) {
-		const struct ystr *a = g_ptr_array_index(disk->target.acl, i);
+	GHashTable *admits = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+						   (GDestroyNotify)g_array_unref);
 
-		if (!g_strcmp0(a->v, host->name.v) ||
-		    !g_strcmp0(a->v, host->initiator.iqn.v))
-			return true;
+	for (guint i = 0; i < spec->nodes->len; i++) {
+		const struct spec_node *d = g_ptr_array_index(spec->nodes, i);
+
+		for (guint j = 0; d->role.v == ROLE_DISK && d->target.acl &&
+				  j < d->target.acl->len; j++) {
+			const struct ystr *a = g_ptr_array_index(d->target.acl, j);
+			GArray *disks;
+
+			if (!a->v)
+				continue;
+			disks = g_hash_table_lookup(admits, a->v);
+			if (!disks) {
+				disks = g_array_new(FALSE, FALSE, sizeof(guint));
+				g_hash_table_insert(admits, a->v, disks);
+			}
+			if (!disks->len || g_array_index(disks, guint, disks->len - 1) != i)
+				g_array_append_val(disks, i);
+		}
 	}
-	return false;
+	return admits;
+}
+
+/* The disks that admit @host by name or by IQN, in spec order. */
+static void add_targets(struct lab_spec *spec, GHashTable *admits, struct spec_node *host)
+{
+	GArray *by_name = host->name.v ? g_hash_table_lookup(admits, host->name.v) : NULL;
+	GArray *by_iqn = host->initiator.iqn.v ? g_hash_table_lookup(admits, host->initiator.iqn.v) : NULL;
+	guint a = 0, b = 0;
+
+	if (by_iqn == by_name)
+		by_iqn = NULL;
+	/* merge two ascending lists, once each */
+	while ((by_name && a < by_name->len) || (by_iqn && b < by_iqn->len)) {
+		guint x = by_name && a < by_name->len ? g_array_index(by_name, guint, a) : G_MAXUINT;
+		guint y = by_iqn && b < by_iqn->len ? g_array_index(by_iqn, guint, b) : G_MAXUINT;
+		guint next = MIN(x, y);
+		struct spec_node *d = g_ptr_array_index(spec->nodes, next);
+
+		a += x == next;
+		b += y == next;
+		g_ptr_array_add(host->initiator.targets, ystr_new(d->name.v));
+	}
 }
 
 /*
@@ -358,6 +411,7 @@ void spec_resolve(struct lab_spec *spec)
 {
 	const char *lab = spec->name.v;
 	enum provider_type ptype = spec->provider.type.v;
+	g_autoptr(GHashTable) admits = NULL;
 
 	if (!spec->provider.subnet.v &&
 	    (ptype == PROVIDER_NETNS || ptype == PROVIDER_LIBVIRT))
@@ -426,12 +480,9 @@ void spec_resolve(struct lab_spec *spec)
 		if (n->initiator.targets)
 			continue;
 		n->initiator.targets = g_ptr_array_new();
-		for (guint j = 0; j < spec->nodes->len; j++) {
-			struct spec_node *d = g_ptr_array_index(spec->nodes, j);
-
-			if (d->role.v == ROLE_DISK && acl_admits(d, n))
-				g_ptr_array_add(n->initiator.targets, ystr_new(d->name.v));
-		}
+		if (!admits)
+			admits = acl_index(spec);
+		add_targets(spec, admits, n);
 	}
 }
 

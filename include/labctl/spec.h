@@ -151,6 +151,7 @@ struct lab_spec {
 	struct spec_ssh ssh;
 	GPtrArray *nodes;           /* struct spec_node *; never NULL */
 	bool nodes_given;           /* "nodes" was there as a list */
+	GHashTable *node_index;     /* name -> first struct spec_node * of that name */
 };
 
 /*
@@ -175,7 +176,7 @@ void spec_free(struct lab_spec *spec);
  */
 void spec_resolve(struct lab_spec *spec);
 
-/* Lookups; NULL when there is none. */
+/* Lookups; NULL when there is none.  spec_find_node takes constant time. */
 struct spec_node *spec_find_node(const struct lab_spec *spec, const char *name);
 struct spec_lun *spec_find_lun(const struct spec_node *disk, const char *name);
 
