@@ -145,6 +145,17 @@ static struct lab_ssh *reach_node(const char *node, void *data, GError **error)
 	return NULL;
 }
 
+/*
+ * Hosts undo first, all at once, then disks: a host unmounts and logs out
+ * while its targets still answer.  A node no longer in the spec has no wave.
+ */
+static int node_wave(const char *node, void *data)
+{
+	const struct spec_node *n = spec_find_node(data, node);
+
+	return !n ? -1 : n->role.v == ROLE_HOST ? 0 : 1;
+}
+
 /* Removes the files of a state directory that labctl put there, then it. */
 static void remove_state(const char *dir)
 {
@@ -180,6 +191,7 @@ guint cmd_teardown(const struct lab_spec *spec, struct journal *j, bool force,
 	struct teardown_opts o = {
 		.force = force, .verbosity = verbosity, .out = cmd_out,
 		.connect = reach_node, .connect_data = &reach,
+		.wave = node_wave, .wave_data = (void *)spec,
 	};
 	g_autoptr(GPtrArray) records = NULL;
 	g_autoptr(GPtrArray) steps = NULL;

@@ -99,28 +99,52 @@ GPtrArray *teardown_steps(GPtrArray *records)
 	return steps;
 }
 
-static bool run_remote(const struct undo_step *s, const struct teardown_opts *o,
-		       GHashTable *conns, GError **error)
+/* One teardown: what every worker shares, under @lock. */
+struct td {
+	const struct teardown_opts *o;
+	struct journal *journal;
+	GMutex lock;
+	GHashTable *conns;      /* node -> struct lab_ssh *, NULL: unreachable */
+	guint failed;
+	bool stop;              /* a step failed without --force */
+};
+
+/* The node's connection, made on first use; NULL with @error when it cannot be. */
+static struct lab_ssh *node_conn(struct td *td, const char *node, GError **error)
 {
-	struct lab_ssh *ssh = g_hash_table_lookup(conns, s->node);
+	const struct teardown_opts *o = td->o;
+	struct lab_ssh *ssh;
+	bool known;
+
+	g_mutex_lock(&td->lock);
+	known = g_hash_table_lookup_extended(td->conns, node, NULL, (gpointer *)&ssh);
+	g_mutex_unlock(&td->lock);
+	if (known) {
+		if (!ssh)
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+				    "node '%s' could not be reached", node);
+		return ssh;
+	}
+	/* each node is one worker's: nobody else connects to it meanwhile */
+	ssh = o->connect ? o->connect(node, o->connect_data, error) : NULL;
+	if (!ssh && !o->connect)
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+			    "no way to reach node '%s'", node);
+	/* remember a failure too: one message per node, not per step */
+	g_mutex_lock(&td->lock);
+	g_hash_table_insert(td->conns, g_strdup(node), ssh);
+	g_mutex_unlock(&td->lock);
+	return ssh;
+}
+
+static bool run_remote(struct td *td, const struct undo_step *s, GError **error)
+{
+	struct lab_ssh *ssh = node_conn(td, s->node, error);
 	struct lab_ssh_result r = { 0 };
 	bool ok;
 
-	if (!ssh && !g_hash_table_contains(conns, s->node)) {
-		ssh = o->connect ? o->connect(s->node, o->connect_data, error) : NULL;
-		if (!ssh && !o->connect)
-			g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
-				    "no way to reach node '%s'", s->node);
-		/* remember a failure too: one message per node, not per step */
-		g_hash_table_insert(conns, g_strdup(s->node), ssh);
-		if (!ssh)
-			return false;
-	}
-	if (!ssh) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
-			    "node '%s' could not be reached", s->node);
+	if (!ssh)
 		return false;
-	}
 	ok = lab_ssh_exec(ssh, s->command, NULL, 0, s->timeout, &r, error);
 	if (ok && (r.status != 0 || r.timed_out)) {
 		g_autofree char *err = g_strndup(r.err, r.err_len);
@@ -144,47 +168,165 @@ static void close_conn(gpointer p)
 		lab_ssh_close(p);
 }
 
-bool teardown_run(GPtrArray *steps, struct journal *journal,
-		  const struct teardown_opts *o, guint *failed)
+/* Runs one step and journals it; false when it failed. */
+static bool run_step(struct td *td, const struct undo_step *s)
 {
-	g_autoptr(GHashTable) conns = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, close_conn);
+	const struct teardown_opts *o = td->o;
+	g_autoptr(GError) error = NULL;
+	gint64 t0 = g_get_monotonic_time();
+	bool ok;
 
-	*failed = 0;
-	for (guint i = 0; i < steps->len; i++) {
-		const struct undo_step *s = g_ptr_array_index(steps, i);
-		g_autoptr(GError) error = NULL;
-		gint64 t0 = g_get_monotonic_time();
-		bool ok;
+	ok = s->remote ? run_remote(td, s, &error) : provider_undo(s->local, &error);
+	g_mutex_lock(&td->lock);
+	if (ok) {
+		g_autoptr(JsonObject) rec = json_object_new();
 
-		/*
-		 * Local steps take the network and the sshds away: close the
-		 * sessions first, or their sshd processes (and so the network
-		 * namespaces) outlive the lab, waiting for a FIN that cannot come.
-		 */
-		if (!s->remote)
-			g_hash_table_remove_all(conns);
-		ok = s->remote ? run_remote(s, o, conns, &error) : provider_undo(s->local, &error);
-		if (ok) {
-			g_autoptr(JsonObject) rec = json_object_new();
-
-			json_object_set_string_member(rec, "type", "undone");
-			json_object_set_string_member(rec, "key", s->key);
-			ok = journal_append(journal, rec, &error);
-		}
-		if (!ok) {
-			(*failed)++;
-			if (o->out)
-				fprintf(o->out, "%s%s%s: undo failed: %s\n", s->remote ? s->node : "local",
-					": ", s->what, error->message);
-			if (!o->force)
-				return false;
-			continue;
-		}
+		json_object_set_string_member(rec, "type", "undone");
+		json_object_set_string_member(rec, "key", s->key);
+		ok = journal_append(td->journal, rec, &error);
+	}
+	if (!ok) {
+		td->failed++;
+		if (!o->force)
+			td->stop = true;
+		if (o->out)
+			fprintf(o->out, "%s%s%s: undo failed: %s\n", s->remote ? s->node : "local",
+				": ", s->what, error->message);
+	} else {
 		if (o->out && o->verbosity >= 0)
 			fprintf(o->out, "%-12s undone  %s (%.2f s)\n", s->remote ? s->node : "local",
 				s->what, (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC);
 		if (o->out && o->verbosity > 0 && s->remote)
 			fprintf(o->out, "             $ %s\n", s->command);
 	}
-	return *failed == 0;
+	if (o->out)
+		fflush(o->out);
+	g_mutex_unlock(&td->lock);
+	return ok;
+}
+
+static bool stopping(struct td *td)
+{
+	bool stop;
+
+	g_mutex_lock(&td->lock);
+	stop = td->stop;
+	g_mutex_unlock(&td->lock);
+	return stop;
+}
+
+/* The steps of one node within a run of remote steps, newest first. */
+struct node_steps {
+	struct td *td;
+	const char *node;
+	int wave;
+	GPtrArray *steps;       /* const struct undo_step * (borrowed) */
+};
+
+static void node_steps_free(gpointer p)
+{
+	struct node_steps *n = p;
+
+	g_ptr_array_unref(n->steps);
+	g_free(n);
+}
+
+static gpointer node_worker(gpointer data)
+{
+	struct node_steps *n = data;
+
+	for (guint i = 0; i < n->steps->len && !stopping(n->td); i++)
+		run_step(n->td, g_ptr_array_index(n->steps, i));
+	return NULL;
+}
+
+/*
+ * Runs the remote steps @from to @to (exclusive).  With a wave for every
+ * node (opts->wave), the nodes of a wave undo their steps at once, each in
+ * its own order, and a wave starts when the one before it is done: hosts
+ * log out and unmount while their targets still answer.  Without, one
+ * step at a time, newest first.
+ */
+static void run_remote_steps(struct td *td, GPtrArray *steps, guint from, guint to)
+{
+	const struct teardown_opts *o = td->o;
+	g_autoptr(GPtrArray) nodes = g_ptr_array_new_with_free_func(node_steps_free);
+	g_autoptr(GHashTable) by_name = g_hash_table_new(g_str_hash, g_str_equal);
+	int last_wave = 0;
+
+	for (guint i = from; o->wave && i < to; i++) {
+		const struct undo_step *s = g_ptr_array_index(steps, i);
+		struct node_steps *n = g_hash_table_lookup(by_name, s->node);
+
+		if (!n) {
+			n = g_new0(struct node_steps, 1);
+			n->td = td;
+			n->node = s->node;
+			n->wave = o->wave(s->node, o->wave_data);
+			n->steps = g_ptr_array_new();
+			g_hash_table_insert(by_name, s->node, n);
+			g_ptr_array_add(nodes, n);
+			if (n->wave < 0)
+				break;
+			last_wave = MAX(last_wave, n->wave);
+		}
+		g_ptr_array_add(n->steps, (gpointer)s);
+	}
+	for (guint i = 0; i < nodes->len; i++) {
+		if (((struct node_steps *)g_ptr_array_index(nodes, i))->wave < 0) {
+			g_ptr_array_set_size(nodes, 0);
+			break;
+		}
+	}
+	if (!nodes->len) {
+		for (guint i = from; i < to && !stopping(td); i++)
+			run_step(td, g_ptr_array_index(steps, i));
+		return;
+	}
+	for (int w = 0; w <= last_wave && !stopping(td); w++) {
+		g_autoptr(GPtrArray) threads = g_ptr_array_new();
+
+		for (guint i = 0; i < nodes->len; i++) {
+			struct node_steps *n = g_ptr_array_index(nodes, i);
+
+			if (n->wave == w)
+				g_ptr_array_add(threads, g_thread_new("undo", node_worker, n));
+		}
+		for (guint i = 0; i < threads->len; i++)
+			g_thread_join(g_ptr_array_index(threads, i));
+	}
+}
+
+bool teardown_run(GPtrArray *steps, struct journal *journal,
+		  const struct teardown_opts *o, guint *failed)
+{
+	struct td td = { .o = o, .journal = journal };
+	guint i = 0;
+
+	g_mutex_init(&td.lock);
+	td.conns = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, close_conn);
+	while (i < steps->len && !td.stop) {
+		const struct undo_step *s = g_ptr_array_index(steps, i);
+		guint to = i;
+
+		if (!s->remote) {
+			/*
+			 * Local steps take the network and the sshds away: close the
+			 * sessions first, or their sshd processes (and so the network
+			 * namespaces) outlive the lab, waiting for a FIN that cannot come.
+			 */
+			g_hash_table_remove_all(td.conns);
+			run_step(&td, s);
+			i++;
+			continue;
+		}
+		while (to < steps->len && ((const struct undo_step *)g_ptr_array_index(steps, to))->remote)
+			to++;
+		run_remote_steps(&td, steps, i, to);
+		i = to;
+	}
+	g_hash_table_unref(td.conns);
+	g_mutex_clear(&td.lock);
+	*failed = td.failed;
+	return td.failed == 0;
 }

@@ -32,8 +32,17 @@ struct undo_step {
 /* The steps still to undo, in the order to run them; free with g_ptr_array_unref. */
 GPtrArray *teardown_steps(GPtrArray *records);
 
-/* Reaches a node for its undo commands; NULL with @error when it cannot. */
+/*
+ * Reaches a node for its undo commands; NULL with @error when it cannot.
+ * Called from several threads at once, for different nodes.
+ */
 typedef struct lab_ssh *(*teardown_connect_fn)(const char *node, void *data, GError **error);
+
+/*
+ * The wave in which a node undoes its steps: 0 first (hosts), then 1
+ * (disks), ...; -1 when unknown.
+ */
+typedef int (*teardown_wave_fn)(const char *node, void *data);
 
 struct teardown_opts {
 	bool force;             /* go on past a failing step */
@@ -41,11 +50,18 @@ struct teardown_opts {
 	FILE *out;
 	teardown_connect_fn connect;
 	void *connect_data;
+	teardown_wave_fn wave;  /* NULL: one step at a time */
+	void *wave_data;
 };
 
 /*
  * Runs @steps, journaling an "undone" record after each that succeeds.
- * Stops at the first failure unless opts->force.  Every failure is printed;
+ * Local steps run one at a time, in order.  Between two local steps, the
+ * remote steps of the nodes of one wave (opts->wave) run at once, each
+ * node's in order, and the next wave starts when that one is done; when
+ * a node of them has no wave, or without opts->wave, they run one at a
+ * time, in order.  Stops at the first failure unless opts->force (steps
+ * already running on other nodes finish).  Every failure is printed;
  * *@failed counts them.  Returns true when every step succeeded.
  */
 bool teardown_run(GPtrArray *steps, struct journal *journal,
