@@ -417,9 +417,15 @@ static void add_task(struct builder *b, struct plan_node *pn, const struct playb
 
 	if (b->opts->verify_only && !t->verify.v)
 		return;
-	if (t->when.v && !template_eval(t->when.v, scope, &truth, &error)) {
-		berr(b, pn->name, pb, t, error);
-		return;
+	if (t->when.v) {
+		const struct template_cond *cond = playbook_when(pb, t);
+		bool ok = cond ? template_cond_eval(cond, scope, &truth, &error)
+			       : template_eval(t->when.v, scope, &truth, &error);
+
+		if (!ok) {
+			berr(b, pn->name, pb, t, error);
+			return;
+		}
 	}
 	if (truth == TEMPLATE_FALSE)
 		return;

@@ -125,12 +125,19 @@ void playbook_free(struct playbook *pb)
 		g_hash_table_unref(pb->scripts);
 	if (pb->fields)
 		g_hash_table_unref(pb->fields);
+	if (pb->conds)
+		g_hash_table_unref(pb->conds);
 	g_free(pb);
 }
 
 static void template_destroy(gpointer p)
 {
 	template_free(p);
+}
+
+static void cond_destroy(gpointer p)
+{
+	template_cond_free(p);
 }
 
 /* Parses one template-valued field of a task and remembers it. */
@@ -151,17 +158,27 @@ static void parse_field(struct playbook *pb, const struct ystr *s, GPtrArray *di
 	g_hash_table_insert(pb->fields, (gpointer)s, t);
 }
 
+/* Parses a task's condition once; plans evaluate it for every node. */
 static void check_when(struct playbook *pb, const struct pb_task *task, GPtrArray *diags)
 {
 	g_autoptr(JsonObject) empty = json_object_new();
 	g_autoptr(GError) error = NULL;
 	enum template_truth truth;
+	struct template_cond *cond;
 
 	if (!task->when.v)
 		return;
+	cond = template_cond_parse(task->when.v, &error);
 	/* evaluating against nothing finds syntax errors; undefined is expected */
-	if (!template_eval(task->when.v, empty, &truth, &error) &&
-	    g_error_matches(error, TEMPLATE_ERROR, TEMPLATE_ERROR_SYNTAX))
+	if (cond && !template_cond_eval(cond, empty, &truth, &error)) {
+		if (g_error_matches(error, TEMPLATE_ERROR, TEMPLATE_ERROR_SYNTAX)) {
+			template_cond_free(cond);
+			cond = NULL;
+		}
+	}
+	if (cond)
+		g_hash_table_insert(pb->conds, (gpointer)task, cond);
+	else if (g_error_matches(error, TEMPLATE_ERROR, TEMPLATE_ERROR_SYNTAX))
 		diags_add(diags, pb->file, task->when.loc, "bad condition '%s': %s",
 			  task->when.v, error->message);
 }
@@ -244,6 +261,7 @@ struct playbook *playbook_load(const char *name, const char *dir, GPtrArray *dia
 	pb->file = dir ? g_build_filename(dir, path, NULL) : g_strdup(path);
 	pb->scripts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, template_destroy);
 	pb->fields = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, template_destroy);
+	pb->conds = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, cond_destroy);
 
 	root = ytree_parse(pb->file, text, len, diags);
 	if (root)
@@ -274,4 +292,9 @@ const struct template *playbook_field(const struct playbook *pb, const struct ys
 const struct template *playbook_script(const struct playbook *pb, const char *file)
 {
 	return g_hash_table_lookup(pb->scripts, file);
+}
+
+const struct template_cond *playbook_when(const struct playbook *pb, const struct pb_task *t)
+{
+	return g_hash_table_lookup(pb->conds, t);
 }

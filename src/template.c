@@ -628,19 +628,39 @@ static bool eval(const struct ctx *c, unsigned line, const struct cond *e,
 	g_assert_not_reached();
 }
 
+struct template_cond *template_cond_parse(const char *expr, GError **error)
+{
+	g_return_val_if_fail(expr, NULL);
+	return (struct template_cond *)cond_parse(expr, error);
+}
+
+bool template_cond_eval(const struct template_cond *cond, JsonObject *vars,
+			enum template_truth *out, GError **error)
+{
+	struct ctx c = { .vars = vars };
+
+	g_return_val_if_fail(cond && out, false);
+	return eval(&c, 0, (const struct cond *)cond, out, error);
+}
+
+void template_cond_free(struct template_cond *cond)
+{
+	if (cond)
+		cond_free((struct cond *)cond);
+}
+
 bool template_eval(const char *expr, JsonObject *vars,
 		   enum template_truth *out, GError **error)
 {
-	struct ctx c = { .vars = vars };
-	struct cond *e;
+	struct template_cond *e;
 	bool ok;
 
 	g_return_val_if_fail(expr && out, false);
-	e = cond_parse(expr, error);
+	e = template_cond_parse(expr, error);
 	if (!e)
 		return false;
-	ok = eval(&c, 0, e, out, error);
-	cond_free(e);
+	ok = template_cond_eval(e, vars, out, error);
+	template_cond_free(e);
 	return ok;
 }
 

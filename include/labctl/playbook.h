@@ -45,6 +45,7 @@ struct playbook {
 	GPtrArray *tasks;       /* struct pb_task * */
 	GHashTable *scripts;    /* script file name -> struct template * */
 	GHashTable *fields;     /* const struct ystr * of a task -> struct template * */
+	GHashTable *conds;      /* const struct pb_task * -> its parsed 'when' */
 };
 
 /*
@@ -62,6 +63,12 @@ void playbook_free(struct playbook *pb);
  */
 const struct template *playbook_field(const struct playbook *pb, const struct ystr *s);
 const struct template *playbook_script(const struct playbook *pb, const char *file);
+
+/*
+ * The parsed condition of task @t, or NULL when it has none or it could not
+ * be parsed (template_eval then reports why).
+ */
+const struct template_cond *playbook_when(const struct playbook *pb, const struct pb_task *t);
 
 /*
  * Reads a file of the embedded resources or of @dir ("playbooks/x.yaml",

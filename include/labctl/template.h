@@ -116,6 +116,16 @@ char *template_expand(const char *name, const char *text,
 bool template_eval(const char *expr, JsonObject *vars,
 		   enum template_truth *out, GError **error);
 
+/*
+ * The same in two steps, for a condition evaluated many times: parse once
+ * (NULL with @error set on a syntax error), evaluate against each @vars.
+ */
+struct template_cond;
+struct template_cond *template_cond_parse(const char *expr, GError **error);
+bool template_cond_eval(const struct template_cond *cond, JsonObject *vars,
+			enum template_truth *out, GError **error);
+void template_cond_free(struct template_cond *cond);
+
 /* Whether @s may be inserted bare (see "raw" above). */
 bool template_is_safe(const char *s);
 
