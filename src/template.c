@@ -454,13 +454,13 @@ static bool lookup(const struct ctx *c, unsigned line, const struct path *p,
 		else if (!strcmp(head, "loop"))
 			n = s->loop;
 	}
-	if (!n && c->vars && json_object_has_member(c->vars, head))
+	/* json_object_get_member is NULL for a member that is not there */
+	if (!n && c->vars)
 		n = json_object_get_member(c->vars, head);
 	for (i = 1; n && p->segs[i]; i++) {
 		JsonObject *o = JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
 
-		n = o && json_object_has_member(o, p->segs[i]) ?
-			json_object_get_member(o, p->segs[i]) : NULL;
+		n = o ? json_object_get_member(o, p->segs[i]) : NULL;
 	}
 	if (!n && !strcmp(head, "facts") && p->segs[1])
 		return true;
