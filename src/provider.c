@@ -82,6 +82,44 @@ static bool pid_matches(pid_t pid, const char *match)
 	return strstr(cmdline, match) != NULL;
 }
 
+static bool ours_alive(pid_t pid, const char *match)
+{
+	return kill(pid, 0) == 0 && pid_matches(pid, match);
+}
+
+/*
+ * Polls until @gone(@data) or @max_us have passed; true when gone.  The
+ * first look comes after 1 ms and the pause doubles up to 100 ms: a process
+ * usually exits within milliseconds of SIGTERM, and a fixed 100 ms pause
+ * per sshd added up to seconds when taking a large lab down.
+ */
+static bool poll_until(bool (*gone)(gpointer), gpointer data, gint64 max_us)
+{
+	gint64 deadline = g_get_monotonic_time() + max_us;
+	gulong pause = 1000;
+
+	for (;;) {
+		if (gone(data))
+			return true;
+		if (g_get_monotonic_time() >= deadline)
+			return false;
+		g_usleep(pause);
+		pause = MIN(pause * 2, 100 * 1000);
+	}
+}
+
+struct victim {
+	pid_t pid;
+	const char *match;
+};
+
+static bool victim_gone(gpointer data)
+{
+	const struct victim *v = data;
+
+	return !ours_alive(v->pid, v->match);
+}
+
 static bool kill_pidfile(const char *pidfile, const char *match, GError **error)
 {
 	g_autofree char *text = NULL;
@@ -96,13 +134,11 @@ static bool kill_pidfile(const char *pidfile, const char *match, GError **error)
 	if (!pid_matches((pid_t)pid, match))
 		return true;    /* not ours any more */
 	kill((pid_t)pid, SIGTERM);
-	for (int i = 0; i < 50 && kill((pid_t)pid, 0) == 0 && pid_matches((pid_t)pid, match); i++)
-		g_usleep(100 * 1000);
-	if (kill((pid_t)pid, 0) == 0 && pid_matches((pid_t)pid, match)) {
+	if (!poll_until(victim_gone, &(struct victim){ (pid_t)pid, match }, 5 * G_USEC_PER_SEC)) {
 		kill((pid_t)pid, SIGKILL);
-		g_usleep(100 * 1000);
+		poll_until(victim_gone, &(struct victim){ (pid_t)pid, match }, G_USEC_PER_SEC / 10);
 	}
-	if (kill((pid_t)pid, 0) == 0 && pid_matches((pid_t)pid, match)) {
+	if (ours_alive((pid_t)pid, match)) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
 			    "process %ld (%s) does not stop", pid, match);
 		return false;
@@ -121,6 +157,18 @@ static bool rmtree(const char *path, GError **error)
 		return false;
 	}
 	return provider_run(argv, error);
+}
+
+/* Whether none of the pids (strings, NULL-terminated) is alive any more. */
+static bool pids_gone(gpointer data)
+{
+	for (char **q = data; *q; q++) {
+		long pid = strtol(*q, NULL, 10);
+
+		if (pid > 1 && kill((pid_t)pid, 0) == 0)
+			return false;
+	}
+	return true;
 }
 
 /*
@@ -163,8 +211,8 @@ static bool netns_delete(const char *ns, const char *veth, GError **error)
 		}
 		if (!live)
 			break;
-		for (int i = 0; i < 30; i++)
-			g_usleep(100 * 1000);
+		/* up to 3 s for them to go, looking often rather than sleeping it all */
+		poll_until(pids_gone, pids, 3 * G_USEC_PER_SEC);
 	}
 	return provider_run(del, error);
 }
