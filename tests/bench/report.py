@@ -89,6 +89,10 @@ def main():
         w("| labctl up, s | %s | %s | %s | |" % summary(list(lab.values()), "%.3f"))
         w("| ssh loop, s | %s | %s | %s | |" % summary(list(loop.values()), "%.3f"))
         w("| labctl / loop | %s | %s | %s | |" % summary(rel, "%.2f"))
+        w("| labctl per task, ms | %s | %s | %s | |" % summary(
+            [v / 200 * 1000 for v in lab.values()], "%.2f"))
+        w("| ssh loop per command, ms | %s | %s | %s | |" % summary(
+            [v / 200 * 1000 for v in loop.values()], "%.2f"))
         med = statistics.median(over)
         w("| overhead per task, ms | %s | %s | %s | ≤ %.0f ms: %s |" % (
             summary(over, "%.2f") + (TARGET_OVERHEAD_MS, verdict(med <= TARGET_OVERHEAD_MS))))
