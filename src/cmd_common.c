@@ -561,12 +561,15 @@ static void say_local(void *data, const char *fmt, ...)
 
 	if (o->run.verbosity < 0)
 		return;
+	/* providers make nodes from several threads: one line at a time */
+	flockfile(cmd_out);
 	fprintf(cmd_out, "%-12s ", "local");
 	va_start(ap, fmt);
 	vfprintf(cmd_out, fmt, ap);
 	va_end(ap);
 	fprintf(cmd_out, "\n");
 	fflush(cmd_out);
+	funlockfile(cmd_out);
 }
 
 int cmd_up_lab(const struct lab_spec *spec, struct journal *j, const struct run_cli *o,

@@ -55,10 +55,14 @@ bool provider_run(const char *const *argv, GError **error)
 	return true;
 }
 
+/* Providers may make nodes from several threads; the journal is one file. */
+static GMutex journal_lock;
+
 bool provider_journal(struct provider_ctx *ctx, const char *key, const char *what,
 		      JsonObject *undo, GError **error)
 {
 	g_autoptr(JsonObject) rec = json_object_new();
+	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&journal_lock);
 
 	json_object_set_string_member(rec, "type", "local");
 	json_object_set_string_member(rec, "key", key);
