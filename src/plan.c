@@ -361,12 +361,21 @@ static void berr(struct builder *b, const char *node, const struct playbook *pb,
 	b->ok = false;
 }
 
+/* A task's variables: the node's, and the foreach element under its name. */
+struct task_scope {
+	JsonObject *vars;
+	const char *var;        /* NULL outside a foreach */
+	JsonNode *elem;
+};
+
 static char *render(struct builder *b, const struct playbook *pb, const struct pb_task *t,
-		    const struct ystr *field, JsonObject *scope, unsigned flags,
+		    const struct ystr *field, const struct task_scope *scope, unsigned flags,
 		    const char *node)
 {
 	struct template_env env = {
-		.vars = scope,
+		.vars = scope->vars,
+		.bind = scope->var,
+		.bind_value = scope->elem,
 		.flags = flags,
 		.secret = b->opts->secret,
 		.secret_data = b->opts->secret_data,
@@ -385,10 +394,12 @@ static char *render(struct builder *b, const struct playbook *pb, const struct p
 }
 
 static char *render_script(struct builder *b, const struct playbook *pb,
-			   const struct pb_task *t, JsonObject *scope, const char *node)
+			   const struct pb_task *t, const struct task_scope *scope, const char *node)
 {
 	struct template_env env = {
-		.vars = scope,
+		.vars = scope->vars,
+		.bind = scope->var,
+		.bind_value = scope->elem,
 		.flags = TEMPLATE_QUOTE | (b->opts->flags & (TEMPLATE_REDACT | TEMPLATE_SECRETS)),
 		.secret = b->opts->secret,
 		.secret_data = b->opts->secret_data,
@@ -409,8 +420,10 @@ static char *render_script(struct builder *b, const struct playbook *pb,
  * mount), the task's "after" waits for that disk only.
  */
 static void add_task(struct builder *b, struct plan_node *pn, const struct playbook *pb,
-		     const struct pb_task *t, JsonObject *scope, JsonNode *elem)
+		     const struct pb_task *t, const char *var, JsonNode *elem)
 {
+	const struct task_scope sc = { pn->vars, var, elem };
+	const struct task_scope *scope = &sc;
 	g_autoptr(GError) error = NULL;
 	enum template_truth truth = TEMPLATE_TRUE;
 	struct plan_task *pt;
@@ -419,9 +432,12 @@ static void add_task(struct builder *b, struct plan_node *pn, const struct playb
 		return;
 	if (t->when.v) {
 		const struct template_cond *cond = playbook_when(pb, t);
-		bool ok = cond ? template_cond_eval(cond, scope, &truth, &error)
-			       : template_eval(t->when.v, scope, &truth, &error);
+		struct template_cond *parsed = cond ? NULL : template_cond_parse(t->when.v, &error);
+		bool ok = (cond || parsed) &&
+			  template_cond_eval(cond ? cond : parsed, scope->vars, var, elem,
+					     &truth, &error);
 
+		template_cond_free(parsed);
 		if (!ok) {
 			berr(b, pn->name, pb, t, error);
 			return;
@@ -477,25 +493,6 @@ static void add_task(struct builder *b, struct plan_node *pn, const struct playb
 	g_ptr_array_add(pn->tasks, pt);
 }
 
-/*
- * A scope for one foreach element: the node's variables plus VAR.  The
- * values are shared, not copied: templates only read them, and a deep copy
- * of every variable for every element made planning a large lab slow.
- */
-static JsonObject *loop_scope(JsonObject *vars, const char *var, JsonNode *elem)
-{
-	JsonObject *scope = json_object_new();
-	JsonObjectIter it;
-	const char *name;
-	JsonNode *node;
-
-	json_object_iter_init(&it, vars);
-	while (json_object_iter_next(&it, &name, &node))
-		json_object_set_member(scope, name, json_node_ref(node));
-	json_object_set_member(scope, var, json_node_ref(elem));
-	return scope;
-}
-
 static JsonNode *lookup_path(JsonObject *vars, const char *path)
 {
 	g_auto(GStrv) parts = g_strsplit(path, ".", -1);
@@ -520,7 +517,7 @@ static void add_playbook(struct builder *b, struct plan_node *pn, const struct p
 		JsonArray *a;
 
 		if (!t->foreach.v) {
-			add_task(b, pn, pb, t, pn->vars, NULL);
+			add_task(b, pn, pb, t, NULL, NULL);
 			continue;
 		}
 		w = g_strsplit(t->foreach.v, " ", 3);
@@ -534,11 +531,7 @@ static void add_playbook(struct builder *b, struct plan_node *pn, const struct p
 		}
 		a = json_node_get_array(list);
 		for (guint j = 0; j < json_array_get_length(a); j++) {
-			JsonNode *elem = json_array_get_element(a, j);
-			JsonObject *scope = loop_scope(pn->vars, w[0], elem);
-
-			add_task(b, pn, pb, t, scope, elem);
-			json_object_unref(scope);
+			add_task(b, pn, pb, t, w[0], json_array_get_element(a, j));
 		}
 	}
 }

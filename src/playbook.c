@@ -170,7 +170,7 @@ static void check_when(struct playbook *pb, const struct pb_task *task, GPtrArra
 		return;
 	cond = template_cond_parse(task->when.v, &error);
 	/* evaluating against nothing finds syntax errors; undefined is expected */
-	if (cond && !template_cond_eval(cond, empty, &truth, &error)) {
+	if (cond && !template_cond_eval(cond, empty, NULL, NULL, &truth, &error)) {
 		if (g_error_matches(error, TEMPLATE_ERROR, TEMPLATE_ERROR_SYNTAX)) {
 			template_cond_free(cond);
 			cond = NULL;

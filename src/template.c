@@ -635,9 +635,11 @@ struct template_cond *template_cond_parse(const char *expr, GError **error)
 }
 
 bool template_cond_eval(const struct template_cond *cond, JsonObject *vars,
+			const char *bind, JsonNode *bind_value,
 			enum template_truth *out, GError **error)
 {
-	struct ctx c = { .vars = vars };
+	struct scope top = { .name = bind, .value = bind_value };
+	struct ctx c = { .vars = vars, .scope = bind ? &top : NULL };
 
 	g_return_val_if_fail(cond && out, false);
 	return eval(&c, 0, (const struct cond *)cond, out, error);
@@ -659,7 +661,7 @@ bool template_eval(const char *expr, JsonObject *vars,
 	e = template_cond_parse(expr, error);
 	if (!e)
 		return false;
-	ok = template_cond_eval(e, vars, out, error);
+	ok = template_cond_eval(e, vars, NULL, NULL, out, error);
 	template_cond_free(e);
 	return ok;
 }
@@ -1173,10 +1175,16 @@ char *template_render(const struct template *t,
 		      const struct template_env *env, GError **error)
 {
 	struct ctx c = { .name = t ? t->name : NULL, .env = env };
+	struct scope top = { 0 };
 	g_autoptr(GString) out = NULL;
 
 	g_return_val_if_fail(t && env, NULL);
 	c.vars = env->vars;
+	if (env->bind) {
+		top.name = env->bind;
+		top.value = env->bind_value;
+		c.scope = &top;
+	}
 	out = g_string_new(NULL);
 	if (!render_list(&c, t->nodes, out, error))
 		return NULL;

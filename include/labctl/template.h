@@ -87,6 +87,8 @@ struct template_env {
 	unsigned flags;            /* enum template_flags */
 	template_secret_fn secret; /* may be NULL unless TEMPLATE_SECRETS */
 	void *secret_data;
+	const char *bind;          /* one more variable, seen before @vars; may be NULL */
+	JsonNode *bind_value;      /* its value (borrowed) */
 };
 
 struct template;
@@ -118,11 +120,13 @@ bool template_eval(const char *expr, JsonObject *vars,
 
 /*
  * The same in two steps, for a condition evaluated many times: parse once
- * (NULL with @error set on a syntax error), evaluate against each @vars.
+ * (NULL with @error set on a syntax error), evaluate against each @vars,
+ * with @bind (may be NULL) as one more variable, as in struct template_env.
  */
 struct template_cond;
 struct template_cond *template_cond_parse(const char *expr, GError **error);
 bool template_cond_eval(const struct template_cond *cond, JsonObject *vars,
+			const char *bind, JsonNode *bind_value,
 			enum template_truth *out, GError **error);
 void template_cond_free(struct template_cond *cond);
 

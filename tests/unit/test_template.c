@@ -477,7 +477,7 @@ static void test_secrets(void **state)
 			" \"users\": [ { \"pw\": { \"secret\": \"file:/a\" } },"
 			"              { \"pw\": { \"secret\": \"file:/b\" } } ] }");
 		struct resolver r = { 0, c->value, NULL };
-		struct template_env env = { vars, c->flags, resolve, &r };
+		struct template_env env = { .vars = vars, .flags = c->flags, .secret = resolve, .secret_data = &r };
 		g_autoptr(GError) error = NULL;
 		g_autofree char *out = template_expand("t", c->tmpl, &env, &error);
 
@@ -666,6 +666,34 @@ static void test_eval_no_vars(void **state)
 	assert_error(error, TEMPLATE_ERROR_UNDEFINED, "undefined variable 'flag'");
 }
 
+/* A bound variable (a plan's foreach element) is seen before the others. */
+static void test_bind(void **state)
+{
+	g_autoptr(JsonObject) vars = vars_from("{\"m\": {\"p\": \"vars\"}, \"n\": \"x y\"}");
+	g_autoptr(JsonNode) elem = json_from_string("{\"p\": \"/mnt/a b\", \"on\": true}", NULL);
+	struct template_env env = { .vars = vars, .flags = TEMPLATE_QUOTE, .bind = "m",
+				    .bind_value = elem };
+	g_autoptr(GError) error = NULL;
+	struct template *t = template_parse("t", "{{ m.p }} {{ n }}", 1, &error);
+	struct template_cond *c = template_cond_parse("m.on and m.p == '/mnt/a b'", &error);
+	enum template_truth truth = TEMPLATE_FALSE;
+	g_autofree char *out = NULL;
+
+	(void)state;
+	assert_non_null(elem);
+	assert_non_null(t);
+	out = template_render(t, &env, &error);
+	assert_non_null(out);
+	assert_string_equal(out, "'/mnt/a b' 'x y'");
+	assert_non_null(c);
+	assert_true(template_cond_eval(c, vars, "m", elem, &truth, &error));
+	assert_int_equal(truth, TEMPLATE_TRUE);
+	/* without the binding, m is the one of vars, which has no 'on' */
+	assert_false(template_cond_eval(c, vars, NULL, NULL, &truth, &error));
+	template_cond_free(c);
+	template_free(t);
+}
+
 /* ---- quoting ---- */
 
 static void test_quote(void **state)
@@ -781,6 +809,7 @@ int main(void)
 		cmocka_unit_test(test_secret_no_resolver),
 		cmocka_unit_test(test_eval),
 		cmocka_unit_test(test_eval_no_vars),
+		cmocka_unit_test(test_bind),
 		cmocka_unit_test(test_quote),
 		cmocka_unit_test(test_hostile_values),
 	};
