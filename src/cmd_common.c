@@ -368,6 +368,8 @@ int cmd_run_lab(const struct lab_spec *spec, struct journal *j, GPtrArray *acces
 		cmd_print_failures(results);
 	out->results = results;
 	out->shown = shown;
+	if (out->failed && engine_unreachable(results))
+		return EXIT_UNREACHABLE;
 	return out->failed || engine_stopped() ? EXIT_FAILED : EXIT_OK;
 }
 
