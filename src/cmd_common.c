@@ -172,14 +172,14 @@ static void remove_state(const char *dir)
 }
 
 guint cmd_teardown(const struct lab_spec *spec, struct journal *j, bool force,
-		   int verbosity)
+		   int verbosity, JsonArray *record)
 {
 	const struct provider *prov = provider_for(spec);
 	struct provider_ctx ctx = { .spec = spec, .state_dir = journal_dir(j), .journal = j };
 	struct reach reach = { 0 };
 	struct teardown_opts o = {
 		.force = force, .verbosity = verbosity, .out = cmd_out,
-		.connect = reach_node, .connect_data = &reach,
+		.connect = reach_node, .connect_data = &reach, .record = record,
 	};
 	g_autoptr(GPtrArray) records = NULL;
 	g_autoptr(GPtrArray) steps = NULL;

@@ -144,6 +144,28 @@ static void close_conn(gpointer p)
 		lab_ssh_close(p);
 }
 
+static void record_step(const struct teardown_opts *o, const struct undo_step *s,
+			const char *outcome, const GError *error, double seconds)
+{
+	JsonObject *r;
+
+	if (!o->record)
+		return;
+	r = json_object_new();
+	if (s->remote)
+		json_object_set_string_member(r, "node", s->node);
+	else
+		json_object_set_null_member(r, "node");
+	json_object_set_string_member(r, "what", s->what);
+	json_object_set_string_member(r, "outcome", outcome);
+	if (error)
+		json_object_set_string_member(r, "error", error->message);
+	else
+		json_object_set_null_member(r, "error");
+	json_object_set_double_member(r, "seconds", seconds);
+	json_array_add_object_element(o->record, r);
+}
+
 bool teardown_run(GPtrArray *steps, struct journal *journal,
 		  const struct teardown_opts *o, guint *failed)
 {
@@ -154,6 +176,7 @@ bool teardown_run(GPtrArray *steps, struct journal *journal,
 		const struct undo_step *s = g_ptr_array_index(steps, i);
 		g_autoptr(GError) error = NULL;
 		gint64 t0 = g_get_monotonic_time();
+		double seconds;
 		bool ok;
 
 		/*
@@ -171,18 +194,23 @@ bool teardown_run(GPtrArray *steps, struct journal *journal,
 			json_object_set_string_member(rec, "key", s->key);
 			ok = journal_append(journal, rec, &error);
 		}
+		seconds = (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC;
+		record_step(o, s, ok ? "undone" : "failed", ok ? NULL : error, seconds);
 		if (!ok) {
 			(*failed)++;
 			if (o->out)
 				fprintf(o->out, "%s%s%s: undo failed: %s\n", s->remote ? s->node : "local",
 					": ", s->what, error->message);
-			if (!o->force)
+			if (!o->force) {
+				for (guint k = i + 1; k < steps->len; k++)
+					record_step(o, g_ptr_array_index(steps, k), "not run", NULL, 0);
 				return false;
+			}
 			continue;
 		}
 		if (o->out && o->verbosity >= 0)
 			fprintf(o->out, "%-12s undone  %s (%.2f s)\n", s->remote ? s->node : "local",
-				s->what, (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC);
+				s->what, seconds);
 		if (o->out && o->verbosity > 0 && s->remote)
 			fprintf(o->out, "             $ %s\n", s->command);
 	}

@@ -41,6 +41,11 @@ struct teardown_opts {
 	FILE *out;
 	teardown_connect_fn connect;
 	void *connect_data;
+	/*
+	 * If not NULL, gets an object per step: node (null for local),
+	 * what, outcome ("undone", "failed" or "not run"), error, seconds.
+	 */
+	JsonArray *record;
 };
 
 /*

@@ -113,8 +113,20 @@ fi
 # and says so; up brings sshd back in those namespaces, and down works.
 run "up" 0 "$labctl" up "$spec"
 for p in $(pids_in "$disks_ns" sshd) $(pids_in "$host_ns" sshd); do kill -9 "$p"; done
-run "down with the nodes' sshd gone fails" 1 "$labctl" down "$spec"
+"$labctl" down --json "$spec" >"$tmp/down.json" 2>"$tmp/out"
+got=$?
+if test $got = 1; then ok "down with the nodes' sshd gone fails"; else echo "exit $got" >"$tmp/why"; not_ok "down with the nodes' sshd gone fails"; fi
 has "it names the node it cannot reach" "node '(disks|host)'.*connection refused" "$tmp/out"
+python3 - "$tmp/down.json" >"$tmp/why" 2>&1 <<'END'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["format"] == "labctl-down/1", d["format"]
+assert d["ok"] is False and d["failed"] == 1, (d["ok"], d["failed"])
+failed = [s for s in d["steps"] if s["outcome"] == "failed"]
+assert len(failed) == 1 and "connection refused" in failed[0]["error"], failed
+assert d["not_run"] == len(d["steps"]) - d["undone"] - 1 > 0, d["not_run"]
+END
+if test $? = 0; then ok "down --json names the failed undo and what was not run"; else not_ok "down --json names the failed undo and what was not run"; fi
 test -s "$journal" && ok "the journal is kept" || not_ok "the journal is kept"
 run "up again: sshd back, nothing else to do" 0 "$labctl" up "$spec"
 hasnt "no task changed" "tasks? changed" "$tmp/out"
