@@ -183,14 +183,14 @@ static void remove_state(const char *dir)
 }
 
 guint cmd_teardown(const struct lab_spec *spec, struct journal *j, bool force,
-		   int verbosity)
+		   int verbosity, JsonArray *record)
 {
 	const struct provider *prov = provider_for(spec);
 	struct provider_ctx ctx = { .spec = spec, .state_dir = journal_dir(j), .journal = j };
 	struct reach reach = { 0 };
 	struct teardown_opts o = {
 		.force = force, .verbosity = verbosity, .out = cmd_out,
-		.connect = reach_node, .connect_data = &reach,
+		.connect = reach_node, .connect_data = &reach, .record = record,
 		.wave = node_wave, .wave_data = (void *)spec,
 	};
 	g_autoptr(GPtrArray) records = NULL;
@@ -437,6 +437,8 @@ int cmd_run_lab(const struct lab_spec *spec, struct journal *j, GPtrArray *acces
 		cmd_print_failures(results);
 	out->results = results;
 	out->shown = shown;
+	if (out->failed && engine_unreachable(results))
+		return EXIT_UNREACHABLE;
 	return out->failed || engine_stopped() ? EXIT_FAILED : EXIT_OK;
 }
 

@@ -6,10 +6,40 @@
 
 #include "labctl/cmd.h"
 
+/* The labctl-down/1 document of docs/json.md. */
+static void print_json(const struct lab_spec *spec, const char *state, JsonArray *steps,
+		       guint failed, double seconds)
+{
+	g_autoptr(JsonNode) root = json_node_new(JSON_NODE_OBJECT);
+	JsonObject *o = json_object_new();
+	g_autofree char *abs = g_canonicalize_filename(state, NULL);
+	guint undone = 0, not_run = 0;
+
+	for (guint i = 0; i < json_array_get_length(steps); i++) {
+		const char *outcome = json_object_get_string_member(
+			json_array_get_object_element(steps, i), "outcome");
+
+		undone += !g_strcmp0(outcome, "undone");
+		not_run += !g_strcmp0(outcome, "not run");
+	}
+	json_object_set_string_member(o, "format", "labctl-down/1");
+	json_object_set_string_member(o, "lab", spec->name.v);
+	json_object_set_string_member(o, "state_dir", abs);
+	json_object_set_boolean_member(o, "ok", failed == 0);
+	json_object_set_int_member(o, "undone", undone);
+	json_object_set_int_member(o, "failed", failed);
+	json_object_set_int_member(o, "not_run", not_run);
+	json_object_set_double_member(o, "seconds", seconds);
+	json_object_set_array_member(o, "steps", json_array_ref(steps));
+	json_node_take_object(root, o);
+	cmd_print_json(root);
+}
+
 int cmd_down(const struct cmd *self, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "force", no_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "state-dir", required_argument, NULL, 'S' },
@@ -18,16 +48,22 @@ int cmd_down(const struct cmd *self, int argc, char **argv)
 	};
 	g_autofree char *state = NULL;
 	g_autofree char *journal_file = NULL;
+	g_autoptr(JsonArray) steps = NULL;
 	const char *state_opt = NULL;
 	struct lab_spec *spec;
 	struct journal *j;
-	bool force = false;
+	bool force = false, json = false;
 	int verbosity = 0, status = EXIT_OK, c;
+	gint64 t0 = g_get_monotonic_time();
+	guint failed = 0;
 
 	while ((c = getopt_long(argc, argv, "fqvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			force = true;
+			break;
+		case 'j':
+			json = true;
 			break;
 		case 'q':
 			verbosity = -1;
@@ -48,20 +84,26 @@ int cmd_down(const struct cmd *self, int argc, char **argv)
 	status = cmd_spec_arg(self, argc, argv, &spec);
 	if (status)
 		return status;
+	if (json) {
+		/* standard output is the document's; the rest goes to stderr */
+		cmd_out = stderr;
+		steps = json_array_new();
+	}
 	state = cmd_state_dir(spec, state_opt);
 	journal_file = g_build_filename(state, "journal.jsonl", NULL);
 	if (!g_file_test(journal_file, G_FILE_TEST_EXISTS)) {
 		if (verbosity >= 0)
-			printf("lab '%s': nothing to undo (no journal in %s)\n", spec->name.v, state);
-		spec_free(spec);
-		return EXIT_OK;
-	}
-	j = cmd_open_journal(state, &status);
-	if (j) {
-		if (cmd_teardown(spec, j, force, verbosity))
+			fprintf(cmd_out, "lab '%s': nothing to undo (no journal in %s)\n",
+				spec->name.v, state);
+	} else if ((j = cmd_open_journal(state, &status))) {
+		failed = cmd_teardown(spec, j, force, verbosity, steps);
+		if (failed)
 			status = EXIT_FAILED;
 		journal_close(j);
 	}
+	if (json && (status == EXIT_OK || failed))
+		print_json(spec, state, steps, failed,
+			   (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC);
 	spec_free(spec);
 	return status;
 }

@@ -418,6 +418,8 @@ static void run_task(struct engine *e, guint ni, guint ti, FILE *tr)
 			r->outcome = TASK_FAILED;
 			r->status = -1;
 			r->error = g_strdup(error->message);
+			r->unreachable = error->domain == LAB_SSH_ERROR &&
+					 error->code != LAB_SSH_ERROR_CHANNEL;
 			break;
 		}
 		r->status = res.status;
@@ -621,6 +623,21 @@ bool engine_run(const struct plan *live, const struct plan *shown, GPtrArray *co
 	g_cond_clear(&e.changed);
 	*results = e.results;
 	return !e.failed;
+}
+
+bool engine_unreachable(GPtrArray *results)
+{
+	for (guint i = 0; results && i < results->len; i++) {
+		struct node_result *nr = g_ptr_array_index(results, i);
+
+		for (guint k = 0; k < nr->tasks->len; k++) {
+			struct task_result *r = g_ptr_array_index(nr->tasks, k);
+
+			if (r->unreachable)
+				return true;
+		}
+	}
+	return false;
 }
 
 char *engine_summary(GPtrArray *results)

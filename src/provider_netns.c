@@ -248,6 +248,34 @@ static char *sshd_config(const struct netns_lab *l, const struct spec_node *n,
 		n->name.v, n->address.v, dir, dir, l->client_key);
 }
 
+/*
+ * A process of the lab still running in network namespace @ns in a mount
+ * namespace of its own (tgtd, qemu-storage-daemon, a session of a dead
+ * sshd): the node's mount namespace, as a pid to enter it by; 0 if none.
+ */
+static long surviving_mount_ns(const char *ns)
+{
+	g_autoptr(GSubprocess) p = NULL;
+	g_autofree char *out = NULL;
+	g_autofree char *self = g_file_read_link("/proc/self/ns/mnt", NULL);
+	g_auto(GStrv) pids = NULL;
+
+	p = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+			     NULL, "ip", "netns", "pids", ns, NULL);
+	if (!p || !self || !g_subprocess_communicate_utf8(p, NULL, NULL, &out, NULL, NULL))
+		return 0;
+	pids = g_strsplit(out ? out : "", "\n", -1);
+	for (char **q = pids; *q; q++) {
+		long pid = strtol(*q, NULL, 10);
+		g_autofree char *link = g_strdup_printf("/proc/%ld/ns/mnt", pid);
+		g_autofree char *mnt = pid > 1 ? g_file_read_link(link, NULL) : NULL;
+
+		if (mnt && strcmp(mnt, self))
+			return pid;
+	}
+	return 0;
+}
+
 static bool start_sshd(struct provider_ctx *ctx, struct netns_lab *l,
 		       const struct spec_node *n, GError **error)
 {
@@ -268,6 +296,7 @@ static bool start_sshd(struct provider_ctx *ctx, struct netns_lab *l,
 	g_autoptr(JsonObject) undo = json_object_new();
 	const char *argv[12];
 	guint i = 0;
+	long survivor;
 
 	if (g_mkdir_with_parents(home, 0700) ||
 	    !keygen(hostkey, error) ||
@@ -297,6 +326,18 @@ static bool start_sshd(struct provider_ctx *ctx, struct netns_lab *l,
 		return false;
 	if (ctx->say)
 		ctx->say(ctx->say_data, "%s", what);
+	if ((survivor = surviving_mount_ns(ns))) {
+		/*
+		 * sshd died but the node lives on (its tgtd, say): start the
+		 * new sshd in that node's mount namespace, whose /run and home
+		 * are set up already, or down could not reach what runs there.
+		 */
+		g_autofree char *target = g_strdup_printf("%ld", survivor);
+		const char *join[] = { "nsenter", "-t", target, "-m", "-n", "/usr/sbin/sshd",
+				       "-f", conf, "-E", log, NULL };
+
+		return provider_run(join, error);
+	}
 	argv[i++] = "ip";
 	argv[i++] = "netns";
 	argv[i++] = "exec";

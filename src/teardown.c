@@ -105,6 +105,7 @@ struct td {
 	struct journal *journal;
 	GMutex lock;
 	GHashTable *conns;      /* node -> struct lab_ssh *, NULL: unreachable */
+	GHashTable *ran;        /* the steps that ran, failed or not */
 	guint failed;
 	bool stop;              /* a step failed without --force */
 };
@@ -168,16 +169,40 @@ static void close_conn(gpointer p)
 		lab_ssh_close(p);
 }
 
+static void record_step(const struct teardown_opts *o, const struct undo_step *s,
+			const char *outcome, const GError *error, double seconds)
+{
+	JsonObject *r;
+
+	if (!o->record)
+		return;
+	r = json_object_new();
+	if (s->remote)
+		json_object_set_string_member(r, "node", s->node);
+	else
+		json_object_set_null_member(r, "node");
+	json_object_set_string_member(r, "what", s->what);
+	json_object_set_string_member(r, "outcome", outcome);
+	if (error)
+		json_object_set_string_member(r, "error", error->message);
+	else
+		json_object_set_null_member(r, "error");
+	json_object_set_double_member(r, "seconds", seconds);
+	json_array_add_object_element(o->record, r);
+}
+
 /* Runs one step and journals it; false when it failed. */
 static bool run_step(struct td *td, const struct undo_step *s)
 {
 	const struct teardown_opts *o = td->o;
 	g_autoptr(GError) error = NULL;
 	gint64 t0 = g_get_monotonic_time();
+	double seconds;
 	bool ok;
 
 	ok = s->remote ? run_remote(td, s, &error) : provider_undo(s->local, &error);
 	g_mutex_lock(&td->lock);
+	g_hash_table_add(td->ran, (gpointer)s);
 	if (ok) {
 		g_autoptr(JsonObject) rec = json_object_new();
 
@@ -185,6 +210,8 @@ static bool run_step(struct td *td, const struct undo_step *s)
 		json_object_set_string_member(rec, "key", s->key);
 		ok = journal_append(td->journal, rec, &error);
 	}
+	seconds = (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC;
+	record_step(o, s, ok ? "undone" : "failed", ok ? NULL : error, seconds);
 	if (!ok) {
 		td->failed++;
 		if (!o->force)
@@ -195,7 +222,7 @@ static bool run_step(struct td *td, const struct undo_step *s)
 	} else {
 		if (o->out && o->verbosity >= 0)
 			fprintf(o->out, "%-12s undone  %s (%.2f s)\n", s->remote ? s->node : "local",
-				s->what, (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC);
+				s->what, seconds);
 		if (o->out && o->verbosity > 0 && s->remote)
 			fprintf(o->out, "             $ %s\n", s->command);
 	}
@@ -305,6 +332,7 @@ bool teardown_run(GPtrArray *steps, struct journal *journal,
 
 	g_mutex_init(&td.lock);
 	td.conns = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, close_conn);
+	td.ran = g_hash_table_new(g_direct_hash, g_direct_equal);
 	while (i < steps->len && !td.stop) {
 		const struct undo_step *s = g_ptr_array_index(steps, i);
 		guint to = i;
@@ -326,6 +354,11 @@ bool teardown_run(GPtrArray *steps, struct journal *journal,
 		i = to;
 	}
 	g_hash_table_unref(td.conns);
+	/* after a failure without --force: what was left, in order */
+	for (guint k = 0; td.stop && k < steps->len; k++)
+		if (!g_hash_table_contains(td.ran, g_ptr_array_index(steps, k)))
+			record_step(o, g_ptr_array_index(steps, k), "not run", NULL, 0);
+	g_hash_table_unref(td.ran);
 	g_mutex_clear(&td.lock);
 	*failed = td.failed;
 	return td.failed == 0;

@@ -93,10 +93,11 @@ void cmd_catch_signals(void);
  * Undoes everything the journal of @j records, newest first, reaching
  * nodes through the provider of @spec.  On success removes the journal and
  * the state directory's own files.  Prints progress and failures; returns
- * the number of undos that failed.
+ * the number of undos that failed.  @record, if not NULL, gets an object
+ * per step (teardown.h).
  */
 guint cmd_teardown(const struct lab_spec *spec, struct journal *j, bool force,
-		   int verbosity);
+		   int verbosity, JsonArray *record);
 
 struct lab_run_opts {
 	unsigned jobs;          /* nodes at once; 0: all */

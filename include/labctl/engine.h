@@ -35,6 +35,7 @@ struct task_result {
 	enum task_outcome outcome;
 	int status;             /* exit status of run (or check), -1 if none */
 	bool timed_out;
+	bool unreachable;       /* failed as its node could not be reached */
 	double seconds;
 	char *output;           /* stdout of run, for "ok" tasks that report */
 	char *error;            /* why it failed or was not run */
@@ -74,6 +75,9 @@ bool engine_stopped(void);
 void node_results_free(GPtrArray *results);
 
 /* The summary table: per node changed / skipped / failed / not run / time. */
+/* Whether a task failed because its node could not be reached. */
+bool engine_unreachable(GPtrArray *results);
+
 char *engine_summary(GPtrArray *results);
 
 /* The key under which a task's records are journaled. */

@@ -52,6 +52,12 @@ struct teardown_opts {
 	void *connect_data;
 	teardown_wave_fn wave;  /* NULL: one step at a time */
 	void *wave_data;
+	/*
+	 * If not NULL, gets an object per step: node (null for local),
+	 * what, outcome ("undone", "failed" or "not run"), error, seconds;
+	 * in the order the steps finished, then those not run.
+	 */
+	JsonArray *record;
 };
 
 /*

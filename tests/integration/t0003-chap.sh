@@ -15,22 +15,30 @@ export T3_CHAP=Right-Secret-0123
 # watch the process list while up runs: no argv may hold the secret
 ( for i in $(seq 1 60); do ps -eo args= ; sleep 0.05; done ) >"$tmp/ps" &
 watcher=$!
-run "up with the right secret" 0 "$labctl" up "$spec"
+run "up with the right secret" 0 "$labctl" up --json --junit "$tmp/up.xml" "$spec"
 kill "$watcher" 2>/dev/null; wait "$watcher" 2>/dev/null
 state=$tmp/.labctl/t3
 has "the mount test passed over CHAP" "written and read back over iSCSI" "$state/transcripts/host.log"
 hasnt "no transcript or journal holds the secret" "Right-Secret" "$state/transcripts/host.log"
 hasnt "the disk transcript shows *** instead" "Right-Secret" "$state/transcripts/disks.log"
 hasnt "the journal does not hold it" "Right-Secret" "$state/journal.jsonl"
-hasnt "labctl printed no secret" "Right-Secret" "$tmp/out"
-# tgtadm takes the password as an argument on the disk node (docs/spec.md,
-# known problems); the initiator side never does
-grep -F "Right-Secret" "$tmp/ps" | grep -v '^tgtadm' >"$tmp/leaks"
-if test -s "$tmp/leaks"; then cp "$tmp/leaks" "$tmp/why"; not_ok "no initiator process had the secret in its argv"; else ok "no initiator process had the secret in its argv"; fi
+hasnt "labctl printed no secret, in --json neither" "Right-Secret" "$tmp/out"
+hasnt "the JUnit file does not hold it" "Right-Secret" "$tmp/up.xml"
+run "check" 0 "$labctl" check --json --junit "$tmp/check.xml" "$spec"
+hasnt "check's --json does not hold it" "Right-Secret" "$tmp/out"
+hasnt "check's JUnit does not hold it" "Right-Secret" "$tmp/check.xml"
+grep -F "Right-Secret" "$tmp/ps" >"$tmp/leaks"
+if test -s "$tmp/leaks"; then cp "$tmp/leaks" "$tmp/why"; not_ok "no process on either side had the secret in its argv"; else ok "no process on either side had the secret in its argv"; fi
 
+# the account was made through tgtd's socket, not by tgtadm's argv
+"$labctl" ssh "$spec" disks tgtadm --lld iscsi --mode account --op show >"$tmp/accounts" 2>&1
+has "the target has the CHAP account" "hostuser" "$tmp/accounts"
 export T3_CHAP=Wrong-Secret-9876
-run "up with a wrong secret fails" 1 "$labctl" up --on-failure keep "$spec"
+run "up with a wrong secret fails" 1 "$labctl" up --on-failure keep --junit "$tmp/fail.xml" "$spec"
 has "the login is refused" "Authentication failure" "$tmp/out"
+hasnt "the error messages do not hold either secret" "Wrong-Secret|Right-Secret" "$tmp/out"
+hasnt "the failure in JUnit does not hold either secret" "Wrong-Secret|Right-Secret" "$tmp/fail.xml"
+hasnt "the transcripts do not hold the wrong secret" "Wrong-Secret" "$state/transcripts/host.log"
 export T3_CHAP=Right-Secret-0123
 run "down" 0 "$labctl" down "$spec"
 no_residue "nothing of the lab is left"

@@ -1,0 +1,176 @@
+#!/bin/sh
+# Faults while "up" runs: a firewall that starts dropping packets, the
+# target daemon killed, a node's sshd killed, the backing image's file
+# system full, Ctrl-C.  Each time: a bounded, clear failure that names the
+# node and the task, a journal "down" can use, and nothing left after it.
+#
+# labctl is paused at a known step with LABCTL_TEST_STOP=journal:N (it
+# stops itself with SIGSTOP after the Nth journal record), the fault is
+# made, and it is continued.
+. "$(dirname "$0")/lib.sh"
+
+spec=$tmp/lab.yaml
+write_lab "$spec" t13 "$(subnet_for 14)"
+sed -i 's/firewall: none/firewall: iptables/' "$spec"
+h=$(lab_hash t13)
+disks_ns=labctl-$h-disks
+host_ns=labctl-$h-host
+journal=$tmp/.labctl/t13/journal.jsonl
+
+# pids of the processes named $2 in network namespace $1
+pids_in() {
+	for p in $(ip netns pids "$1" 2>/dev/null); do
+		if test "$(cat /proc/"$p"/comm 2>/dev/null)" = "$2"; then echo "$p"; fi
+	done
+}
+
+# up_paused N: starts "labctl up" stopping itself after journal record N;
+# waits until it is stopped.  $up_pid is its pid.
+up_paused() {
+	LABCTL_TEST_STOP=journal:$1 "$labctl" up --on-failure keep "$spec" >"$tmp/up.out" 2>&1 &
+	up_pid=$!
+	i=0
+	while test "$(sed 's/.*) //' /proc/$up_pid/stat 2>/dev/null | cut -c1)" != T; do
+		i=$((i + 1))
+		if test $i -gt 600 || ! kill -0 "$up_pid" 2>/dev/null; then
+			echo "labctl up did not reach journal record $1" >"$tmp/why"
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+# up_finish NAME WANT MAXSECONDS: continues the paused up; checks its exit
+# status and that it ended within MAXSECONDS.
+up_finish() {
+	t0=$(date +%s)
+	kill -CONT "$up_pid"
+	wait "$up_pid"
+	got=$?
+	took=$(($(date +%s) - t0))
+	if test "$got" = "$2" && test "$took" -le "$3"; then
+		ok "$1 (exit $got after $took s)"
+	else
+		{ echo "exit $got after $took s, want $2 within $3 s:"; tail -30 "$tmp/up.out"; } >"$tmp/why"
+		not_ok "$1"
+	fi
+}
+
+# The step to break things at: the disk node's firewall task is journaled
+# done, the host has not logged in yet.  Found from a complete run.
+run "a complete up" 0 "$labctl" up "$spec"
+n=$(grep -n '"type":"done".*open tcp/3260' "$journal" | cut -d: -f1)
+n=$((n + 0))
+run "down" 0 "$labctl" down "$spec"
+no_residue "nothing left after the complete run"
+if test "$n" -lt 8; then
+	echo "no 'open tcp/3260' record in the journal" >"$tmp/why"
+	not_ok "the firewall task is journaled"
+	finish
+	exit 1
+fi
+
+# -- A firewall that drops the portal's packets: the login is bounded.
+if up_paused "$n"; then
+	ip netns exec "$disks_ns" iptables -I INPUT 1 -p tcp --dport 3260 -j DROP
+	up_finish "DROP on the portal mid-run: up fails, bounded" 1 90
+	has "it names the host and the login task" "host.*log in to|log in to.*host" "$tmp/up.out"
+	has "it tells how to take the lab apart" "labctl down" "$tmp/up.out"
+	ip netns exec "$disks_ns" iptables -D INPUT -p tcp --dport 3260 -j DROP
+	run "down after the DROP" 0 "$labctl" down "$spec"
+	no_residue "nothing left after the DROP"
+else
+	not_ok "paused before the login"
+fi
+
+# -- tgtd killed before the host logs in.
+if up_paused "$n"; then
+	for p in $(pids_in "$disks_ns" tgtd); do kill -9 "$p"; done
+	up_finish "tgtd killed: up fails, bounded" 1 90
+	has "it names the host and the login task" "host.*log in to|log in to.*host" "$tmp/up.out"
+	has "it keeps the lab and tells how to take it apart" "labctl down" "$tmp/up.out"
+	run "down after tgtd was killed" 0 "$labctl" down "$spec"
+	no_residue "nothing left after tgtd was killed"
+else
+	not_ok "paused before the login"
+fi
+
+# -- The host's sshd and its sessions killed mid-run.
+if up_paused "$n"; then
+	for p in $(pids_in "$host_ns" sshd); do kill -9 "$p"; done
+	up_finish "sshd of the host killed: up fails, bounded" 3 120
+	has "it names the node it lost" "node 'host'" "$tmp/up.out"
+	run "up again starts a new sshd and completes the lab" 0 "$labctl" up "$spec"
+	run "check passes" 0 "$labctl" check "$spec"
+	run "down" 0 "$labctl" down "$spec"
+	no_residue "nothing left after sshd was killed"
+else
+	not_ok "paused before the login"
+fi
+
+# -- Both sshds killed on a lab that is up: tgtd, qemu-storage-daemon and
+# the mount live on in the nodes' mount namespaces; down cannot reach them
+# and says so; up brings sshd back in those namespaces, and down works.
+run "up" 0 "$labctl" up "$spec"
+for p in $(pids_in "$disks_ns" sshd) $(pids_in "$host_ns" sshd); do kill -9 "$p"; done
+"$labctl" down --json "$spec" >"$tmp/down.json" 2>"$tmp/out"
+got=$?
+if test $got = 1; then ok "down with the nodes' sshd gone fails"; else echo "exit $got" >"$tmp/why"; not_ok "down with the nodes' sshd gone fails"; fi
+has "it names the node it cannot reach" "node '(disks|host)'.*connection refused" "$tmp/out"
+python3 - "$tmp/down.json" >"$tmp/why" 2>&1 <<'END'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["format"] == "labctl-down/1", d["format"]
+assert d["ok"] is False and d["failed"] == 1, (d["ok"], d["failed"])
+failed = [s for s in d["steps"] if s["outcome"] == "failed"]
+assert len(failed) == 1 and "connection refused" in failed[0]["error"], failed
+assert d["not_run"] == len(d["steps"]) - d["undone"] - 1 > 0, d["not_run"]
+END
+if test $? = 0; then ok "down --json names the failed undo and what was not run"; else not_ok "down --json names the failed undo and what was not run"; fi
+test -s "$journal" && ok "the journal is kept" || not_ok "the journal is kept"
+run "up again: sshd back, nothing else to do" 0 "$labctl" up "$spec"
+hasnt "no task changed" "tasks? changed" "$tmp/out"
+run "check passes with the new sshds" 0 "$labctl" check "$spec"
+run "down reaches tgtd and the mount" 0 "$labctl" down "$spec"
+no_residue "nothing left after the sshds came back"
+
+# -- Ctrl-C part-way: the running task finishes, no other starts.
+if up_paused $((n + 2)); then
+	kill -INT "$up_pid"
+	up_finish "SIGINT: up stops" 1 60
+	has "it says how to take the lab apart" "interrupted.*labctl down" "$tmp/up.out"
+	python3 - "$journal" >"$tmp/why" <<'PY'
+import json, sys
+open_tasks = {}
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r["type"] == "task":
+        open_tasks[r["key"]] = r["seq"]
+    elif r["type"] in ("done", "failed"):
+        open_tasks.pop(r["key"], None)
+for t, seq in open_tasks.items():
+    print("task without a result:", seq, t)
+sys.exit(1 if open_tasks else 0)
+PY
+	if test $? = 0; then ok "every task started has its result journaled"; else not_ok "every task started has its result journaled"; fi
+	run "up after Ctrl-C completes the lab" 0 "$labctl" up "$spec"
+	run "down" 0 "$labctl" down "$spec"
+	no_residue "nothing left after Ctrl-C"
+else
+	not_ok "paused part-way"
+fi
+
+# -- The backing image's file system is full.
+full=$tmp/full
+mkdir -p "$full"
+mount -t tmpfs -o size=64m tmpfs "$full"
+sed "s|image: $tmp/images/t13-vol1.img|image: $full/vol1.img\n          allocation: allocated|" \
+	"$spec" >"$tmp/full.yaml"
+run "up with the image's file system full fails" 1 "$labctl" up "$tmp/full.yaml"
+has "it names the disk node and the backing image task" "disks.*backing image" "$tmp/out"
+has "it shows the reason" "No space left on device" "$tmp/out"
+run "down after disk full" 0 "$labctl" down "$tmp/full.yaml"
+if test -e "$full/vol1.img"; then not_ok "the partial image is removed"; else ok "the partial image is removed"; fi
+umount "$full"
+no_residue "nothing left after disk full"
+finish
