@@ -697,10 +697,13 @@ static void check_node(struct vctx *v, struct spec_node *n, guint index)
 		if (why)
 			verr(v, n->name.loc, "invalid node name '%s': %s", n->name.v, why);
 	}
-	for (guint j = 0; j < index; j++) {
+	/* the name index holds the first node of each name: only a later one scans */
+	for (guint j = 0; n->name.v && j < index &&
+			  (!v->spec->node_index ||
+			   g_hash_table_lookup(v->spec->node_index, n->name.v) != n); j++) {
 		struct spec_node *o = g_ptr_array_index(v->spec->nodes, j);
 
-		if (n->name.v && o->name.v && !strcmp(n->name.v, o->name.v))
+		if (o->name.v && !strcmp(n->name.v, o->name.v))
 			verr(v, n->name.loc, "duplicate node name '%s' (first at line %u)",
 			     n->name.v, o->name.loc.line);
 	}
