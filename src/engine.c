@@ -480,10 +480,13 @@ static void run_node(struct engine *e, guint ni)
 		g_autofree char *why = NULL;
 
 		g_mutex_lock(&e->lock);
-		if (!stop && (engine_stopped() || e->failed)) {
-			stop = true;
-		}
+		/*
+		 * What a task waits for comes first: a failure it depends on
+		 * says more than "labctl stopped", whichever thread got first.
+		 */
 		if (!stop && (why = wait_after(e, t, ssh)))
+			stop = true;
+		if (!stop && (engine_stopped() || e->failed))
 			stop = true;
 		if (stop) {
 			r->outcome = TASK_NOT_RUN;
