@@ -659,6 +659,24 @@ static bool need_tools(GError **error)
 	return true;
 }
 
+/*
+ * Whether QEMU, started by a local libvirtd as its own user (libvirt-qemu,
+ * in group kvm), can open /dev/kvm: libvirtd, as root, offers KVM when it
+ * can open it itself.  A device only root may use makes QEMU fail after a
+ * long start, so TCG is chosen at once; when this guesses wrong, the
+ * failed start is caught and TCG used then (redefine_tcg).
+ */
+static bool kvm_open_to_qemu(void)
+{
+	GStatBuf st;
+
+	if (g_stat("/dev/kvm", &st))
+		return false;
+	if ((st.st_mode & 0006) == 0006)
+		return true;
+	return st.st_gid != 0 && (st.st_mode & 0060) == 0060;
+}
+
 /* ---- objects on a hypervisor ---- */
 
 /* One URI's connection and what up learned about it. */
@@ -883,10 +901,10 @@ static bool use_network(struct provider_ctx *ctx, struct libvirt_lab *l, struct 
 		json_object_set_string_member(undo, "mac", n->mac);
 		json_object_set_string_member(undo, "ip", n->address);
 		json_object_set_string_member(undo, "host", n->name);
-		if (strstr(xml, n->mac) && strstr(xml, host))
-			continue;   /* the entry is there, as it should be */
 		if (!journal_object(ctx, journaled, undo, what, error))
 			goto out;
+		if (strstr(xml, n->mac) && strstr(xml, host))
+			continue;   /* the entry is there, as it should be */
 		if (virNetworkUpdate(net, VIR_NETWORK_UPDATE_COMMAND_ADD_LAST,
 				     VIR_NETWORK_SECTION_IP_DHCP_HOST, -1, host, flags) < 0) {
 			lv_error(error, "cannot add DHCP host %s of node '%s' to network '%s'",
@@ -1213,6 +1231,38 @@ done:
 	return true;
 }
 
+/*
+ * Defines @dom again with TCG after KVM failed to start (@why), and makes
+ * TCG the choice for the rest of @h's nodes.  Consumes @dom.
+ */
+static virDomainPtr redefine_tcg(struct provider_ctx *ctx, struct libvirt_lab *l, struct hv *h,
+				 struct libvirt_node *n, virDomainPtr dom, const char *overlay,
+				 const char *seed, const char *why, GError **error)
+{
+	g_autofree char *xml = NULL;
+	g_autofree char *first = g_strdup(why);
+	char *nl = strchr(first, '\n');
+
+	if (nl)
+		*nl = '\0';
+	if (ctx->say)
+		ctx->say(ctx->say_data, "KVM does not start on '%s' (%s): using QEMU's TCG", h->uri,
+			 first);
+	h->virt_type = "qemu";
+	if (virDomainUndefine(dom) < 0) {
+		lv_error(error, "cannot undefine domain '%s' to define it again with TCG", n->domain);
+		virDomainFree(dom);
+		return NULL;
+	}
+	virDomainFree(dom);
+	xml = libvirt_domain_xml(l, n, h->virt_type, h->arch, overlay, seed);
+	dom = virDomainDefineXML(h->conn, xml);
+	if (!dom)
+		lv_error(error, "cannot define domain '%s' of node '%s' on '%s'", n->domain, n->name,
+			 h->uri);
+	return dom;
+}
+
 static bool make_domain(struct provider_ctx *ctx, struct libvirt_lab *l, struct hv *h,
 			struct libvirt_node *n, const struct libvirt_opts *o,
 			GHashTable *journaled, GError **error)
@@ -1242,11 +1292,24 @@ static bool make_domain(struct provider_ctx *ctx, struct libvirt_lab *l, struct 
 		}
 	}
 	if (virDomainIsActive(dom) != 1 && virDomainCreate(dom) < 0) {
-		lv_error(error, "cannot start domain '%s' of node '%s' on '%s'", n->domain, n->name,
-			 h->uri);
-		goto out;
+		g_autofree char *why = g_strdup(lv_message());
+
+		/*
+		 * libvirtd may offer KVM that QEMU, running as another user,
+		 * cannot open (/dev/kvm of mode 0600): TCG works there, slower.
+		 */
+		if (strcmp(h->virt_type, "kvm") || !strstr(why, "kvm") ||
+		    !(dom = redefine_tcg(ctx, l, h, n, dom, overlay, seed, why, error)))
+			goto failed;
+		if (virDomainCreate(dom) < 0)
+			goto failed;
 	}
 	ok = true;
+	goto out;
+failed:
+	if (error && !*error)
+		lv_error(error, "cannot start domain '%s' of node '%s' on '%s'", n->domain, n->name,
+			 h->uri);
 out:
 	if (dom)
 		virDomainFree(dom);
@@ -1281,11 +1344,22 @@ static char *tail(const char *path, guint lines)
 			break;
 		i--;
 	}
-	/* a serial console holds \r and escape sequences; keep it readable */
-	for (gsize k = i; k < len; k++)
-		if (text[k] == '\r' || (text[k] < 32 && text[k] != '\n' && text[k] != '\t'))
-			text[k] = ' ';
-	return g_strdup(text + i);
+	/* a serial console holds \r and colour sequences; keep it readable */
+	{
+		GString *out = g_string_sized_new(len - i);
+
+		for (gsize k = i; k < len; k++) {
+			if (text[k] == '\033' && k + 1 < len && text[k + 1] == '[') {
+				k += 2;
+				while (k < len && (g_ascii_isdigit(text[k]) || text[k] == ';'))
+					k++;
+				continue;   /* and the final letter */
+			}
+			if (text[k] == '\n' || text[k] == '\t' || (guchar)text[k] >= 32)
+				g_string_append_c(out, text[k]);
+		}
+		return g_string_free(out, FALSE);
+	}
 }
 
 static gpointer wait_ssh(gpointer data)
@@ -1424,6 +1498,12 @@ GPtrArray *libvirt_up(struct provider_ctx *ctx, const struct libvirt_opts *opts,
 			return NULL;
 		}
 		h->virt_type = libvirt_virt_type(caps, &h->arch);
+		if (!strcmp(h->virt_type, "kvm") && uri_is_local(h->uri) && !kvm_open_to_qemu()) {
+			h->virt_type = "qemu";
+			if (ctx->say)
+				ctx->say(ctx->say_data, "libvirt at '%s' offers KVM, but only root may open /dev/kvm here: using QEMU's TCG",
+					 h->uri);
+		}
 		if (!find_base(l, h, error))
 			return NULL;
 	}
@@ -1468,7 +1548,10 @@ GPtrArray *libvirt_up(struct provider_ctx *ctx, const struct libvirt_opts *opts,
 
 static GPtrArray *lv_provider_up(struct provider_ctx *ctx, GError **error)
 {
-	const struct libvirt_opts opts = { .boot_seconds = LIBVIRT_BOOT_SECONDS };
+	const struct spec_provider *p = &ctx->spec->provider;
+	const struct libvirt_opts opts = {
+		.boot_seconds = p->boot_timeout.set ? (unsigned)p->boot_timeout.v : LIBVIRT_BOOT_SECONDS,
+	};
 
 	return libvirt_up(ctx, &opts, error);
 }
@@ -1611,7 +1694,10 @@ static bool undo_dhcp_host(virConnectPtr c, JsonObject *u, GError **error)
 
 	if (!n)
 		return true;
+	/* the persistent definition, which keeps the entry past a restart */
 	xml = virNetworkGetXMLDesc(n, VIR_NETWORK_XML_INACTIVE);
+	if (!xml)
+		xml = virNetworkGetXMLDesc(n, 0);
 	if (virNetworkIsActive(n) == 1)
 		flags |= VIR_NETWORK_UPDATE_AFFECT_LIVE;
 	host = g_strdup_printf("<host mac='%s'/>", mac);

@@ -389,6 +389,8 @@ static void check_provider(struct vctx *v, GInetAddressMask **subnet)
 			verr(v, p->memory.loc, "'memory' does not apply to provider '%s'", type);
 		if (p->vcpus.set)
 			verr(v, p->vcpus.loc, "'vcpus' does not apply to provider '%s'", type);
+		if (p->boot_timeout.set)
+			verr(v, p->boot_timeout.loc, "'boot_timeout' does not apply to provider '%s'", type);
 	}
 
 	check_ipv4_subnet(v, &p->subnet, v->spec->nodes->len, subnet);

@@ -25,7 +25,7 @@
 
 #include "labctl/provider.h"
 
-/* A VM boots in at most this long (TCG: 40 to 90 s) before SSH answers. */
+/* A VM boots in this long (TCG: 40 to 90 s) before SSH answers; provider.boot_timeout. */
 #define LIBVIRT_BOOT_SECONDS 300
 #define LIBVIRT_DEFAULT_URI "qemu:///system"
 #define LIBVIRT_DEFAULT_MEMORY (1ULL << 30)
@@ -113,7 +113,7 @@ char *libvirt_meta_data(const struct libvirt_lab *l, const struct libvirt_node *
 char *libvirt_user_data(const struct libvirt_lab *l, const struct libvirt_node *n,
 			const char *client_pub, const char *host_key, const char *host_pub);
 
-/* How libvirt_up works; the provider uses { .boot_seconds = LIBVIRT_BOOT_SECONDS }. */
+/* How libvirt_up works; the provider waits provider.boot_timeout, else LIBVIRT_BOOT_SECONDS. */
 struct libvirt_opts {
 	/*
 	 * Writes the file @iso into volume @vol of @uri; NULL: a libvirt

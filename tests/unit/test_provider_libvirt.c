@@ -466,7 +466,8 @@ struct lv_fixture {
 	char *hash;
 };
 
-static void fx_init(struct lv_fixture *f, const char *base_image)
+static void fx_init_with(struct lv_fixture *f, const char *base_image, const char *subnet,
+			 const char *extra)
 {
 	g_autoptr(GPtrArray) diags = diags_new();
 	g_autoptr(GError) error = NULL;
@@ -493,14 +494,15 @@ static void fx_init(struct lv_fixture *f, const char *base_image)
 		"provider:\n"
 		"  type: libvirt\n"
 		"  uri: test:///default\n"
-		"  subnet: 192.168.57.0/24\n"
+		"  subnet: %s\n"
 		"  base_image: %s\n"
+		"%s"
 		"nodes:\n"
 		"  - name: d\n"
 		"    role: disk\n"
 		"    target: {luns: [{name: l, image: /l.img, size: 1MiB}]}\n"
 		"  - name: h\n"
-		"    role: host\n", base_image ? base_image : f->base);
+		"    role: host\n", subnet, base_image ? base_image : f->base, extra);
 	f->spec = spec_load_data("lv.yaml", text, strlen(text), diags);
 	if (!f->spec || !validate_spec(f->spec, diags))
 		fail_msg("fixture spec invalid");
@@ -515,6 +517,11 @@ static void fx_init(struct lv_fixture *f, const char *base_image)
 	f->opts.upload = keep_upload;
 	f->opts.upload_data = &f->up;
 	f->hash = hash_of(f->state);
+}
+
+static void fx_init(struct lv_fixture *f, const char *base_image)
+{
+	fx_init_with(f, base_image, "192.168.57.0/24", "");
 }
 
 static void fx_clear(struct lv_fixture *f)
@@ -836,6 +843,87 @@ static void test_base_image_in_pool(void **state)
 	fx_clear(&f);
 }
 
+/* The test driver's network "default" and pool "default-pool": used, and left as they were. */
+static void test_given_network_and_pool(void **state)
+{
+	struct lv_fixture f;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) access = NULL;
+	g_autoptr(GPtrArray) again = NULL;
+	g_autofree char *before = NULL;
+	g_autofree char *during = NULL;
+	g_autofree char *after = NULL;
+	struct libvirt_lab *l;
+	virNetworkPtr net;
+	virStoragePoolPtr pool;
+	struct census c;
+	guint records;
+
+	(void)state;
+	fx_init_with(&f, NULL, "192.168.122.0/24", "  network: default\n  pool: default-pool\n");
+	net = virNetworkLookupByName(f.keep, "default");
+	pool = virStoragePoolLookupByName(f.keep, "default-pool");
+	assert_non_null(net);
+	assert_non_null(pool);
+	before = virNetworkGetXMLDesc(net, 0);
+	access = libvirt_up(&f.ctx, &f.opts, &error);
+	if (!access)
+		fail_msg("%s", error->message);
+	l = libvirt_lab_new(f.spec, f.state, &error);
+	during = virNetworkGetXMLDesc(net, 0);
+	for (guint i = 0; i < l->nodes->len; i++) {
+		g_autofree char *host = libvirt_dhcp_host_xml(g_ptr_array_index(l->nodes, i));
+
+		assert_true(has(during, host));
+	}
+	/* no network or pool of the lab's own; its volumes in the given pool */
+	c = count(&f);
+	assert_int_equal(c.networks + c.pools, 0);
+	assert_int_equal(c.volumes, 4);
+	assert_int_equal(c.domains, 2);
+	/* again: the entries are there once */
+	records = journal_len(f.journal);
+	again = libvirt_up(&f.ctx, &f.opts, &error);
+	assert_non_null(again);
+	assert_int_equal(journal_len(f.journal), records);
+	g_free(during);
+	during = virNetworkGetXMLDesc(net, 0);
+	{
+		struct libvirt_node *n = g_ptr_array_index(l->nodes, 0);
+		const char *first = strstr(during, n->mac);
+
+		assert_non_null(first);
+		assert_null(strstr(first + 1, n->mac));
+	}
+	fx_down(&f);
+	c = count(&f);
+	assert_int_equal(c.domains + c.networks + c.pools + c.volumes, 0);
+	after = virNetworkGetXMLDesc(net, 0);
+	assert_string_equal(after, before);
+	assert_int_equal(virStoragePoolIsActive(pool), 1);
+	virNetworkFree(net);
+	virStoragePoolFree(pool);
+	libvirt_lab_free(l);
+	fx_clear(&f);
+}
+
+/* A given network must give the nodes their addresses; checked before anything is made. */
+static void test_given_network_wrong_subnet(void **state)
+{
+	struct lv_fixture f;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) access = NULL;
+
+	(void)state;
+	fx_init_with(&f, NULL, "192.168.57.0/24", "  network: default\n");
+	access = libvirt_up(&f.ctx, &f.opts, &error);
+	assert_null(access);
+	assert_string_equal(error->message,
+			    "network 'default' on 'test:///default' has no DHCP on a subnet that holds 192.168.57.10, the address of node 'd'");
+	fx_down(&f);
+	fx_clear(&f);
+}
+
 /* Each undo of an object that is not there succeeds; a bad record does not. */
 static void test_undo_gone(void **state)
 {
@@ -937,6 +1025,8 @@ int main(void)
 		cmocka_unit_test(test_adopt_and_missing_objects),
 		cmocka_unit_test(test_missing_base_image),
 		cmocka_unit_test(test_base_image_in_pool),
+		cmocka_unit_test(test_given_network_and_pool),
+		cmocka_unit_test(test_given_network_wrong_subnet),
 		cmocka_unit_test(test_undo_gone),
 		cmocka_unit_test(test_no_daemon),
 		cmocka_unit_test(test_access),
