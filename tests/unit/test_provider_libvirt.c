@@ -203,6 +203,7 @@ static void test_names_and_xml(void **state)
 	net = libvirt_network_xml(l, TEST_URI);
 	assert_false(has(net, "<forward"));
 	assert_true(has(net, "<ip address='192.168.57.1' prefix='24'>"));
+	g_free(want);
 	want = g_strdup_printf("<host mac='%s' name='h' ip='192.168.57.11'/>", h->mac);
 	assert_true(has(net, want));
 	assert_false(has(net, d->mac));
