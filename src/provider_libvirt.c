@@ -25,6 +25,7 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
+#include "labctl/engine.h"
 #include "labctl/provider_libvirt.h"
 
 /* ---- connections and errors ---- */
@@ -1384,7 +1385,14 @@ static gpointer wait_ssh(gpointer data)
 		}
 		if (g_get_monotonic_time() + (gint64)pause * G_USEC_PER_SEC >= deadline)
 			break;
-		g_usleep(pause * G_USEC_PER_SEC);
+		/* ^C: in steps of 0.1 s, so that up stops at once, journal intact */
+		for (gulong i = 0; i < pause * 10 && !engine_stopped(); i++)
+			g_usleep(G_USEC_PER_SEC / 10);
+		if (engine_stopped()) {
+			g_set_error(&w->error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+				    "interrupted while waiting for node '%s'", w->n->name);
+			return NULL;
+		}
 		pause = MIN(pause * 2, 5);
 	}
 	{

@@ -236,7 +236,7 @@ static void test_names_and_xml(void **state)
 	assert_true(has(dom, "<type arch='x86_64'>hvm</type>"));
 	assert_true(has(dom, "<kernel>/images/vmlinuz</kernel>"));
 	assert_true(has(dom, "<initrd>/images/initrd.img</initrd>"));
-	assert_true(has(dom, "<cmdline>root=/dev/vda console=ttyS0</cmdline>"));
+	assert_true(has(dom, "<cmdline>root=/dev/vda console=ttyS0 no_timer_check</cmdline>"));
 	assert_false(has(dom, "<boot dev="));
 	assert_true(has(dom, "<source file='/p/o.qcow2'/>\n      <target dev='vda' bus='virtio'/>"));
 	assert_true(has(dom, "<source file='/p/s.iso'/>\n      <target dev='vdb' bus='virtio'/>\n      <readonly/>"));
