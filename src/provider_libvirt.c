@@ -1403,7 +1403,8 @@ static gpointer wait_ssh(gpointer data)
 			where = g_strdup_printf("last lines of its serial console (%s):\n%s",
 						w->n->console, log);
 		else if (w->n->local)
-			where = g_strdup_printf("its serial console log %s is empty", w->n->console);
+			where = g_strdup_printf("its serial console log %s is empty or missing",
+						w->n->console);
 		else
 			where = g_strdup_printf("its serial console log is %s on the hypervisor",
 						w->n->console);
