@@ -1375,7 +1375,8 @@ static gpointer wait_ssh(gpointer data)
 		struct lab_ssh *c;
 
 		g_clear_error(&last);
-		t.connect_timeout = 5;
+		/* a TCG guest on a busy machine took 12 s for a login here */
+		t.connect_timeout = 20;
 		t.retries = 1;
 		c = lab_ssh_open(&t, NULL, &last);
 		if (c) {
