@@ -223,7 +223,6 @@ struct caps_state {
 	char *host_arch;
 	char *guest_arch;       /* the <arch name=...> being read */
 	GHashTable *kvm;        /* arch -> 1: guests with <domain type='kvm'/> */
-	GHashTable *hvm;        /* arch -> 1: any hvm guest */
 };
 
 static const char *attr(const char **names, const char **values, const char *name)
@@ -251,7 +250,6 @@ static void caps_start(GMarkupParseContext *ctx, const char *el, const char **na
 		   (v = attr(names, values, "name"))) {
 		g_free(s->guest_arch);
 		s->guest_arch = g_strdup(v);
-		g_hash_table_add(s->hvm, g_strdup(v));
 	} else if (!strcmp(el, "domain") && !strcmp(parent, "arch") && s->guest_arch &&
 		   (v = attr(names, values, "type")) && !strcmp(v, "kvm")) {
 		g_hash_table_add(s->kvm, g_strdup(s->guest_arch));
@@ -291,7 +289,6 @@ const char *libvirt_virt_type(const char *caps_xml, char **arch)
 
 	s.text = g_string_new(NULL);
 	s.kvm = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	s.hvm = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	ctx = g_markup_parse_context_new(&parser, 0, &s, NULL);
 	/* a document that does not parse offers no kvm */
 	g_markup_parse_context_parse(ctx, caps_xml ? caps_xml : "", -1, NULL);
@@ -307,7 +304,6 @@ const char *libvirt_virt_type(const char *caps_xml, char **arch)
 	g_free(s.guest_arch);
 	g_string_free(s.text, TRUE);
 	g_hash_table_unref(s.kvm);
-	g_hash_table_unref(s.hvm);
 	return type;
 }
 
