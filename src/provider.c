@@ -29,6 +29,26 @@ void node_access_free(gpointer p)
 	g_free(a);
 }
 
+struct node_access *node_access_new_own(const char *name, const char *host,
+					const char *key, const char *known_hosts)
+{
+	struct node_access *a = g_new0(struct node_access, 1);
+
+	a->name = g_strdup(name);
+	a->host = g_strdup(host);
+	a->user = g_strdup("root");
+	a->key = g_strdup(key);
+	a->known_hosts = g_strdup(known_hosts);
+	a->ssh.name = a->name;
+	a->ssh.host = a->host;
+	a->ssh.port = 22;
+	a->ssh.user = a->user;
+	a->ssh.key = a->key;
+	a->ssh.known_hosts = a->known_hosts;
+	a->ssh.use_config = false;      /* nothing of the user's may interfere */
+	return a;
+}
+
 bool provider_run(const char *const *argv, GError **error)
 {
 	g_autoptr(GSubprocess) p = NULL;

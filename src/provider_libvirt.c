@@ -1450,21 +1450,9 @@ static GPtrArray *access_list(struct libvirt_lab *l)
 
 	for (guint i = 0; i < l->nodes->len; i++) {
 		const struct libvirt_node *n = g_ptr_array_index(l->nodes, i);
-		struct node_access *a = g_new0(struct node_access, 1);
 
-		a->name = g_strdup(n->name);
-		a->host = g_strdup(n->address);
-		a->user = g_strdup("root");
-		a->key = g_strdup(l->client_key);
-		a->known_hosts = g_strdup(l->known_hosts);
-		a->ssh.name = a->name;
-		a->ssh.host = a->host;
-		a->ssh.port = 22;
-		a->ssh.user = a->user;
-		a->ssh.key = a->key;
-		a->ssh.known_hosts = a->known_hosts;
-		a->ssh.use_config = false;      /* nothing of the user's may interfere */
-		g_ptr_array_add(nodes, a);
+		g_ptr_array_add(nodes, node_access_new_own(n->name, n->address, l->client_key,
+							   l->known_hosts));
 	}
 	return nodes;
 }

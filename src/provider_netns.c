@@ -407,21 +407,9 @@ static GPtrArray *access_list(struct provider_ctx *ctx, struct netns_lab *l)
 
 	for (guint i = 0; i < ctx->spec->nodes->len; i++) {
 		const struct spec_node *n = g_ptr_array_index(ctx->spec->nodes, i);
-		struct node_access *a = g_new0(struct node_access, 1);
 
-		a->name = g_strdup(n->name.v);
-		a->host = g_strdup(n->address.v);
-		a->user = g_strdup("root");
-		a->key = g_strdup(l->client_key);
-		a->known_hosts = g_strdup(l->known_hosts);
-		a->ssh.name = a->name;
-		a->ssh.host = a->host;
-		a->ssh.port = 22;
-		a->ssh.user = a->user;
-		a->ssh.key = a->key;
-		a->ssh.known_hosts = a->known_hosts;
-		a->ssh.use_config = false;      /* nothing of the user's may interfere */
-		g_ptr_array_add(nodes, a);
+		g_ptr_array_add(nodes, node_access_new_own(n->name.v, n->address.v, l->client_key,
+							   l->known_hosts));
 	}
 	return nodes;
 }

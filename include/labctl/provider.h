@@ -87,6 +87,13 @@ const struct provider *provider_for(const struct lab_spec *spec);
 void node_access_free(gpointer p);
 
 /*
+ * Access to a node labctl made itself: root on port 22 with the lab's own
+ * client key and known_hosts, and nothing of the user's ssh_config.
+ */
+struct node_access *node_access_new_own(const char *name, const char *host,
+					const char *key, const char *known_hosts);
+
+/*
  * Journals @undo as a "local" record keyed @key, before the change it
  * undoes is made.
  */
