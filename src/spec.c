@@ -371,11 +371,12 @@ void spec_resolve(struct lab_spec *spec)
 
 		if (!n->address.v && spec->provider.subnet.v)
 			n->address.v = subnet_address(spec->provider.subnet.v, i);
-		if (n->role.v == ROLE_HOST && !n->initiator.iqn.v)
+		/* a spec without a lab or node name has errors already: no "(null)" IQN */
+		if (n->role.v == ROLE_HOST && !n->initiator.iqn.v && lab && n->name.v)
 			n->initiator.iqn.v = spec_default_iqn(lab, n->name.v);
 		if (n->role.v != ROLE_DISK)
 			continue;
-		if (!n->target.iqn.v)
+		if (!n->target.iqn.v && lab && n->name.v)
 			n->target.iqn.v = spec_default_iqn(lab, n->name.v);
 		if (!n->target.portals)
 			n->target.portals = g_ptr_array_new();
