@@ -27,10 +27,11 @@ int fuzz_spec(const uint8_t *data, size_t size);
 /*
  * TEMPLATE [NUL SELECTOR VALUE (NUL VALUE)*]: parses TEMPLATE and renders
  * it against the variables of a real two-node lab whose string values are
- * replaced, in turn, by the VALUEs; SELECTOR's low bits are the template
- * flags.  TEMPLATE is also evaluated as a condition.  Invariants: a quoted
- * VALUE reads back as exactly one shell word equal to it; "| raw" lets
- * only safe values through; a secret is never resolved unless allowed.
+ * replaced, in turn, by the VALUEs (the first 16); SELECTOR's low bits are
+ * the template flags.  TEMPLATE is also evaluated as a condition.
+ * Invariants: a quoted VALUE reads back as exactly one shell word equal to
+ * it; "| raw" lets only safe values through; a secret is never resolved
+ * unless allowed.
  */
 int fuzz_template(const uint8_t *data, size_t size);
 
