@@ -438,10 +438,11 @@ struct ctx {
 
 /*
  * Nested loops multiply: 26 of them over two items render 2^26 times from
- * a template of one kilobyte.  Real templates render a few hundred nodes
- * into a few kilobytes; these bounds turn a runaway one into an error.
+ * a template of one kilobyte.  Real templates render at most a few
+ * thousand nodes (255 LUNs, 256 ACL entries) into some hundred kilobytes;
+ * these bounds turn a runaway one into an error.
  */
-#define TEMPLATE_MAX_STEPS 1000000
+#define TEMPLATE_MAX_STEPS 100000
 #define TEMPLATE_MAX_OUTPUT (16u << 20)
 
 /*

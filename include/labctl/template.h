@@ -22,7 +22,7 @@
  * integers in decimal, booleans as "true"/"false", null as "".  Arrays and
  * objects cannot be rendered.
  *
- * Rendering fails (TEMPLATE_ERROR_LIMIT) after a million steps (text,
+ * Rendering fails (TEMPLATE_ERROR_LIMIT) after 100000 steps (text,
  * tags and loop bodies rendered) or 16 MiB of output: nested loops multiply.
  *
  * Quoting (TEMPLATE_QUOTE): a value made only of the safe characters above,
