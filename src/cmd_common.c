@@ -556,6 +556,7 @@ int cmd_open_lab(const struct run_cli *o, struct lab_spec **spec, struct journal
 	return status;
 }
 
+G_GNUC_PRINTF(2, 3)
 static void say_local(void *data, const char *fmt, ...)
 {
 	const struct run_cli *o = data;

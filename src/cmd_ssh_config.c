@@ -15,13 +15,25 @@
 #include "labctl/cmd.h"
 #include "labctl/provider.h"
 
-/* ssh_config takes a value with spaces in double quotes. */
+/*
+ * ssh_config splits a value into words with quotes and backslashes, as a
+ * shell would: a value with a blank, a quote or a backslash goes in double
+ * quotes, '"' and '\' escaped inside them.  A newline cannot be written at
+ * all; validation refuses one in the paths that come from the spec.
+ */
 static void put_value(GString *out, const char *key, const char *value)
 {
-	if (strpbrk(value, " \t"))
-		g_string_append_printf(out, "  %s \"%s\"\n", key, value);
-	else
+	if (!strpbrk(value, " \t'\"\\")) {
 		g_string_append_printf(out, "  %s %s\n", key, value);
+		return;
+	}
+	g_string_append_printf(out, "  %s \"", key);
+	for (const char *c = value; *c; c++) {
+		if (*c == '"' || *c == '\\')
+			g_string_append_c(out, '\\');
+		g_string_append_c(out, *c);
+	}
+	g_string_append(out, "\"\n");
 }
 
 static char *ssh_config_text(const struct lab_spec *spec, GPtrArray *access)

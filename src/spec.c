@@ -91,10 +91,11 @@ static const struct yschema lun_schema = {
 static const struct yfield target_fields[] = {
 	F(spec_target, "iqn", YF_STR, iqn),
 	F(spec_target, "backend", YF_ENUM, backend, .values = spec_target_backend_names),
-	F(spec_target, "portals", YF_STRLIST, portals),
+	F(spec_target, "portals", YF_STRLIST, portals, .max = SPEC_MAX_PORTALS),
 	F(spec_target, "firewall", YF_ENUM, firewall, .values = spec_firewall_names),
-	F(spec_target, "luns", YF_LIST, luns, .required = true, .sub = &lun_schema),
-	F(spec_target, "acl", YF_STRLIST, acl),
+	F(spec_target, "luns", YF_LIST, luns, .required = true, .max = SPEC_MAX_LUNS,
+	  .sub = &lun_schema),
+	F(spec_target, "acl", YF_STRLIST, acl, .max = SPEC_MAX_NODES),
 	F(spec_target, "chap", YF_OBJ, chap, .sub = &chap_schema),
 	{ .key = NULL }
 };
@@ -120,9 +121,9 @@ static const struct yschema mount_schema = {
 static const struct yfield initiator_fields[] = {
 	F(spec_initiator, "iqn", YF_STR, iqn),
 	F(spec_initiator, "backend", YF_ENUM, backend, .values = spec_initiator_backend_names),
-	F(spec_initiator, "targets", YF_STRLIST, targets),
+	F(spec_initiator, "targets", YF_STRLIST, targets, .max = SPEC_MAX_NODES),
 	F(spec_initiator, "timeout", YF_UINT, timeout, .min = 1, .max = 3600),
-	F(spec_initiator, "mounts", YF_LIST, mounts, .sub = &mount_schema),
+	F(spec_initiator, "mounts", YF_LIST, mounts, .max = SPEC_MAX_LUNS, .sub = &mount_schema),
 	{ .key = NULL }
 };
 static const struct yschema initiator_schema = {
@@ -161,7 +162,8 @@ static const struct yfield lab_fields[] = {
 	F(lab_spec, "description", YF_STR, description),
 	F(lab_spec, "provider", YF_OBJ, provider, .required = true, .sub = &provider_schema),
 	F(lab_spec, "ssh", YF_OBJ, ssh, .sub = &ssh_schema),
-	F(lab_spec, "nodes", YF_LIST, nodes, .required = true, .sub = &node_schema),
+	F(lab_spec, "nodes", YF_LIST, nodes, .required = true, .max = SPEC_MAX_NODES,
+	  .sub = &node_schema),
 	{ .key = NULL }
 };
 static const struct yschema lab_schema = {
@@ -424,11 +426,12 @@ void spec_resolve(struct lab_spec *spec)
 
 		if (!n->address.v && spec->provider.subnet.v)
 			n->address.v = subnet_address(spec->provider.subnet.v, i);
-		if (n->role.v == ROLE_HOST && !n->initiator.iqn.v)
+		/* a spec without a lab or node name has errors already: no "(null)" IQN */
+		if (n->role.v == ROLE_HOST && !n->initiator.iqn.v && lab && n->name.v)
 			n->initiator.iqn.v = spec_default_iqn(lab, n->name.v);
 		if (n->role.v != ROLE_DISK)
 			continue;
-		if (!n->target.iqn.v)
+		if (!n->target.iqn.v && lab && n->name.v)
 			n->target.iqn.v = spec_default_iqn(lab, n->name.v);
 		if (!n->target.portals)
 			n->target.portals = g_ptr_array_new();

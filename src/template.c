@@ -433,7 +433,17 @@ struct ctx {
 	const struct template_env *env;
 	JsonObject *vars;
 	const struct scope *scope;
+	guint64 *steps_left;	/* rendering: shared by the loop frames */
 };
+
+/*
+ * Nested loops multiply: 26 of them over two items render 2^26 times from
+ * a template of one kilobyte.  Real templates render at most a few
+ * thousand nodes (255 LUNs, 256 ACL entries) into some hundred kilobytes;
+ * these bounds turn a runaway one into an error.
+ */
+#define TEMPLATE_MAX_STEPS 100000
+#define TEMPLATE_MAX_OUTPUT (16u << 20)
 
 /*
  * *out is left NULL for a path under "facts." that does not resolve: offline
@@ -1143,6 +1153,13 @@ static bool render_list(const struct ctx *c, GPtrArray *nodes, GString *out,
 		enum template_truth truth;
 		bool ok = true;
 
+		if (!(*c->steps_left)-- || out->len > TEMPLATE_MAX_OUTPUT) {
+			fail(c->name, n->line, error, TEMPLATE_ERROR_LIMIT,
+			     "rendering takes more than %u steps or %u MiB: loops nested too deep?",
+			     TEMPLATE_MAX_STEPS, TEMPLATE_MAX_OUTPUT >> 20);
+			return false;
+		}
+
 		switch (n->kind) {
 		case NODE_TEXT:
 			g_string_append(out, n->text);
@@ -1174,7 +1191,8 @@ static bool render_list(const struct ctx *c, GPtrArray *nodes, GString *out,
 char *template_render(const struct template *t,
 		      const struct template_env *env, GError **error)
 {
-	struct ctx c = { .name = t ? t->name : NULL, .env = env };
+	guint64 steps_left = TEMPLATE_MAX_STEPS;
+	struct ctx c = { .name = t ? t->name : NULL, .env = env, .steps_left = &steps_left };
 	struct scope top = { 0 };
 	g_autoptr(GString) out = NULL;
 

@@ -274,13 +274,31 @@ static void check_path(struct vctx *v, const struct ystr *s, const char *key,
 		verr(v, s->loc, "unsafe %s '%s': %s", what, s->v, why);
 }
 
-/* A file on this machine (ssh key, known_hosts, secret file): any path. */
+/*
+ * A file on this machine (ssh key, known_hosts, Vagrant directory): any
+ * path that ssh_config(5) can hold, since "labctl ssh-config" and "labctl
+ * ssh" write the key and known_hosts there.  That file has one keyword per
+ * line and takes a value in double quotes without escapes: a newline would
+ * start a keyword of the spec's choosing (ProxyCommand runs a command), a
+ * '"' would end the value early.
+ */
 static void check_local_file(struct vctx *v, const struct ystr *s, const char *key)
 {
 	if (!s->v || !check_not_option(v, s, key))
 		return;
-	if (!*s->v)
+	if (!*s->v) {
 		verr(v, s->loc, "'%s' cannot be empty", key);
+		return;
+	}
+	for (const char *c = s->v; *c; c++) {
+		if (g_ascii_iscntrl(*c) || *c == '"') {
+			g_autofree char *shown = g_strescape(s->v, NULL);
+
+			verr(v, s->loc, "'%s' cannot hold a control character or '\"': '%s'",
+			     key, shown);
+			return;
+		}
+	}
 }
 
 static void check_secret(struct vctx *v, const struct ysecret *s, const char *key)

@@ -151,6 +151,12 @@ static struct ynode *parse_collection(struct parser *p, yaml_event_t *start,
 	bool map = start->type == YAML_MAPPING_START_EVENT;
 	struct ynode *n = ynode_new(map ? YNODE_MAP : YNODE_SEQ, start->start_mark);
 	yaml_event_type_t end = map ? YAML_MAPPING_END_EVENT : YAML_SEQUENCE_END_EVENT;
+	/*
+	 * The keys seen so far, borrowed from n->keys: looking each new key up
+	 * in the list made a mapping of many keys quadratic, minutes for a
+	 * spec of one megabyte.
+	 */
+	g_autoptr(GHashTable) seen = map ? g_hash_table_new(g_str_hash, g_str_equal) : NULL;
 
 	for (;;) {
 		yaml_event_t ev;
@@ -190,13 +196,14 @@ static struct ynode *parse_collection(struct parser *p, yaml_event_t *start,
 			ynode_free(val);
 			continue;
 		}
-		if (ynode_get(n, key->scalar)) {
+		if (g_hash_table_contains(seen, key->scalar)) {
 			diags_add(p->diags, p->file, key->loc, "duplicate key '%s'",
 				  key->scalar);
 			ynode_free(key);
 			ynode_free(val);
 			continue;
 		}
+		g_hash_table_add(seen, key->scalar);
 		g_ptr_array_add(n->keys, key);
 		g_ptr_array_add(n->items, val);
 	}
@@ -499,12 +506,31 @@ static char *item_ctx(const struct yschema *s, const struct ynode *item,
 	return g_strdup_printf("%s #%u", s->what, index + 1);
 }
 
+/*
+ * How many items of list @v to decode: all, or f->max after reporting the
+ * first one too many.  Checks across a list's items (duplicates, every host
+ * on every disk's ACL) cost its length squared or cubed; a bound keeps a
+ * spec of a few megabytes from taking hours.
+ */
+static guint list_len(struct decoder *d, const struct yfield *f,
+		      const struct ynode *v, const char *w)
+{
+	guint len = v->items->len;
+
+	if (!f->max || len <= f->max)
+		return len;
+	derr(d, ((const struct ynode *)g_ptr_array_index(v->items, f->max))->loc,
+	     "'%s' holds at most %" G_GUINT64_FORMAT " items%s", f->key, f->max, w);
+	return (guint)f->max;
+}
+
 static void decode_field(struct decoder *d, const struct yfield *f,
 			 const struct ynode *v, void *obj, const char *ctx,
 			 unsigned depth)
 {
 	g_autofree char *w = where(ctx);
 	void *p = FIELD_PTR(obj, f);
+	guint len;
 
 	switch (f->type) {
 	case YF_STR: {
@@ -603,7 +629,8 @@ static void decode_field(struct decoder *d, const struct yfield *f,
 			g_ptr_array_add(*x, s);
 			return;
 		}
-		for (guint i = 0; i < v->items->len; i++) {
+		len = list_len(d, f, v, w);
+		for (guint i = 0; i < len; i++) {
 			const struct ynode *it = g_ptr_array_index(v->items, i);
 			struct ystr *s;
 
@@ -632,7 +659,8 @@ static void decode_field(struct decoder *d, const struct yfield *f,
 			return;
 		}
 		*x = g_ptr_array_new();
-		for (guint i = 0; i < v->items->len; i++) {
+		len = list_len(d, f, v, w);
+		for (guint i = 0; i < len; i++) {
 			const struct ynode *it = g_ptr_array_index(v->items, i);
 			g_autofree char *ictx = item_ctx(f->sub, it, i);
 			void *elem = g_malloc0(f->sub->size);

@@ -1,7 +1,9 @@
 {# Writes CHAP settings into the node record.  iscsiadm would need the #}
 {# password on its command line; shell builtins keep it out of every argv. #}
-# labctl: chap for {{ login.iqn | raw }} at {{ login.portal | raw }}
+# labctl: chap for {{ login.iqn | raw }} at {{ login.portal }}
 set -eu
+{# an IPv6 portal has brackets: quoted, never raw #}
+portal={{ login.portal }}
 rec=
 for d in /etc/iscsi/nodes /var/lib/iscsi/nodes; do
 	for r in "$d"/{{ login.iqn | raw }}/{{ login.address | raw }},{{ login.port | raw }},*/default; do
@@ -9,7 +11,7 @@ for d in /etc/iscsi/nodes /var/lib/iscsi/nodes; do
 	done
 done
 if test -z "$rec"; then
-	echo "no node record for {{ login.iqn | raw }} at {{ login.portal | raw }}" >&2
+	echo "no node record for {{ login.iqn | raw }} at $portal" >&2
 	exit 1
 fi
 umask 077

@@ -20,6 +20,16 @@
 
 #define SPEC_VERSION 1
 
+/*
+ * Bounds on lists (an ACL and a host's targets name nodes, a host mounts
+ * LUNs): far above any lab, low enough that the checks across them stay
+ * instant.  LUN numbers go from 0 to 255, and tgt keeps 0 for itself:
+ * 255 LUNs always get numbers in range.
+ */
+#define SPEC_MAX_NODES 256
+#define SPEC_MAX_LUNS 255
+#define SPEC_MAX_PORTALS 32
+
 enum provider_type { PROVIDER_STATIC, PROVIDER_NETNS, PROVIDER_LIBVIRT, PROVIDER_VAGRANT };
 enum node_role { ROLE_DISK, ROLE_HOST };
 enum os_family { OS_AUTO, OS_RHEL, OS_DEBIAN };

@@ -22,6 +22,9 @@
  * integers in decimal, booleans as "true"/"false", null as "".  Arrays and
  * objects cannot be rendered.
  *
+ * Rendering fails (TEMPLATE_ERROR_LIMIT) after 100000 steps (text,
+ * tags and loop bodies rendered) or 16 MiB of output: nested loops multiply.
+ *
  * Quoting (TEMPLATE_QUOTE): a value made only of the safe characters above,
  * not empty, is inserted bare; anything else is single-quoted for POSIX sh
  * (g_shell_quote), so that "sh -c" sees it verbatim as one word.
@@ -62,6 +65,7 @@ enum template_error_code {
 	TEMPLATE_ERROR_UNSAFE,     /* | raw on a value that is not safe */
 	TEMPLATE_ERROR_SECRET,     /* secret used where it is not allowed */
 	TEMPLATE_ERROR_UNKNOWN,    /* {% if %} on facts not known offline */
+	TEMPLATE_ERROR_LIMIT,      /* renders too long or too much (nested loops) */
 };
 
 enum template_flags {

@@ -131,7 +131,8 @@ struct yfield {
 	size_t offset;
 	bool required;
 	uint64_t min;                   /* YF_UINT: inclusive minimum */
-	uint64_t max;                   /* YF_UINT: inclusive maximum (0: none) */
+	uint64_t max;                   /* YF_UINT: inclusive maximum (0: none);
+					   YF_LIST, YF_STRLIST: most items (0: any) */
 	const char *const *values;      /* YF_ENUM: NULL-terminated */
 	const struct yschema *sub;      /* YF_OBJ, YF_LIST */
 };

@@ -475,6 +475,246 @@ static void test_duplicate_names_and_unknown_facts(void **state)
 	rm_rf(fact);
 }
 
+/* ---- hostile values in every field of a spec ---- */
+
+/*
+ * Each @NAME@ is one field of a spec; a case puts a hostile value there
+ * and the defaults everywhere else.
+ */
+static const char *const hostile_bases[] = {
+	"lab: @LAB@\n"
+	"description: @DESC@\n"
+	"provider: { type: static }\n"
+	"ssh:\n"
+	"  user: @USER@\n"
+	"  port: 22\n"
+	"  key: @KEY@\n"
+	"  known_hosts: @KH@\n"
+	"  passphrase: { file: @PHRASE@ }\n"
+	"nodes:\n"
+	"  - name: @DISK@\n"
+	"    role: disk\n"
+	"    address: @ADDR@\n"
+	"    target:\n"
+	"      iqn: @TIQN@\n"
+	"      portals: [@PORTAL@]\n"
+	"      acl: [@ACL@]\n"
+	"      chap:\n"
+	"        user: @CUSER@\n"
+	"        password: { file: @CPASS@ }\n"
+	"        mutual: { user: @MUSER@, password: { env: @MENV@ } }\n"
+	"      luns:\n"
+	"        - name: @LUN@\n"
+	"          image: @IMAGE@\n"
+	"          size: 1GiB\n"
+	"  - name: @HOST@\n"
+	"    role: host\n"
+	"    address: 10.0.0.2\n"
+	"    ssh: { user: @NUSER@ }\n"
+	"    initiator:\n"
+	"      iqn: @IIQN@\n"
+	"      targets: [@TARGETS@]\n"
+	"      mounts:\n"
+	"        - disk: @MDISK@\n"
+	"          lun: @MLUN@\n"
+	"          path: @MPATH@\n"
+	"          options: @MOPTS@\n"
+	"          test_file: @TFILE@\n",
+
+	"lab: l\n"
+	"provider:\n"
+	"  type: libvirt\n"
+	"  subnet: @SUBNET@\n"
+	"  uri: @PURI@\n"
+	"  network: @NET@\n"
+	"  base_image: @BASE@\n"
+	"  pool: @POOL@\n"
+	"  kernel: @KERNEL@\n"
+	"  initrd: @INITRD@\n"
+	"  cmdline: @CMDLINE@\n"
+	"nodes:\n"
+	"  - name: d\n"
+	"    role: disk\n"
+	"    vm: { uri: @VMURI@ }\n"
+	"    target:\n"
+	"      luns: [ { name: a, image: /i/a.img, size: 1GiB } ]\n",
+
+	"lab: v\n"
+	"provider: { type: vagrant, dir: @VDIR@ }\n"
+	"nodes:\n"
+	"  - name: d\n"
+	"    role: disk\n"
+	"    target:\n"
+	"      portals: [10.0.0.1]\n"
+	"      luns: [ { name: a, image: /i/a.img, size: 1GiB } ]\n",
+};
+
+static const struct { const char *field, *good; } hostile_fields[] = {
+	{ "LAB", "t" }, { "DESC", "a lab" }, { "USER", "admin" }, { "KEY", "/k/id" },
+	{ "KH", "/k/known_hosts" }, { "PHRASE", "/k/phrase" }, { "DISK", "d" },
+	{ "ADDR", "10.0.0.1" }, { "TIQN", "iqn.2024-01.lab.t:d" }, { "PORTAL", "10.0.0.1:3260" },
+	{ "ACL", "h" }, { "CUSER", "cu" }, { "CPASS", "/k/chap" }, { "MUSER", "mu" },
+	{ "MENV", "MPW" }, { "LUN", "a" }, { "IMAGE", "/i/a.img" }, { "HOST", "h" },
+	{ "NUSER", "nu" }, { "IIQN", "iqn.2024-01.lab.t:h" }, { "TARGETS", "d" },
+	{ "MDISK", "d" }, { "MLUN", "a" }, { "MPATH", "/mnt/a" }, { "MOPTS", "noatime" },
+	{ "TFILE", "f" }, { "SUBNET", "10.9.0.0/24" }, { "PURI", "qemu:///system" },
+	{ "NET", "n" }, { "BASE", "/b/base.qcow2" }, { "POOL", "p" }, { "KERNEL", "/b/vmlinuz" },
+	{ "INITRD", "/b/initrd" }, { "CMDLINE", "console=ttyS0" }, { "VMURI", "qemu:///system" },
+	{ "VDIR", "vagrant" },
+};
+
+/* Appended to a field's good value, or put in front of it. */
+static const char *const hostile_suffixes[] = {
+	"'PWN", "$(PWN)", "`PWN`", ";PWN", "|PWN", "&PWN", " PWN", "\nPWN", "\tPWN",
+	"\"PWN", "\\PWN", "*PWN", "?PWN", "[PWN]", "~PWN", "{PWN,x}", "#PWN", "<PWN", ">PWN",
+	"!PWN", "${PWN}",
+};
+
+/* As a YAML double-quoted scalar. */
+static char *yaml_quoted(const char *v)
+{
+	GString *q = g_string_new("\"");
+
+	for (const char *c = v; *c; c++) {
+		if (*c == '"' || *c == '\\')
+			g_string_append_printf(q, "\\%c", *c);
+		else if (*c == '\n')
+			g_string_append(q, "\\n");
+		else if (*c == '\t')
+			g_string_append(q, "\\t");
+		else
+			g_string_append_c(q, *c);
+	}
+	g_string_append_c(q, '"');
+	return g_string_free(q, FALSE);
+}
+
+/*
+ * Whether every "PWN" in @cmd is inert for sh: inside single quotes or
+ * escaped by a backslash, never bare or inside double quotes (where $ and
+ * ` still work).
+ */
+static bool marker_quoted(const char *cmd)
+{
+	size_t n = strlen(cmd);
+	g_autofree char *inert = g_malloc0(n + 1);
+	enum { BARE, SQ, DQ } st = BARE;
+
+	for (size_t i = 0; i < n; i++) {
+		char c = cmd[i];
+
+		if (st == SQ) {
+			if (c == '\'')
+				st = BARE;
+			else
+				inert[i] = 1;
+		} else if (c == '\\' && i + 1 < n) {
+			inert[++i] = st == BARE;
+		} else if (st == DQ) {
+			if (c == '"')
+				st = BARE;
+		} else if (c == '\'') {
+			st = SQ;
+		} else if (c == '"') {
+			st = DQ;
+		}
+	}
+	for (const char *m = strstr(cmd, "PWN"); m; m = strstr(m + 1, "PWN"))
+		for (size_t k = 0; k < 3; k++)
+			if (!inert[m - cmd + k])
+				return false;
+	return true;
+}
+
+/* "rejected with a FILE:LINE:COL on its line" or "quoted wherever it goes" */
+static guint hostile_case(const char *base, const char *field, const char *value,
+			  guint *accepted)
+{
+	g_autofree char *token = g_strdup_printf("@%s@", field);
+	const char *at = strstr(base, token);
+	g_autoptr(GString) text = g_string_new(base);
+	g_autoptr(GPtrArray) diags = diags_new();
+	struct plan_options opts = { .flags = TEMPLATE_REDACT };
+	struct lab_spec *spec;
+	struct plan *plan;
+	unsigned line = 1;
+	bool on_line = false;
+
+	if (!at)
+		return 0;
+	for (const char *c = base; c < at; c++)
+		line += *c == '\n';
+	for (size_t i = 0; i < G_N_ELEMENTS(hostile_fields); i++) {
+		g_autofree char *t = g_strdup_printf("@%s@", hostile_fields[i].field);
+		g_autofree char *q = yaml_quoted(strcmp(hostile_fields[i].field, field) ?
+						 hostile_fields[i].good : value);
+
+		g_string_replace(text, t, q, 0);
+	}
+	spec = spec_load_data("hostile.yaml", text->str, text->len, diags);
+	assert_non_null(spec);
+	if (!validate_spec(spec, diags) || diags->len) {
+		for (guint i = 0; i < diags->len; i++) {
+			const struct diag *d = g_ptr_array_index(diags, i);
+
+			assert_true(d->loc.line > 0);
+			on_line |= d->loc.line == line;
+		}
+		if (!on_line) {
+			g_autofree char *first = diag_format(g_ptr_array_index(diags, 0));
+
+			fail_msg("%s = '%s': rejected, but not at line %u: %s", field, value, line, first);
+		}
+		spec_free(spec);
+		return 1;
+	}
+	(*accepted)++;
+	plan = build(spec, &opts);
+	for (guint i = 0; i < plan->nodes->len; i++) {
+		const struct plan_node *pn = g_ptr_array_index(plan->nodes, i);
+
+		for (guint j = 0; j < pn->tasks->len; j++) {
+			const struct plan_task *t = g_ptr_array_index(pn->tasks, j);
+			const char *cmds[] = { t->check, t->run, t->undo, t->input };
+
+			for (size_t k = 0; k < G_N_ELEMENTS(cmds); k++)
+				if (cmds[k] && !marker_quoted(cmds[k]))
+					fail_msg("%s = '%s' reaches the shell unquoted in task %s: %s",
+						 field, value, t->id, cmds[k]);
+		}
+	}
+	plan_free(plan);
+	spec_free(spec);
+	return 1;
+}
+
+static void test_hostile_values(void **state)
+{
+	guint cases = 0, accepted = 0;
+
+	(void)state;
+	/* the checker itself */
+	assert_true(marker_quoted("echo 'a PWN b' \\P\\W\\N"));
+	assert_false(marker_quoted("echo \"'PWN'\""));
+	assert_false(marker_quoted("echo a'b'PWN"));
+	for (size_t b = 0; b < G_N_ELEMENTS(hostile_bases); b++) {
+		for (size_t f = 0; f < G_N_ELEMENTS(hostile_fields); f++) {
+			const char *good = hostile_fields[f].good;
+			const char *field = hostile_fields[f].field;
+			g_autofree char *dash = g_strconcat("-PWN", good, NULL);
+
+			cases += hostile_case(hostile_bases[b], field, dash, &accepted);
+			for (size_t s = 0; s < G_N_ELEMENTS(hostile_suffixes); s++) {
+				g_autofree char *v = g_strconcat(good, hostile_suffixes[s], NULL);
+
+				cases += hostile_case(hostile_bases[b], field, v, &accepted);
+			}
+		}
+	}
+	print_message("%u hostile values, %u accepted and quoted\n", cases, accepted);
+	assert_int_equal(cases, G_N_ELEMENTS(hostile_fields) * (G_N_ELEMENTS(hostile_suffixes) + 1));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -484,6 +724,7 @@ int main(void)
 		cmocka_unit_test(test_secret_in_argv_refused),
 		cmocka_unit_test(test_facts_foreach_after),
 		cmocka_unit_test(test_duplicate_names_and_unknown_facts),
+		cmocka_unit_test(test_hostile_values),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -798,6 +798,73 @@ static void test_defaults_helpers(void **state)
 	assert_string_equal(spec_default_subnet(PROVIDER_NETNS), "10.203.0.0/24");
 }
 
+/*
+ * Long lists are cut at their bound with one error at the first item too
+ * many, and big mappings parse in linear time: the duplicate-key check was
+ * quadratic and the checks across nodes cubic, so a spec of a megabyte
+ * took minutes.
+ */
+static void test_big_inputs(void **state)
+{
+	g_autoptr(GString) text = g_string_new("lab: t\nprovider: {type: static}\nnodes:\n");
+	g_autoptr(GPtrArray) diags = diags_new();
+	g_autofree char *nodes_at = NULL;
+	g_autofree char *luns_at = NULL;
+	struct lab_spec *spec;
+	gint64 start;
+	guint line = 4;
+
+	(void)state;
+	g_string_append(text, "  - name: d\n    role: disk\n    address: 10.0.0.1\n"
+			"    target:\n      luns:\n");
+	line += 5;
+	for (guint i = 0; i <= SPEC_MAX_LUNS; i++, line++) {
+		if (i == SPEC_MAX_LUNS)
+			luns_at = g_strdup_printf("%u:11: 'luns' holds at most %u items in 'target' of node 'd'",
+						  line, SPEC_MAX_LUNS);
+		g_string_append_printf(text, "        - { name: l%u, image: /i/%u.img, size: 1GiB }\n", i, i);
+	}
+	for (guint i = 1; i < 2 * SPEC_MAX_NODES; i++, line++) {
+		if (i == SPEC_MAX_NODES)
+			nodes_at = g_strdup_printf("%u:5: 'nodes' holds at most %u items", line, SPEC_MAX_NODES);
+		g_string_append_printf(text, "  - { name: h%u, role: host, address: 10.1.%u.%u }\n",
+				       i, i >> 8, i & 255);
+	}
+	spec = spec_load_data("big.yaml", text->str, text->len, diags);
+	assert_non_null(spec);
+	assert_int_equal(spec->nodes->len, SPEC_MAX_NODES);
+	{
+		const char *want[] = { luns_at, nodes_at, NULL };
+
+		expect_diags("big.yaml", diags, want);
+	}
+	validate_spec(spec, diags);
+	spec_free(spec);
+
+	/* 200000 keys: a second or less, not the hours of a quadratic check */
+	g_string_assign(text, "lab: t\nx:\n");
+	for (guint i = 0; i < 200000; i++)
+		g_string_append_printf(text, "  k%u: 0\n", i);
+	g_string_append(text, "  k7: 1\n");
+	g_ptr_array_set_size(diags, 0);
+	start = g_get_monotonic_time();
+	spec = spec_load_data("keys.yaml", text->str, text->len, diags);
+	assert_true(g_get_monotonic_time() - start < 20 * G_USEC_PER_SEC);
+	assert_non_null(spec);
+	{
+		const char *want[] = {
+			"1:1: missing required key 'provider'",
+			"1:1: missing required key 'nodes'",
+			"2:1: unknown key 'x'",
+			"200003:3: duplicate key 'k7'",
+			NULL
+		};
+
+		expect_diags("keys.yaml", diags, want);
+	}
+	spec_free(spec);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -816,6 +883,7 @@ int main(void)
 		cmocka_unit_test(test_lookups),
 		cmocka_unit_test(test_ssh_precedence),
 		cmocka_unit_test(test_defaults_helpers),
+		cmocka_unit_test(test_big_inputs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

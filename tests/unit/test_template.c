@@ -794,10 +794,43 @@ static void test_hostile_values(void **state)
 	assert_false(g_file_test("/tmp/pwned", G_FILE_TEST_EXISTS));
 }
 
+/* Nested loops that would render 2^26 times stop with an error, quickly. */
+static void test_runaway(void **state)
+{
+	g_autoptr(JsonObject) vars = vars_from("{ \"two\": [1, 2] }");
+	struct template_env env = { .vars = vars, .flags = TEMPLATE_QUOTE };
+	g_autoptr(GString) text = g_string_new(NULL);
+	g_autoptr(GError) error = NULL;
+	g_autofree char *out = NULL;
+
+	(void)state;
+	for (int i = 0; i < 26; i++)
+		g_string_append_printf(text, "{%% for a%d in two %%}", i);
+	g_string_append(text, "x");
+	for (int i = 0; i < 26; i++)
+		g_string_append(text, "{% endfor %}");
+	out = template_expand("t", text->str, &env, &error);
+	assert_null(out);
+	assert_true(g_error_matches(error, TEMPLATE_ERROR, TEMPLATE_ERROR_LIMIT));
+	assert_non_null(strstr(error->message, "loops nested too deep"));
+	g_clear_error(&error);
+	/* 2^15 renders of "x" (2^16 steps) are within bounds */
+	g_string_assign(text, "");
+	for (int i = 0; i < 15; i++)
+		g_string_append_printf(text, "{%% for a%d in two %%}", i);
+	g_string_append(text, "x");
+	for (int i = 0; i < 15; i++)
+		g_string_append(text, "{% endfor %}");
+	out = template_expand("t", text->str, &env, &error);
+	assert_non_null(out);
+	assert_int_equal(strlen(out), 1u << 15);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_runaway),
 		cmocka_unit_test(test_raw),
 		cmocka_unit_test(test_if),
 		cmocka_unit_test(test_for),

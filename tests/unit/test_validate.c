@@ -821,10 +821,33 @@ static void test_resolve_ipv6_portal(void **state)
 	spec_free(spec);
 }
 
+/* Without a lab name or a node name there is no IQN to derive (and no "(null)" in one). */
+static void test_resolve_without_names(void **state)
+{
+	static const char text[] =
+		"provider: {type: static}\nnodes:\n"
+		"  - {role: host, address: 10.0.0.2}\n"
+		"  - name: d\n    role: disk\n    address: 10.0.0.1\n"
+		"    target: {luns: [{name: l, image: /srv/l.img, size: 1GiB}]}\n";
+	g_autoptr(GPtrArray) diags = diags_new();
+	struct lab_spec *spec = spec_load_data("noname.yaml", text, sizeof(text) - 1, diags);
+	const struct spec_node *h, *d;
+
+	(void)state;
+	assert_non_null(spec);
+	assert_false(validate_spec(spec, diags) && !diags->len);
+	h = g_ptr_array_index(spec->nodes, 0);
+	d = g_ptr_array_index(spec->nodes, 1);
+	assert_null(h->initiator.iqn.v);
+	assert_null(d->target.iqn.v);
+	spec_free(spec);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_invalid_corpus),
+		cmocka_unit_test(test_resolve_without_names),
 		cmocka_unit_test(test_examples),
 		cmocka_unit_test(test_validate_iqn),
 		cmocka_unit_test(test_validate_name),
