@@ -199,6 +199,8 @@ bool provider_undo(JsonObject *undo, GError **error)
 
 		return !g_file_test(dev, G_FILE_TEST_EXISTS) || provider_run(del, error);
 	}
+	if (!strcmp(op, "libvirt"))
+		return libvirt_undo(undo, error);
 	if (!strcmp(op, "netns"))
 		return netns_delete(json_object_get_string_member(undo, "name"),
 				    json_object_get_string_member_with_default(undo, "veth", NULL), error);
@@ -272,7 +274,7 @@ const struct provider *provider_for(const struct lab_spec *spec)
 	case PROVIDER_VAGRANT:
 		return &provider_vagrant;
 	case PROVIDER_LIBVIRT:
-		return NULL;
+		return &provider_libvirt;
 	}
 	return NULL;
 }

@@ -46,6 +46,7 @@ static const struct yfield provider_fields[] = {
 	F(spec_provider, "kernel", YF_STR, kernel),
 	F(spec_provider, "initrd", YF_STR, initrd),
 	F(spec_provider, "cmdline", YF_STR, cmdline),
+	F(spec_provider, "boot_timeout", YF_UINT, boot_timeout, .min = 1, .max = 3600),
 	F(spec_provider, "dir", YF_STR, dir),
 	{ .key = NULL }
 };

@@ -389,6 +389,8 @@ static void check_provider(struct vctx *v, GInetAddressMask **subnet)
 			verr(v, p->memory.loc, "'memory' does not apply to provider '%s'", type);
 		if (p->vcpus.set)
 			verr(v, p->vcpus.loc, "'vcpus' does not apply to provider '%s'", type);
+		if (p->boot_timeout.set)
+			verr(v, p->boot_timeout.loc, "'boot_timeout' does not apply to provider '%s'", type);
 	}
 
 	check_ipv4_subnet(v, &p->subnet, v->spec->nodes->len, subnet);
@@ -725,8 +727,9 @@ static void check_node(struct vctx *v, struct spec_node *n, guint index)
 	if (n->vm.memory.set && n->vm.memory.v < (128ULL << 20))
 		verr(v, n->vm.memory.loc, "'memory' must be at least 128 MiB");
 	check_ssh(v, &n->ssh);
-	if (n->ssh.where.line && ptype == PROVIDER_NETNS)
-		verr(v, n->ssh.where, "'ssh' does not apply to provider 'netns': labctl makes the nodes' keys and logs in as root");
+	if (n->ssh.where.line && (ptype == PROVIDER_NETNS || ptype == PROVIDER_LIBVIRT))
+		verr(v, n->ssh.where, "'ssh' does not apply to provider '%s': labctl makes the nodes' keys and logs in as root",
+		     spec_provider_names[ptype]);
 
 	if (!n->role.set)
 		return;
@@ -827,8 +830,9 @@ bool validate_spec(struct lab_spec *spec, GPtrArray *diags)
 	check_provider(&v, &subnet);
 	check_ssh(&v, &spec->ssh);
 	if (spec->ssh.where.line && spec->provider.type.set &&
-	    spec->provider.type.v == PROVIDER_NETNS)
-		verr(&v, spec->ssh.where, "'ssh' does not apply to provider 'netns': labctl makes the nodes' keys and logs in as root");
+	    (spec->provider.type.v == PROVIDER_NETNS || spec->provider.type.v == PROVIDER_LIBVIRT))
+		verr(&v, spec->ssh.where, "'ssh' does not apply to provider '%s': labctl makes the nodes' keys and logs in as root",
+		     spec_provider_names[spec->provider.type.v]);
 	if (spec->nodes_given && !spec->nodes->len)
 		verr(&v, spec->where, "a lab needs at least one node");
 	for (guint i = 0; i < spec->nodes->len; i++)

@@ -1,5 +1,5 @@
 /*
- * provider.h - where nodes come from: existing hosts or local namespaces
+ * provider.h - where nodes come from: existing hosts, local namespaces, VMs
  *
  * A provider makes the lab's nodes exist and says how to reach each over
  * SSH.  Everything it changes on this machine is journaled first as a
@@ -20,6 +20,19 @@
  *   {"op": "netns", "name": N, "veth": V}         delete veth V, stop what runs
  *                                                 in network namespace N,
  *                                                 delete N
+ *   {"op": "libvirt", "uri": U, "kind": K,        on the hypervisor at libvirt
+ *    "name": N, "pool": P}                        URI U, remove object N of
+ *                                                 kind K if it exists:
+ *       "domain"     stop (destroy) and undefine domain N
+ *       "volume"     delete volume N of storage pool P (P inactive: started
+ *                    first; P gone or not starting: nothing to do)
+ *       "pool"       delete every volume in pool N (a pool labctl made holds
+ *                    only its own), stop it, delete its directory, undefine it
+ *       "network"    stop and undefine network N
+ *       "dhcp-host"  remove the DHCP host entry of MAC "mac" (members "mac",
+ *                    "ip", "host") from network N, which labctl did not make
+ *   An object that is already gone is undone; libvirtd not answering is a
+ *   failure that names U.
  */
 #ifndef LABCTL_PROVIDER_H
 #define LABCTL_PROVIDER_H
@@ -66,6 +79,7 @@ struct provider {
 extern const struct provider provider_static;
 extern const struct provider provider_netns;
 extern const struct provider provider_vagrant;
+extern const struct provider provider_libvirt;
 
 /* The provider of @spec, or NULL when this labctl cannot make its nodes yet. */
 const struct provider *provider_for(const struct lab_spec *spec);
@@ -81,6 +95,9 @@ bool provider_journal(struct provider_ctx *ctx, const char *key, const char *wha
 
 /* Runs a local undo operation; false with @error when it failed. */
 bool provider_undo(JsonObject *undo, GError **error);
+
+/* The "libvirt" undo operation (provider_libvirt.c). */
+bool libvirt_undo(JsonObject *undo, GError **error);
 
 /* Runs @argv (NULL-terminated) on this machine; stderr goes into @error. */
 bool provider_run(const char *const *argv, GError **error);

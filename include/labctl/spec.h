@@ -64,6 +64,7 @@ struct spec_provider {
 	struct ystr kernel;         /* libvirt: direct kernel boot */
 	struct ystr initrd;
 	struct ystr cmdline;
+	struct yuint boot_timeout;  /* libvirt: seconds a VM may take to answer SSH */
 	struct ystr dir;            /* vagrant: where the Vagrantfile is */
 };
 

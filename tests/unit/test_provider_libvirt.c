@@ -1,0 +1,1036 @@
+/*
+ * test_provider_libvirt.c - the libvirt provider against libvirt's own
+ * test:///default driver (no daemon): the XML it writes, the objects it
+ * makes and journals, a second up that makes nothing, a teardown from the
+ * journal that leaves nothing, undos that find their object gone, and the
+ * seed genisoimage really makes.
+ *
+ * The test driver keeps its objects only while a connection to it is open
+ * in the process, so each test holds one for its whole run.  It cannot
+ * upload into a volume (no streams), so the seed's upload is replaced by
+ * one that keeps the ISO's bytes for the test to read: the ISO itself is
+ * genisoimage's.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <glib/gstdio.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <yaml.h>
+
+#include "labctl/journal.h"
+#include "labctl/provider_libvirt.h"
+#include "labctl/teardown.h"
+#include "labctl/validate.h"
+
+#define TEST_URI "test:///default"
+
+static void quiet(void *data, virErrorPtr err)
+{
+	(void)data;
+	(void)err;
+}
+
+static void need_tool(const char *tool, const char *package)
+{
+	g_autofree char *path = g_find_program_in_path(tool);
+
+	if (!path)
+		fail_msg("this test needs '%s': install Debian package %s (scripts/install-deps)",
+			 tool, package);
+}
+
+static struct lab_spec *load(const char *text)
+{
+	g_autoptr(GPtrArray) diags = diags_new();
+	struct lab_spec *spec = spec_load_data("lv.yaml", text, strlen(text), diags);
+
+	assert_non_null(spec);
+	if (!validate_spec(spec, diags)) {
+		for (guint i = 0; i < diags->len; i++)
+			print_message("%s\n", (const char *)g_ptr_array_index(diags, i));
+		fail_msg("spec does not validate");
+	}
+	return spec;
+}
+
+/* ---- the virtualization type ---- */
+
+static void test_virt_type(void **state)
+{
+	static const struct {
+		const char *caps, *type, *arch;
+	} cases[] = {
+		{ "<capabilities><host><cpu><arch>x86_64</arch></cpu></host>"
+		  "<guest><os_type>hvm</os_type><arch name='x86_64'><domain type='qemu'/>"
+		  "<domain type='kvm'/></arch></guest></capabilities>", "kvm", "x86_64" },
+		{ "<capabilities><host><cpu><arch>x86_64</arch></cpu></host>"
+		  "<guest><os_type>hvm</os_type><arch name='x86_64'><domain type='qemu'/></arch></guest>"
+		  "</capabilities>", "qemu", "x86_64" },
+		/* kvm for another architecture than the host's is no use */
+		{ "<capabilities><host><cpu><arch>x86_64</arch></cpu></host>"
+		  "<guest><arch name='i686'><domain type='kvm'/></arch></guest>"
+		  "<guest><arch name='x86_64'><domain type='qemu'/></arch></guest></capabilities>",
+		  "qemu", "x86_64" },
+		{ "<capabilities><host><cpu><arch>aarch64</arch></cpu></host>"
+		  "<guest><arch name='aarch64'><domain type='kvm'/></arch></guest></capabilities>",
+		  "kvm", "aarch64" },
+		{ "not xml at all", "qemu", "x86_64" },
+		{ "", "qemu", "x86_64" },
+	};
+	virConnectPtr c;
+	g_autofree char *caps = NULL;
+	g_autofree char *arch = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *a = NULL;
+
+		assert_string_equal(libvirt_virt_type(cases[i].caps, &a), cases[i].type);
+		assert_string_equal(a, cases[i].arch);
+	}
+	/* the test driver's own: an i686 host with no kvm */
+	virSetErrorFunc(NULL, quiet);
+	c = virConnectOpen(TEST_URI);
+	assert_non_null(c);
+	caps = virConnectGetCapabilities(c);
+	assert_non_null(caps);
+	assert_string_equal(libvirt_virt_type(caps, &arch), "qemu");
+	assert_string_equal(arch, "i686");
+	virConnectClose(c);
+}
+
+/* ---- names and XML ---- */
+
+static const char xml_spec[] =
+	"lab: lv\n"
+	"provider:\n"
+	"  type: libvirt\n"
+	"  uri: test:///default\n"
+	"  subnet: 192.168.57.0/24\n"
+	"  base_image: /images/base.qcow2\n"
+	"  memory: 512MiB\n"
+	"  vcpus: 2\n"
+	"  kernel: /images/vmlinuz\n"
+	"  initrd: /images/initrd.img\n"
+	"nodes:\n"
+	"  - name: d\n"
+	"    role: disk\n"
+	"    target: {luns: [{name: l, image: /l.img, size: 1MiB}]}\n"
+	"    vm: {memory: 1GiB, vcpus: 1, uri: 'qemu+ssh://hv2/system'}\n"
+	"  - name: h\n"
+	"    role: host\n";
+
+static char *hash_of(const char *state)
+{
+	g_autofree char *abs = g_canonicalize_filename(state, NULL);
+	g_autofree char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, abs, -1);
+
+	return g_strndup(sum, 8);
+}
+
+static bool has(const char *hay, const char *needle)
+{
+	return strstr(hay, needle) != NULL;
+}
+
+static void test_names_and_xml(void **state)
+{
+	struct lab_spec *spec = load(xml_spec);
+	g_autoptr(GError) error = NULL;
+	struct libvirt_lab *l = libvirt_lab_new(spec, "/srv/labs/.labctl/lv", &error);
+	struct libvirt_lab *again = libvirt_lab_new(spec, "/srv/labs/.labctl/lv", &error);
+	struct libvirt_lab *other = libvirt_lab_new(spec, "/srv/other/.labctl/lv", &error);
+	g_autofree char *hash = hash_of("/srv/labs/.labctl/lv");
+	g_autofree char *name = g_strdup_printf("labctl-%s-d", hash);
+	g_autofree char *net = NULL;
+	g_autofree char *net2 = NULL;
+	g_autofree char *pool = NULL;
+	g_autofree char *overlay = NULL;
+	g_autofree char *seedvol = NULL;
+	g_autofree char *dom = NULL;
+	g_autofree char *dom_kvm = NULL;
+	g_autofree char *want = NULL;
+	struct libvirt_node *d, *h;
+
+	(void)state;
+	assert_non_null(l);
+	assert_string_equal(l->hash, hash);
+	d = g_ptr_array_index(l->nodes, 0);
+	h = g_ptr_array_index(l->nodes, 1);
+	assert_string_equal(d->domain, name);
+	want = g_strdup_printf("labctl-%s", hash);
+	assert_string_equal(l->network, want);
+	assert_string_equal(l->pool, want);
+	assert_true(l->own_network && l->own_pool);
+	g_free(want);
+	want = g_strdup_printf("%s.qcow2", name);
+	assert_string_equal(d->overlay, want);
+	g_free(want);
+	want = g_strdup_printf("%s-seed.iso", name);
+	assert_string_equal(d->seed, want);
+	assert_string_equal(l->gateway, "192.168.57.1");
+	assert_int_equal(l->prefix, 24);
+
+	/* the node's vm settings before the provider's; one URI each, in order */
+	assert_string_equal(d->uri, "qemu+ssh://hv2/system");
+	assert_false(d->local);
+	assert_true(d->memory == 1ULL << 30);
+	assert_int_equal(d->vcpus, 1);
+	assert_string_equal(h->uri, TEST_URI);
+	assert_true(h->local);
+	assert_true(h->memory == 512ULL << 20);
+	assert_int_equal(h->vcpus, 2);
+	assert_int_equal(l->uris->len, 2);
+	/* a remote console log is on the hypervisor; a local one in the state */
+	assert_true(g_str_has_prefix(d->console, "/var/log/libvirt/qemu/labctl-"));
+	assert_true(g_str_has_prefix(h->console, "/srv/labs/.labctl/lv/libvirt/"));
+
+	/* MACs: QEMU's prefix, stable for the lab, different per node and lab */
+	assert_int_equal(strlen(d->mac), 17);
+	assert_true(g_str_has_prefix(d->mac, "52:54:00:"));
+	assert_string_equal(d->mac, ((struct libvirt_node *)g_ptr_array_index(again->nodes, 0))->mac);
+	assert_string_not_equal(d->mac, h->mac);
+	assert_string_not_equal(d->mac, ((struct libvirt_node *)g_ptr_array_index(other->nodes, 0))->mac);
+	assert_string_not_equal(l->hash, other->hash);
+
+	/* isolated: no <forward>; the host at .1; only the URI's nodes get DHCP */
+	net = libvirt_network_xml(l, TEST_URI);
+	assert_false(has(net, "<forward"));
+	assert_true(has(net, "<ip address='192.168.57.1' prefix='24'>"));
+	want = g_strdup_printf("<host mac='%s' name='h' ip='192.168.57.11'/>", h->mac);
+	assert_true(has(net, want));
+	assert_false(has(net, d->mac));
+	net2 = libvirt_network_xml(l, "qemu+ssh://hv2/system");
+	g_free(want);
+	want = g_strdup_printf("<host mac='%s' name='d' ip='192.168.57.10'/>", d->mac);
+	assert_true(has(net2, want));
+	g_free(want);
+	want = g_strdup_printf("<bridge name='lv%s'", hash);
+	assert_true(has(net, want));
+
+	pool = libvirt_pool_xml(l, "/var/lib/libvirt/images/x");
+	assert_true(has(pool, "<pool type='dir'>"));
+	assert_true(has(pool, "<path>/var/lib/libvirt/images/x</path>"));
+
+	overlay = libvirt_overlay_xml(d, "/images/base.qcow2", "qcow2", 1ULL << 31);
+	assert_true(has(overlay, "<format type='qcow2'/>"));
+	assert_true(has(overlay, "<backingStore>\n    <path>/images/base.qcow2</path>\n    <format type='qcow2'/>"));
+	assert_true(has(overlay, "<capacity unit='bytes'>2147483648</capacity>"));
+	seedvol = libvirt_seed_volume_xml(d, 374784);
+	assert_true(has(seedvol, "<format type='raw'/>"));
+	assert_true(has(seedvol, "374784"));
+
+	/* TCG, direct kernel boot with the default command line */
+	dom = libvirt_domain_xml(l, h, "qemu", "x86_64", "/p/o.qcow2", "/p/s.iso");
+	assert_true(has(dom, "<domain type='qemu'>"));
+	assert_false(has(dom, "host-passthrough"));
+	assert_true(has(dom, "<memory unit='KiB'>524288</memory>"));
+	assert_true(has(dom, "<vcpu>2</vcpu>"));
+	assert_true(has(dom, "<type arch='x86_64'>hvm</type>"));
+	assert_true(has(dom, "<kernel>/images/vmlinuz</kernel>"));
+	assert_true(has(dom, "<initrd>/images/initrd.img</initrd>"));
+	assert_true(has(dom, "<cmdline>root=/dev/vda console=ttyS0</cmdline>"));
+	assert_false(has(dom, "<boot dev="));
+	assert_true(has(dom, "<source file='/p/o.qcow2'/>\n      <target dev='vda' bus='virtio'/>"));
+	assert_true(has(dom, "<source file='/p/s.iso'/>\n      <target dev='vdb' bus='virtio'/>\n      <readonly/>"));
+	g_free(want);
+	want = g_strdup_printf("<source network='labctl-%s'/>\n      <mac address='%s'/>\n      <model type='virtio'/>",
+			       hash, h->mac);
+	assert_true(has(dom, want));
+	g_free(want);
+	want = g_strdup_printf("<serial type='file'>\n      <source path='%s'/>", h->console);
+	assert_true(has(dom, want));
+
+	/* KVM passes the host's CPU through */
+	dom_kvm = libvirt_domain_xml(l, d, "kvm", "x86_64", "/p/o.qcow2", "/p/s.iso");
+	assert_true(has(dom_kvm, "<domain type='kvm'>"));
+	assert_true(has(dom_kvm, "<cpu mode='host-passthrough'/>"));
+	assert_true(has(dom_kvm, "<memory unit='KiB'>1048576</memory>"));
+
+	libvirt_lab_free(l);
+	libvirt_lab_free(again);
+	libvirt_lab_free(other);
+	spec_free(spec);
+}
+
+static void test_disk_boot_and_given_network(void **state)
+{
+	static const char text[] =
+		"lab: lv\n"
+		"provider:\n"
+		"  type: libvirt\n"
+		"  base_image: /images/base.qcow2\n"
+		"  network: labnet\n"
+		"  pool: default\n"
+		"  kernel: /k\n"
+		"  initrd: /i\n"
+		"  cmdline: 'root=/dev/vda1 quiet & console=ttyS0'\n"
+		"nodes:\n"
+		"  - name: h\n"
+		"    role: host\n";
+	static const char text2[] =
+		"lab: lv\n"
+		"provider: {type: libvirt, base_image: /images/base.qcow2}\n"
+		"nodes:\n"
+		"  - name: h\n"
+		"    role: host\n";
+	struct lab_spec *spec = load(text);
+	struct lab_spec *spec2 = load(text2);
+	g_autoptr(GError) error = NULL;
+	struct libvirt_lab *l = libvirt_lab_new(spec, "/tmp/x", &error);
+	struct libvirt_lab *l2 = libvirt_lab_new(spec2, "/tmp/x", &error);
+	struct libvirt_node *n = g_ptr_array_index(l->nodes, 0);
+	struct libvirt_node *n2 = g_ptr_array_index(l2->nodes, 0);
+	g_autofree char *dom = libvirt_domain_xml(l, n, "qemu", "x86_64", "/o", "/s");
+	g_autofree char *dom2 = libvirt_domain_xml(l2, n2, "qemu", "x86_64", "/o", "/s");
+
+	(void)state;
+	assert_string_equal(l->network, "labnet");
+	assert_false(l->own_network);
+	assert_string_equal(l->pool, "default");
+	assert_false(l->own_pool);
+	/* the spec's command line, escaped for XML */
+	assert_true(has(dom, "<cmdline>root=/dev/vda1 quiet &amp; console=ttyS0</cmdline>"));
+	assert_true(has(dom, "<source network='labnet'/>"));
+	/* defaults: qemu:///system, 1 GiB, 1 vcpu, the libvirt subnet, boot from disk */
+	assert_string_equal(n2->uri, "qemu:///system");
+	assert_string_equal(n2->address, "192.168.56.10");
+	assert_true(has(dom2, "<memory unit='KiB'>1048576</memory>"));
+	assert_true(has(dom2, "<vcpu>1</vcpu>"));
+	assert_true(has(dom2, "<boot dev='hd'/>"));
+	assert_false(has(dom2, "<kernel>"));
+	libvirt_lab_free(l);
+	libvirt_lab_free(l2);
+	spec_free(spec);
+	spec_free(spec2);
+}
+
+/* ---- the seed ---- */
+
+static char *keygen(const char *dir, const char *name)
+{
+	g_autofree char *file = g_build_filename(dir, name, NULL);
+	const char *argv[] = { "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "t",
+			       "-f", file, NULL };
+	g_autoptr(GError) error = NULL;
+
+	if (!provider_run(argv, &error))
+		fail_msg("%s", error->message);
+	return g_steal_pointer(&file);
+}
+
+static char *slurp(const char *path)
+{
+	char *text = NULL;
+
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		fail_msg("cannot read %s", path);
+	return text;
+}
+
+/* Whether @text is one well-formed YAML document. */
+static bool yaml_ok(const char *text)
+{
+	yaml_parser_t p;
+	yaml_event_t e;
+	bool ok = true, done = false;
+
+	yaml_parser_initialize(&p);
+	yaml_parser_set_input_string(&p, (const unsigned char *)text, strlen(text));
+	while (!done) {
+		if (!yaml_parser_parse(&p, &e)) {
+			ok = false;
+			break;
+		}
+		done = e.type == YAML_STREAM_END_EVENT;
+		yaml_event_delete(&e);
+	}
+	yaml_parser_delete(&p);
+	return ok;
+}
+
+static void test_user_data(void **state)
+{
+	struct lab_spec *spec = load(xml_spec);
+	g_autoptr(GError) error = NULL;
+	g_autofree char *tmp = g_dir_make_tmp("labctl-lvseed-XXXXXX", NULL);
+	struct libvirt_lab *l = libvirt_lab_new(spec, tmp, &error);
+	g_autofree char *client = NULL;
+	g_autofree char *host = NULL;
+	g_autofree char *client_priv = NULL;
+	g_autofree char *client_pub = NULL;
+	g_autofree char *host_priv = NULL;
+	g_autofree char *host_pub = NULL;
+	g_autofree char *ud_h = NULL;
+	g_autofree char *ud_d = NULL;
+	g_autofree char *md = NULL;
+	g_autofree char *want = NULL;
+	g_autofree char *pub_line = NULL;
+	g_auto(GStrv) key_lines = NULL;
+	guint secret_lines = 0;
+	const char *argv[] = { "rm", "-rf", tmp, NULL };
+
+	(void)state;
+	need_tool("ssh-keygen", "openssh-client");
+	client = keygen(tmp, "client");
+	host = keygen(tmp, "host");
+	client_priv = slurp(client);
+	host_priv = slurp(host);
+	{
+		g_autofree char *p1 = g_strconcat(client, ".pub", NULL);
+		g_autofree char *p2 = g_strconcat(host, ".pub", NULL);
+
+		client_pub = slurp(p1);
+		host_pub = slurp(p2);
+	}
+	ud_h = libvirt_user_data(l, g_ptr_array_index(l->nodes, 1), client_pub, host_priv, host_pub);
+	ud_d = libvirt_user_data(l, g_ptr_array_index(l->nodes, 0), client_pub, host_priv, host_pub);
+	md = libvirt_meta_data(l, g_ptr_array_index(l->nodes, 1));
+
+	assert_true(g_str_has_prefix(ud_h, "#cloud-config\n"));
+	assert_true(yaml_ok(ud_h));
+	assert_true(yaml_ok(ud_d));
+	assert_true(yaml_ok(md));
+	assert_true(has(ud_h, "\nhostname: h\n"));
+	assert_true(has(ud_h, "\ndisable_root: false\n"));
+	/* root logs in with the lab's client key, and only the public half travels */
+	pub_line = g_strstrip(g_strdup(client_pub));
+	want = g_strdup_printf("ssh_authorized_keys:\n  - %s\n", pub_line);
+	assert_true(has(ud_h, want));
+	key_lines = g_strsplit(client_priv, "\n", -1);
+	/* (the first lines of any two OpenSSH ed25519 keys are the same) */
+	for (char **k = key_lines; *k; k++) {
+		if (**k && !has(host_priv, *k)) {
+			assert_false(has(ud_h, *k));
+			secret_lines++;
+		}
+	}
+	assert_true(secret_lines >= 3);
+	/* the host key pair labctl made, and no other type generated */
+	g_free(want);
+	g_strstrip(host_pub);
+	want = g_strdup_printf("  ed25519_public: %s\n", host_pub);
+	assert_true(has(ud_h, want));
+	assert_true(has(ud_h, "  ed25519_private: |\n    -----BEGIN OPENSSH PRIVATE KEY-----\n"));
+	assert_true(has(ud_h, "\nssh_genkeytypes: []\n"));
+	assert_true(has(ud_h, "\nssh_deletekeys: true\n"));
+	/* a host node gets its own initiator name; a disk node none */
+	assert_true(has(ud_h, "InitiatorName=iqn.2026-01.local.labctl:lv.h\n"));
+	assert_false(has(ud_d, "InitiatorName"));
+	g_free(want);
+	want = g_strdup_printf("instance-id: labctl-%s-h\nlocal-hostname: h\n", l->hash);
+	assert_string_equal(md, want);
+
+	provider_run(argv, NULL);
+	libvirt_lab_free(l);
+	spec_free(spec);
+}
+
+/* ---- up, up again, down, against the test driver ---- */
+
+struct uploads {
+	GHashTable *isos;       /* volume name -> GBytes of the ISO */
+	guint calls;
+};
+
+static bool keep_upload(void *v, const char *uri, const char *iso, void *data, GError **error)
+{
+	struct uploads *u = data;
+	char *bytes;
+	gsize len;
+
+	assert_string_equal(uri, TEST_URI);
+	if (!g_file_get_contents(iso, &bytes, &len, error))
+		return false;
+	g_hash_table_insert(u->isos, g_strdup(virStorageVolGetName(v)), g_bytes_new_take(bytes, len));
+	u->calls++;
+	return true;
+}
+
+struct lv_fixture {
+	char *tmp;
+	char *state;
+	char *base;
+	virConnectPtr keep;     /* holds the test driver's objects */
+	struct lab_spec *spec;
+	struct journal *journal;
+	struct provider_ctx ctx;
+	struct uploads up;
+	struct libvirt_opts opts;
+	char *hash;
+};
+
+static void fx_init_with(struct lv_fixture *f, const char *base_image, const char *subnet,
+			 const char *extra)
+{
+	g_autoptr(GPtrArray) diags = diags_new();
+	g_autoptr(GError) error = NULL;
+	g_autofree char *text = NULL;
+
+	need_tool("genisoimage", "genisoimage");
+	need_tool("ssh-keygen", "openssh-client");
+	need_tool("qemu-img", "qemu-utils");
+	memset(f, 0, sizeof(*f));
+	virSetErrorFunc(NULL, quiet);
+	f->keep = virConnectOpen(TEST_URI);
+	assert_non_null(f->keep);
+	f->tmp = g_dir_make_tmp("labctl-lv-XXXXXX", NULL);
+	f->state = g_build_filename(f->tmp, "state", NULL);
+	f->base = g_build_filename(f->tmp, "base.qcow2", NULL);
+	{
+		const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", f->base, "64M", NULL };
+
+		if (!provider_run(argv, &error))
+			fail_msg("%s", error->message);
+	}
+	text = g_strdup_printf(
+		"lab: lv\n"
+		"provider:\n"
+		"  type: libvirt\n"
+		"  uri: test:///default\n"
+		"  subnet: %s\n"
+		"  base_image: %s\n"
+		"%s"
+		"nodes:\n"
+		"  - name: d\n"
+		"    role: disk\n"
+		"    target: {luns: [{name: l, image: /l.img, size: 1MiB}]}\n"
+		"  - name: h\n"
+		"    role: host\n", subnet, base_image ? base_image : f->base, extra);
+	f->spec = spec_load_data("lv.yaml", text, strlen(text), diags);
+	if (!f->spec || !validate_spec(f->spec, diags))
+		fail_msg("fixture spec invalid");
+	f->journal = journal_open(f->state, &error);
+	if (!f->journal)
+		fail_msg("%s", error->message);
+	f->ctx.spec = f->spec;
+	f->ctx.state_dir = f->state;
+	f->ctx.journal = f->journal;
+	f->up.isos = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					   (GDestroyNotify)g_bytes_unref);
+	f->opts.upload = keep_upload;
+	f->opts.upload_data = &f->up;
+	f->hash = hash_of(f->state);
+}
+
+static void fx_init(struct lv_fixture *f, const char *base_image)
+{
+	fx_init_with(f, base_image, "192.168.57.0/24", "");
+}
+
+static void fx_clear(struct lv_fixture *f)
+{
+	const char *argv[] = { "rm", "-rf", f->tmp, NULL };
+
+	journal_close(f->journal);
+	spec_free(f->spec);
+	provider_run(argv, NULL);
+	g_hash_table_unref(f->up.isos);
+	virConnectClose(f->keep);
+	g_free(f->tmp);
+	g_free(f->state);
+	g_free(f->base);
+	g_free(f->hash);
+}
+
+/* How many objects of each kind on the test driver carry the lab's hash. */
+struct census {
+	guint domains, active_domains, networks, pools, volumes;
+};
+
+static struct census count(struct lv_fixture *f)
+{
+	g_autofree char *prefix = g_strdup_printf("labctl-%s", f->hash);
+	struct census c = { 0 };
+	virDomainPtr *doms = NULL;
+	virNetworkPtr *nets = NULL;
+	virStoragePoolPtr *pools = NULL;
+	int n;
+
+	n = virConnectListAllDomains(f->keep, &doms, 0);
+	for (int i = 0; i < n; i++) {
+		if (g_str_has_prefix(virDomainGetName(doms[i]), prefix)) {
+			c.domains++;
+			c.active_domains += virDomainIsActive(doms[i]) == 1;
+		}
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+	n = virConnectListAllNetworks(f->keep, &nets, 0);
+	for (int i = 0; i < n; i++) {
+		c.networks += g_str_has_prefix(virNetworkGetName(nets[i]), prefix);
+		virNetworkFree(nets[i]);
+	}
+	free(nets);
+	n = virConnectListAllStoragePools(f->keep, &pools, 0);
+	for (int i = 0; i < n; i++) {
+		virStorageVolPtr *vols = NULL;
+		int m;
+
+		c.pools += g_str_has_prefix(virStoragePoolGetName(pools[i]), prefix);
+		m = virStoragePoolIsActive(pools[i]) == 1 ?
+			virStoragePoolListAllVolumes(pools[i], &vols, 0) : 0;
+		for (int j = 0; j < m; j++) {
+			c.volumes += g_str_has_prefix(virStorageVolGetName(vols[j]), prefix);
+			virStorageVolFree(vols[j]);
+		}
+		free(vols);
+		virStoragePoolFree(pools[i]);
+	}
+	free(pools);
+	return c;
+}
+
+static guint journal_len(struct journal *j)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) recs = journal_records(j, &error);
+
+	assert_non_null(recs);
+	return recs->len;
+}
+
+/* Undoes the journal as down does; must succeed. */
+static void fx_down(struct lv_fixture *f)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) recs = journal_records(f->journal, &error);
+	g_autoptr(GPtrArray) steps = NULL;
+	struct teardown_opts o = { .verbosity = -1, .out = stderr };
+	guint failed = 0;
+
+	assert_non_null(recs);
+	steps = teardown_steps(recs);
+	assert_true(teardown_run(steps, f->journal, &o, &failed));
+	assert_int_equal(failed, 0);
+}
+
+static void test_up_again_down(void **state)
+{
+	struct lv_fixture f;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) access = NULL;
+	g_autoptr(GPtrArray) again = NULL;
+	g_autoptr(GPtrArray) recs = NULL;
+	g_autofree char *kh_path = NULL;
+	g_autofree char *kh = NULL;
+	g_autofree char *dom_name = NULL;
+	g_autofree char *files = NULL;
+	struct census c;
+	const struct node_access *a;
+	virDomainPtr dom;
+	guint before, libvirt_records = 0;
+
+	(void)state;
+	fx_init(&f, NULL);
+	access = libvirt_up(&f.ctx, &f.opts, &error);
+	if (!access)
+		fail_msg("%s", error->message);
+
+	/* one network, one pool, two volumes and a running domain per node */
+	c = count(&f);
+	assert_int_equal(c.networks, 1);
+	assert_int_equal(c.pools, 1);
+	assert_int_equal(c.volumes, 4);
+	assert_int_equal(c.domains, 2);
+	assert_int_equal(c.active_domains, 2);
+	dom_name = g_strdup_printf("labctl-%s-h", f.hash);
+	dom = virDomainLookupByName(f.keep, dom_name);
+	assert_non_null(dom);
+	{
+		g_autofree char *xml = virDomainGetXMLDesc(dom, 0);
+		struct libvirt_lab *l = libvirt_lab_new(f.spec, f.state, &error);
+
+		assert_true(has(xml, ((struct libvirt_node *)g_ptr_array_index(l->nodes, 1))->mac));
+		assert_true(has(xml, "<readonly/>"));
+		libvirt_lab_free(l);
+	}
+	virDomainFree(dom);
+
+	/* every object was journaled as a libvirt undo before it was made */
+	recs = journal_records(f.journal, &error);
+	for (guint i = 0; i < recs->len; i++) {
+		JsonObject *r = g_ptr_array_index(recs, i);
+		JsonObject *u = json_object_has_member(r, "undo") &&
+				JSON_NODE_HOLDS_OBJECT(json_object_get_member(r, "undo")) ?
+				json_object_get_object_member(r, "undo") : NULL;
+
+		if (u && !g_strcmp0(json_object_get_string_member(u, "op"), "libvirt")) {
+			libvirt_records++;
+			assert_string_equal(json_object_get_string_member(u, "uri"), TEST_URI);
+		}
+	}
+	assert_int_equal(libvirt_records, 1 + 1 + 4 + 2);
+
+	/* the seed: genisoimage's ISO labelled cidata, holding root's key */
+	assert_int_equal(f.up.calls, 2);
+	{
+		g_autofree char *seed = g_strdup_printf("labctl-%s-h-seed.iso", f.hash);
+		GBytes *iso = g_hash_table_lookup(f.up.isos, seed);
+		gsize len;
+		const char *bytes;
+		g_autofree char *pub_path = g_build_filename(f.state, "libvirt", "client_key.pub", NULL);
+		g_autofree char *pub = slurp(pub_path);
+		g_auto(GStrv) w = g_strsplit(pub, " ", 3);
+
+		assert_non_null(iso);
+		bytes = g_bytes_get_data(iso, &len);
+		assert_true(len > 32813);
+		/* the primary volume descriptor's volume id */
+		assert_memory_equal(bytes + 32808, "cidata", 6);
+		assert_non_null(memmem(bytes, len, w[1], strlen(w[1])));
+		assert_non_null(memmem(bytes, len, "#cloud-config\n", 14));
+	}
+
+	/* known_hosts pins each node's host key at its address */
+	kh_path = g_build_filename(f.state, "known_hosts", NULL);
+	kh = slurp(kh_path);
+	assert_true(g_str_has_prefix(kh, "192.168.57.10 ssh-ed25519 "));
+	assert_true(has(kh, "\n192.168.57.11 ssh-ed25519 "));
+	a = g_ptr_array_index(access, 1);
+	assert_string_equal(a->ssh.host, "192.168.57.11");
+	assert_string_equal(a->ssh.user, "root");
+	assert_false(a->ssh.use_config);
+	assert_string_equal(a->ssh.known_hosts, kh_path);
+
+	/* a second up finds everything, journals nothing and uploads nothing */
+	before = journal_len(f.journal);
+	again = libvirt_up(&f.ctx, &f.opts, &error);
+	if (!again)
+		fail_msg("%s", error->message);
+	assert_int_equal(journal_len(f.journal), before);
+	assert_int_equal(f.up.calls, 2);
+	c = count(&f);
+	assert_int_equal(c.domains, 2);
+	assert_int_equal(c.volumes, 4);
+	assert_int_equal(c.networks, 1);
+
+	/* a stopped domain is started again */
+	dom = virDomainLookupByName(f.keep, dom_name);
+	assert_int_equal(virDomainDestroy(dom), 0);
+	g_clear_pointer(&again, g_ptr_array_unref);
+	again = libvirt_up(&f.ctx, &f.opts, &error);
+	assert_non_null(again);
+	assert_int_equal(virDomainIsActive(dom), 1);
+	virDomainFree(dom);
+
+	/* down leaves nothing: no object, no keys, no seeds */
+	fx_down(&f);
+	c = count(&f);
+	assert_int_equal(c.domains + c.networks + c.pools + c.volumes, 0);
+	files = g_build_filename(f.state, "libvirt", NULL);
+	assert_false(g_file_test(files, G_FILE_TEST_EXISTS));
+	fx_clear(&f);
+}
+
+/* An object made behind labctl's back under the lab's name is adopted, so down removes it. */
+static void test_adopt_and_missing_objects(void **state)
+{
+	struct lv_fixture f;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) access = NULL;
+	struct libvirt_lab *l;
+	g_autofree char *net_xml = NULL;
+	virNetworkPtr net;
+	struct census c;
+
+	(void)state;
+	fx_init(&f, NULL);
+	l = libvirt_lab_new(f.spec, f.state, &error);
+	net_xml = libvirt_network_xml(l, TEST_URI);
+	net = virNetworkDefineXML(f.keep, net_xml);
+	assert_non_null(net);
+	virNetworkFree(net);
+	access = libvirt_up(&f.ctx, &f.opts, &error);
+	if (!access)
+		fail_msg("%s", error->message);
+	c = count(&f);
+	assert_int_equal(c.networks, 1);
+
+	/* someone took a domain and a volume away: down still succeeds */
+	{
+		struct libvirt_node *n = g_ptr_array_index(l->nodes, 0);
+		virDomainPtr d = virDomainLookupByName(f.keep, n->domain);
+		virStoragePoolPtr p = virStoragePoolLookupByName(f.keep, l->pool);
+		virStorageVolPtr v = virStorageVolLookupByName(p, n->overlay);
+
+		assert_int_equal(virDomainDestroy(d), 0);
+		assert_int_equal(virDomainUndefine(d), 0);
+		assert_int_equal(virStorageVolDelete(v, 0), 0);
+		virDomainFree(d);
+		virStorageVolFree(v);
+		virStoragePoolFree(p);
+	}
+	fx_down(&f);
+	c = count(&f);
+	assert_int_equal(c.domains + c.networks + c.pools + c.volumes, 0);
+	libvirt_lab_free(l);
+	fx_clear(&f);
+}
+
+static void test_missing_base_image(void **state)
+{
+	struct lv_fixture f;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) access = NULL;
+	struct census c;
+
+	(void)state;
+	fx_init(&f, "/nonexistent/labctl/base.qcow2");
+	access = libvirt_up(&f.ctx, &f.opts, &error);
+	assert_null(access);
+	assert_non_null(error);
+	assert_true(g_str_has_prefix(error->message,
+				     "base_image '/nonexistent/labctl/base.qcow2' of the libvirt provider cannot be read: "));
+	/* checked before anything was made or journaled */
+	c = count(&f);
+	assert_int_equal(c.domains + c.networks + c.pools + c.volumes, 0);
+	assert_int_equal(journal_len(f.journal), 0);
+	fx_clear(&f);
+}
+
+/* The base image as a volume of a pool: found through libvirt, as on a remote host. */
+static void test_base_image_in_pool(void **state)
+{
+	struct lv_fixture f;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) access = NULL;
+	virStoragePoolPtr p;
+	virStorageVolPtr base;
+	struct libvirt_lab *l;
+
+	(void)state;
+	virSetErrorFunc(NULL, quiet);
+	{
+		virConnectPtr c = virConnectOpen(TEST_URI);
+
+		/* made before the fixture's connection: it stays while one is open */
+		p = virStoragePoolLookupByName(c, "default-pool");
+		base = virStorageVolCreateXML(p,
+			"<volume><name>lvbase.qcow2</name><capacity>3000000</capacity>"
+			"<target><format type='qcow2'/></target></volume>", 0);
+		assert_non_null(base);
+		fx_init(&f, "/default-pool/lvbase.qcow2");
+		virConnectClose(c);
+	}
+	access = libvirt_up(&f.ctx, &f.opts, &error);
+	if (!access)
+		fail_msg("%s", error->message);
+	l = libvirt_lab_new(f.spec, f.state, &error);
+	{
+		struct libvirt_node *n = g_ptr_array_index(l->nodes, 0);
+		virStoragePoolPtr ours = virStoragePoolLookupByName(f.keep, l->pool);
+		virStorageVolPtr v = virStorageVolLookupByName(ours, n->overlay);
+		g_autofree char *xml = virStorageVolGetXMLDesc(v, 0);
+
+		/* the overlay has the base's size and sits on it */
+		assert_true(has(xml, "<capacity unit='bytes'>3000000</capacity>"));
+		assert_true(has(xml, "<path>/default-pool/lvbase.qcow2</path>"));
+		virStorageVolFree(v);
+		virStoragePoolFree(ours);
+	}
+	fx_down(&f);
+	virStorageVolDelete(base, 0);
+	virStorageVolFree(base);
+	virStoragePoolFree(p);
+	libvirt_lab_free(l);
+	fx_clear(&f);
+}
+
+/* The test driver's network "default" and pool "default-pool": used, and left as they were. */
+static void test_given_network_and_pool(void **state)
+{
+	struct lv_fixture f;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) access = NULL;
+	g_autoptr(GPtrArray) again = NULL;
+	g_autofree char *before = NULL;
+	g_autofree char *during = NULL;
+	g_autofree char *after = NULL;
+	struct libvirt_lab *l;
+	virNetworkPtr net;
+	virStoragePoolPtr pool;
+	struct census c;
+	guint records;
+
+	(void)state;
+	fx_init_with(&f, NULL, "192.168.122.0/24", "  network: default\n  pool: default-pool\n");
+	net = virNetworkLookupByName(f.keep, "default");
+	pool = virStoragePoolLookupByName(f.keep, "default-pool");
+	assert_non_null(net);
+	assert_non_null(pool);
+	before = virNetworkGetXMLDesc(net, 0);
+	access = libvirt_up(&f.ctx, &f.opts, &error);
+	if (!access)
+		fail_msg("%s", error->message);
+	l = libvirt_lab_new(f.spec, f.state, &error);
+	during = virNetworkGetXMLDesc(net, 0);
+	for (guint i = 0; i < l->nodes->len; i++) {
+		g_autofree char *host = libvirt_dhcp_host_xml(g_ptr_array_index(l->nodes, i));
+
+		assert_true(has(during, host));
+	}
+	/* no network or pool of the lab's own; its volumes in the given pool */
+	c = count(&f);
+	assert_int_equal(c.networks + c.pools, 0);
+	assert_int_equal(c.volumes, 4);
+	assert_int_equal(c.domains, 2);
+	/* again: the entries are there once */
+	records = journal_len(f.journal);
+	again = libvirt_up(&f.ctx, &f.opts, &error);
+	assert_non_null(again);
+	assert_int_equal(journal_len(f.journal), records);
+	g_free(during);
+	during = virNetworkGetXMLDesc(net, 0);
+	{
+		struct libvirt_node *n = g_ptr_array_index(l->nodes, 0);
+		const char *first = strstr(during, n->mac);
+
+		assert_non_null(first);
+		assert_null(strstr(first + 1, n->mac));
+	}
+	fx_down(&f);
+	c = count(&f);
+	assert_int_equal(c.domains + c.networks + c.pools + c.volumes, 0);
+	after = virNetworkGetXMLDesc(net, 0);
+	assert_string_equal(after, before);
+	assert_int_equal(virStoragePoolIsActive(pool), 1);
+	virNetworkFree(net);
+	virStoragePoolFree(pool);
+	libvirt_lab_free(l);
+	fx_clear(&f);
+}
+
+/* A given network must give the nodes their addresses; checked before anything is made. */
+static void test_given_network_wrong_subnet(void **state)
+{
+	struct lv_fixture f;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) access = NULL;
+
+	(void)state;
+	fx_init_with(&f, NULL, "192.168.57.0/24", "  network: default\n");
+	access = libvirt_up(&f.ctx, &f.opts, &error);
+	assert_null(access);
+	assert_string_equal(error->message,
+			    "network 'default' on 'test:///default' has no DHCP on a subnet that holds 192.168.57.10, the address of node 'd'");
+	fx_down(&f);
+	fx_clear(&f);
+}
+
+/* Each undo of an object that is not there succeeds; a bad record does not. */
+static void test_undo_gone(void **state)
+{
+	static const char *const ok[] = {
+		"{\"op\":\"libvirt\",\"uri\":\"test:///default\",\"kind\":\"domain\",\"name\":\"labctl-00000000-x\"}",
+		"{\"op\":\"libvirt\",\"uri\":\"test:///default\",\"kind\":\"network\",\"name\":\"labctl-00000000\"}",
+		"{\"op\":\"libvirt\",\"uri\":\"test:///default\",\"kind\":\"pool\",\"name\":\"labctl-00000000\"}",
+		"{\"op\":\"libvirt\",\"uri\":\"test:///default\",\"kind\":\"volume\",\"name\":\"v\",\"pool\":\"labctl-00000000\"}",
+		"{\"op\":\"libvirt\",\"uri\":\"test:///default\",\"kind\":\"volume\",\"name\":\"nothere\",\"pool\":\"default-pool\"}",
+		"{\"op\":\"libvirt\",\"uri\":\"test:///default\",\"kind\":\"dhcp-host\",\"name\":\"default\",\"mac\":\"52:54:00:00:00:01\"}",
+	};
+	static const struct {
+		const char *json, *error;
+	} bad[] = {
+		{ "{\"op\":\"libvirt\",\"uri\":\"test:///default\",\"kind\":\"snapshot\",\"name\":\"x\"}",
+		  "unknown libvirt object kind 'snapshot'" },
+		{ "{\"op\":\"libvirt\",\"kind\":\"domain\",\"name\":\"x\"}",
+		  "libvirt undo without uri, name or pool" },
+		{ "{\"op\":\"libvirt\",\"uri\":\"test:///default\",\"kind\":\"volume\",\"name\":\"x\"}",
+		  "libvirt undo without uri, name or pool" },
+	};
+	virConnectPtr keep;
+
+	(void)state;
+	virSetErrorFunc(NULL, quiet);
+	keep = virConnectOpen(TEST_URI);
+	for (size_t i = 0; i < G_N_ELEMENTS(ok); i++) {
+		g_autoptr(JsonNode) node = json_from_string(ok[i], NULL);
+		g_autoptr(GError) error = NULL;
+
+		if (!provider_undo(json_node_get_object(node), &error))
+			fail_msg("%s: %s", ok[i], error->message);
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autoptr(JsonNode) node = json_from_string(bad[i].json, NULL);
+		g_autoptr(GError) error = NULL;
+
+		assert_false(provider_undo(json_node_get_object(node), &error));
+		assert_string_equal(error->message, bad[i].error);
+	}
+	virConnectClose(keep);
+}
+
+/* A daemon that does not answer: the message names the URI and how to start it. */
+static void test_no_daemon(void **state)
+{
+	static const char uri[] = "qemu+unix:///system?socket=/nonexistent/labctl/libvirt-sock";
+	static const char undo[] =
+		"{\"op\":\"libvirt\",\"uri\":\"qemu+unix:///system?socket=/nonexistent/labctl/libvirt-sock\","
+		"\"kind\":\"network\",\"name\":\"labctl-00000000\"}";
+	g_autoptr(JsonNode) node = json_from_string(undo, NULL);
+	g_autoptr(GError) error = NULL;
+	g_autofree char *want = g_strdup_printf("cannot connect to libvirt at '%s': ", uri);
+
+	(void)state;
+	assert_false(provider_undo(json_node_get_object(node), &error));
+	assert_true(g_str_has_prefix(error->message, want));
+	assert_true(has(error->message, "'virtlogd -d; libvirtd -d'"));
+}
+
+/* access() names the nodes without touching libvirt: status and down work without it. */
+static void test_access(void **state)
+{
+	static const char text[] =
+		"lab: lv\n"
+		"provider: {type: libvirt, uri: 'qemu+unix:///system?socket=/nonexistent/sock', base_image: /b.qcow2}\n"
+		"nodes:\n"
+		"  - name: h\n"
+		"    role: host\n";
+	struct lab_spec *spec = load(text);
+	struct provider_ctx ctx = { .spec = spec, .state_dir = "/tmp/labctl-lv-access" };
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) access = NULL;
+	const struct node_access *a;
+
+	(void)state;
+	assert_ptr_equal(provider_for(spec), &provider_libvirt);
+	access = provider_libvirt.access(&ctx, &error);
+	assert_non_null(access);
+	assert_int_equal(access->len, 1);
+	a = g_ptr_array_index(access, 0);
+	assert_string_equal(a->ssh.host, "192.168.56.10");
+	assert_string_equal(a->ssh.user, "root");
+	assert_int_equal(a->ssh.port, 22);
+	assert_string_equal(a->ssh.key, "/tmp/labctl-lv-access/libvirt/client_key");
+	assert_string_equal(a->ssh.known_hosts, "/tmp/labctl-lv-access/known_hosts");
+	assert_false(g_file_test("/tmp/labctl-lv-access", G_FILE_TEST_EXISTS));
+	spec_free(spec);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_virt_type),
+		cmocka_unit_test(test_names_and_xml),
+		cmocka_unit_test(test_disk_boot_and_given_network),
+		cmocka_unit_test(test_user_data),
+		cmocka_unit_test(test_up_again_down),
+		cmocka_unit_test(test_adopt_and_missing_objects),
+		cmocka_unit_test(test_missing_base_image),
+		cmocka_unit_test(test_base_image_in_pool),
+		cmocka_unit_test(test_given_network_and_pool),
+		cmocka_unit_test(test_given_network_wrong_subnet),
+		cmocka_unit_test(test_undo_gone),
+		cmocka_unit_test(test_no_daemon),
+		cmocka_unit_test(test_access),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
