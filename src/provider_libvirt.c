@@ -25,6 +25,7 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
+#include "labctl/engine.h"
 #include "labctl/provider_libvirt.h"
 
 /* ---- connections and errors ---- */
@@ -222,7 +223,6 @@ struct caps_state {
 	char *host_arch;
 	char *guest_arch;       /* the <arch name=...> being read */
 	GHashTable *kvm;        /* arch -> 1: guests with <domain type='kvm'/> */
-	GHashTable *hvm;        /* arch -> 1: any hvm guest */
 };
 
 static const char *attr(const char **names, const char **values, const char *name)
@@ -250,7 +250,6 @@ static void caps_start(GMarkupParseContext *ctx, const char *el, const char **na
 		   (v = attr(names, values, "name"))) {
 		g_free(s->guest_arch);
 		s->guest_arch = g_strdup(v);
-		g_hash_table_add(s->hvm, g_strdup(v));
 	} else if (!strcmp(el, "domain") && !strcmp(parent, "arch") && s->guest_arch &&
 		   (v = attr(names, values, "type")) && !strcmp(v, "kvm")) {
 		g_hash_table_add(s->kvm, g_strdup(s->guest_arch));
@@ -290,7 +289,6 @@ const char *libvirt_virt_type(const char *caps_xml, char **arch)
 
 	s.text = g_string_new(NULL);
 	s.kvm = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	s.hvm = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	ctx = g_markup_parse_context_new(&parser, 0, &s, NULL);
 	/* a document that does not parse offers no kvm */
 	g_markup_parse_context_parse(ctx, caps_xml ? caps_xml : "", -1, NULL);
@@ -306,7 +304,6 @@ const char *libvirt_virt_type(const char *caps_xml, char **arch)
 	g_free(s.guest_arch);
 	g_string_free(s.text, TRUE);
 	g_hash_table_unref(s.kvm);
-	g_hash_table_unref(s.hvm);
 	return type;
 }
 
@@ -1374,7 +1371,8 @@ static gpointer wait_ssh(gpointer data)
 		struct lab_ssh *c;
 
 		g_clear_error(&last);
-		t.connect_timeout = 5;
+		/* a TCG guest on a busy machine took 12 s for a login here */
+		t.connect_timeout = 20;
 		t.retries = 1;
 		c = lab_ssh_open(&t, NULL, &last);
 		if (c) {
@@ -1384,7 +1382,14 @@ static gpointer wait_ssh(gpointer data)
 		}
 		if (g_get_monotonic_time() + (gint64)pause * G_USEC_PER_SEC >= deadline)
 			break;
-		g_usleep(pause * G_USEC_PER_SEC);
+		/* ^C: in steps of 0.1 s, so that up stops at once, journal intact */
+		for (gulong i = 0; i < pause * 10 && !engine_stopped(); i++)
+			g_usleep(G_USEC_PER_SEC / 10);
+		if (engine_stopped()) {
+			g_set_error(&w->error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+				    "interrupted while waiting for node '%s'", w->n->name);
+			return NULL;
+		}
 		pause = MIN(pause * 2, 5);
 	}
 	{
@@ -1395,7 +1400,8 @@ static gpointer wait_ssh(gpointer data)
 			where = g_strdup_printf("last lines of its serial console (%s):\n%s",
 						w->n->console, log);
 		else if (w->n->local)
-			where = g_strdup_printf("its serial console log %s is empty", w->n->console);
+			where = g_strdup_printf("its serial console log %s is empty or missing",
+						w->n->console);
 		else
 			where = g_strdup_printf("its serial console log is %s on the hypervisor",
 						w->n->console);

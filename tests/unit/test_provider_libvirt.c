@@ -23,6 +23,7 @@
 #include <libvirt/virterror.h>
 #include <yaml.h>
 
+#include "labctl/engine.h"
 #include "labctl/journal.h"
 #include "labctl/provider_libvirt.h"
 #include "labctl/teardown.h"
@@ -203,6 +204,7 @@ static void test_names_and_xml(void **state)
 	net = libvirt_network_xml(l, TEST_URI);
 	assert_false(has(net, "<forward"));
 	assert_true(has(net, "<ip address='192.168.57.1' prefix='24'>"));
+	g_free(want);
 	want = g_strdup_printf("<host mac='%s' name='h' ip='192.168.57.11'/>", h->mac);
 	assert_true(has(net, want));
 	assert_false(has(net, d->mac));
@@ -235,7 +237,7 @@ static void test_names_and_xml(void **state)
 	assert_true(has(dom, "<type arch='x86_64'>hvm</type>"));
 	assert_true(has(dom, "<kernel>/images/vmlinuz</kernel>"));
 	assert_true(has(dom, "<initrd>/images/initrd.img</initrd>"));
-	assert_true(has(dom, "<cmdline>root=/dev/vda console=ttyS0</cmdline>"));
+	assert_true(has(dom, "<cmdline>root=/dev/vda console=ttyS0 no_timer_check</cmdline>"));
 	assert_false(has(dom, "<boot dev="));
 	assert_true(has(dom, "<source file='/p/o.qcow2'/>\n      <target dev='vda' bus='virtio'/>"));
 	assert_true(has(dom, "<source file='/p/s.iso'/>\n      <target dev='vdb' bus='virtio'/>\n      <readonly/>"));
@@ -924,6 +926,70 @@ static void test_given_network_wrong_subnet(void **state)
 	fx_clear(&f);
 }
 
+/*
+ * Waiting for SSH on nodes that never answer: on loopback addresses
+ * (nothing else is ever contacted), with the console's tail in the error.
+ */
+static void test_wait_times_out(void **state)
+{
+	struct lv_fixture f;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) access = NULL;
+	g_autofree char *dir = NULL;
+	g_autofree char *console = NULL;
+	g_autofree char *want = NULL;
+	gint64 t0;
+
+	(void)state;
+	fx_init_with(&f, NULL, "127.77.0.0/24", "");
+	dir = g_build_filename(f.state, "libvirt", NULL);
+	console = g_build_filename(dir, "h-console.log", NULL);
+	assert_int_equal(g_mkdir_with_parents(dir, 0700), 0);
+	assert_true(g_file_set_contents(console,
+		"early line\n\033[0;32m  OK  \033[0m] Started ssh.service\r\nh login: \n", -1, NULL));
+	f.opts.boot_seconds = 3;
+	t0 = g_get_monotonic_time();
+	access = libvirt_up(&f.ctx, &f.opts, &error);
+	assert_null(access);
+	/* both nodes waited for at once: about 3 s, not 6 */
+	assert_true(g_get_monotonic_time() - t0 < 6 * G_USEC_PER_SEC);
+	want = g_strdup_printf("node 'd' (domain labctl-%s-d) does not answer SSH at 127.77.0.10:22 after 3 s: ",
+			       f.hash);
+	assert_true(g_str_has_prefix(error->message, want));
+	g_free(want);
+	want = g_strdup_printf("its serial console log %s/d-console.log is empty or missing", dir);
+	assert_true(has(error->message, want));
+	fx_down(&f);
+
+	/* the other node's console, without colour codes and carriage returns */
+	g_clear_error(&error);
+	g_clear_pointer(&f.spec, spec_free);
+	{
+		static const char text[] =
+			"lab: lv\n"
+			"provider: {type: libvirt, uri: 'test:///default', subnet: 127.77.0.0/24, base_image: %s}\n"
+			"nodes:\n"
+			"  - {name: h, role: host}\n";
+		g_autoptr(GPtrArray) diags = diags_new();
+		g_autofree char *t = g_strdup_printf(text, f.base);
+
+		f.spec = spec_load_data("lv.yaml", t, strlen(t), diags);
+		assert_true(validate_spec(f.spec, diags));
+		f.ctx.spec = f.spec;
+	}
+	assert_int_equal(g_mkdir_with_parents(dir, 0700), 0);
+	assert_true(g_file_set_contents(console,
+		"early line\n\033[0;32m  OK  \033[0m] Started ssh.service\r\nh login: \n", -1, NULL));
+	access = libvirt_up(&f.ctx, &f.opts, &error);
+	assert_null(access);
+	g_free(want);
+	want = g_strdup_printf("last lines of its serial console (%s):\nearly line\n  OK  ] Started ssh.service\nh login: \n",
+			       console);
+	assert_true(has(error->message, want));
+	fx_down(&f);
+	fx_clear(&f);
+}
+
 /* Each undo of an object that is not there succeeds; a bad record does not. */
 static void test_undo_gone(void **state)
 {
@@ -1014,6 +1080,38 @@ static void test_access(void **state)
 	spec_free(spec);
 }
 
+static gpointer stop_soon(gpointer data)
+{
+	(void)data;
+	g_usleep(G_USEC_PER_SEC / 2);
+	engine_stop();
+	return NULL;
+}
+
+/* ^C while waiting: up returns at once, and down still takes it all away. */
+static void test_wait_interrupted(void **state)
+{
+	struct lv_fixture f;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) access = NULL;
+	GThread *t;
+	gint64 t0;
+
+	(void)state;
+	fx_init_with(&f, NULL, "127.77.0.0/24", "");
+	f.opts.boot_seconds = 60;
+	t0 = g_get_monotonic_time();
+	t = g_thread_new("stop", stop_soon, NULL);
+	access = libvirt_up(&f.ctx, &f.opts, &error);
+	g_thread_join(t);
+	assert_null(access);
+	assert_true(g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
+	assert_true(g_get_monotonic_time() - t0 < 5 * G_USEC_PER_SEC);
+	fx_down(&f);
+	assert_int_equal(count(&f).domains, 0);
+	fx_clear(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1027,9 +1125,12 @@ int main(void)
 		cmocka_unit_test(test_base_image_in_pool),
 		cmocka_unit_test(test_given_network_and_pool),
 		cmocka_unit_test(test_given_network_wrong_subnet),
+		cmocka_unit_test(test_wait_times_out),
 		cmocka_unit_test(test_undo_gone),
 		cmocka_unit_test(test_no_daemon),
 		cmocka_unit_test(test_access),
+		/* last: engine_stop() cannot be taken back */
+		cmocka_unit_test(test_wait_interrupted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
