@@ -1,41 +1,73 @@
 {# Configures the LIO target of one disk node in a single targetcli run. #}
 {# Sent on stdin to sh; every value below was validated to a safe charset, #}
-{# and "| raw" refuses any that is not, so the here-document stays literal. #}
+{# and "| raw" refuses any that is not.  Secrets reach targetcli through #}
+{# echo, a shell builtin, so no argv ever holds them. #}
 # labctl: LIO target {{ target.iqn | raw }} on {{ node.name | raw }}
 set -eu
+c=/sys/kernel/config/target
+t=$c/iscsi/{{ target.iqn | raw }}/tpgt_1
 {% for lun in target.luns %}
 {% if lun.block %}
 dev{{ loop.index }}=$(losetup -j {{ lun.image | raw }} | sed -n '1s/:.*//p')
 test -n "$dev{{ loop.index }}" || { echo "no loop device for {{ lun.image | raw }}" >&2; exit 1; }
 {% endif %}
 {% endfor %}
-targetcli <<EOF
-set global auto_add_default_portal=false
+# Only what is missing is created, so that a run cut short is completed
+# by the next one; targetcli reading commands from stdin reports a failed
+# command but goes on and exits 0, so the result is read back below.
+{
+echo 'set global auto_add_default_portal=false'
 {% for lun in target.luns %}
 {% if lun.block %}
-/backstores/block create {{ lun.name | raw }} $dev{{ loop.index }}
+ls -d $c/core/iblock_*/{{ lun.name | raw }} >/dev/null 2>&1 || echo "/backstores/block create {{ lun.name | raw }} $dev{{ loop.index }}"
 {% else %}
-/backstores/fileio create {{ lun.name | raw }} {{ lun.image | raw }}
+ls -d $c/core/fileio_*/{{ lun.name | raw }} >/dev/null 2>&1 || echo '/backstores/fileio create {{ lun.name | raw }} {{ lun.image | raw }}'
 {% endif %}
 {% endfor %}
-/iscsi create {{ target.iqn | raw }}
+test -d $t || echo '/iscsi create {{ target.iqn | raw }}'
 {% for acl in target.acls %}
-/iscsi/{{ target.iqn | raw }}/tpg1/acls create {{ acl.iqn | raw }}
+test -d $t/acls/{{ acl.iqn | raw }} || echo '/iscsi/{{ target.iqn | raw }}/tpg1/acls create {{ acl.iqn | raw }}'
 {% if target.chap.enabled %}
-/iscsi/{{ target.iqn | raw }}/tpg1/acls/{{ acl.iqn | raw }} set auth userid={{ target.chap.user | raw }} password={{ target.chap.password | raw }}
+echo '/iscsi/{{ target.iqn | raw }}/tpg1/acls/{{ acl.iqn | raw }} set auth userid={{ target.chap.user | raw }} password={{ target.chap.password | raw }}'
 {% if target.chap.mutual %}
-/iscsi/{{ target.iqn | raw }}/tpg1/acls/{{ acl.iqn | raw }} set auth mutual_userid={{ target.chap.mutual_user | raw }} mutual_password={{ target.chap.mutual_password | raw }}
+echo '/iscsi/{{ target.iqn | raw }}/tpg1/acls/{{ acl.iqn | raw }} set auth mutual_userid={{ target.chap.mutual_user | raw }} mutual_password={{ target.chap.mutual_password | raw }}'
 {% endif %}
 {% endif %}
 {% endfor %}
 {% if target.chap.enabled %}
-/iscsi/{{ target.iqn | raw }}/tpg1 set attribute authentication=1
+echo '/iscsi/{{ target.iqn | raw }}/tpg1 set attribute authentication=1'
 {% endif %}
 {% for lun in target.luns %}
-/iscsi/{{ target.iqn | raw }}/tpg1/luns create /backstores/{{ lun.backstore | raw }}/{{ lun.name | raw }} lun={{ lun.number | raw }}
+test -d $t/lun/lun_{{ lun.number | raw }} || echo '/iscsi/{{ target.iqn | raw }}/tpg1/luns create /backstores/{{ lun.backstore | raw }}/{{ lun.name | raw }} lun={{ lun.number | raw }}'
 {% endfor %}
 {% for p in target.portals %}
-/iscsi/{{ target.iqn | raw }}/tpg1/portals create {{ p.address | raw }} {{ p.port | raw }}
+test -d $t/np/{{ p.portal | raw }} || echo '/iscsi/{{ target.iqn | raw }}/tpg1/portals create {{ p.address | raw }} {{ p.port | raw }}'
 {% endfor %}
-saveconfig
-EOF
+echo 'saveconfig'
+} | targetcli
+
+# Read back what the kernel holds now.
+bad() { echo "targetcli did not configure $*" >&2; exit 1; }
+{% for lun in target.luns %}
+test -d $t/lun/lun_{{ lun.number | raw }} || bad 'lun {{ lun.number | raw }} ({{ lun.name | raw }})'
+{% endfor %}
+{% for acl in target.acls %}
+test -d $t/acls/{{ acl.iqn | raw }} || bad 'the acl of {{ acl.iqn | raw }}'
+{% for lun in target.luns %}
+test -d $t/acls/{{ acl.iqn | raw }}/lun_{{ lun.number | raw }} || bad 'lun {{ lun.number | raw }} for {{ acl.iqn | raw }}'
+{% endfor %}
+{% if target.chap.enabled %}
+grep -qxF '{{ target.chap.user | raw }}' $t/acls/{{ acl.iqn | raw }}/auth/userid || bad 'chap for {{ acl.iqn | raw }}'
+{% if target.chap.mutual %}
+grep -qxF '{{ target.chap.mutual_user | raw }}' $t/acls/{{ acl.iqn | raw }}/auth/userid_mutual || bad 'mutual chap for {{ acl.iqn | raw }}'
+{% endif %}
+{% endif %}
+{% endfor %}
+{% if target.chap.enabled %}
+grep -qx 1 $t/attrib/authentication || bad 'authentication on tpg1'
+{% endif %}
+{% for p in target.portals %}
+test -d $t/np/{{ p.portal | raw }} || bad 'the portal {{ p.portal | raw }}'
+{% endfor %}
+grep -qx 1 $t/enable || bad 'an enabled tpg1'
+test -s /etc/rtslib-fb-target/saveconfig.json || test -s /etc/target/saveconfig.json || bad 'a saved configuration'

@@ -158,8 +158,8 @@ static void test_seed_reads_like_tutorial(void **state)
 			fail_msg("host step '%s' missing or out of order", host_steps[i]);
 		p = q;
 	}
-	/* ONE targetcli invocation configures the target */
-	for (p = strstr(text, "targetcli <<EOF"); p && p < host; p = strstr(p + 1, "targetcli <<EOF"))
+	/* ONE targetcli invocation, in the script on stdin, configures the target */
+	for (p = strstr(text, "| } | targetcli\n"); p && p < host; p = strstr(p + 1, "| } | targetcli\n"))
 		targetcli_runs++;
 	assert_int_equal(targetcli_runs, 1);
 	plan_free(plan);
