@@ -241,6 +241,25 @@ static bool netns_delete(const char *ns, const char *veth, GError **error)
 	return provider_run(del, error);
 }
 
+bool provider_known_host(GString *out, const char *address, const char *pub,
+			 GError **error)
+{
+	g_autofree char *key = NULL;
+	g_auto(GStrv) w = NULL;
+
+	if (!g_file_get_contents(pub, &key, NULL, error))
+		return false;
+	w = g_strsplit(key, " ", 3);
+	if (g_strv_length(w) < 2) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+			    "'%s' is not a public key", pub);
+		return false;
+	}
+	g_strstrip(w[1]);
+	g_string_append_printf(out, "%s %s %s\n", address, w[0], w[1]);
+	return true;
+}
+
 bool provider_undo(JsonObject *undo, GError **error)
 {
 	const char *op = json_object_get_string_member_with_default(undo, "op", "");

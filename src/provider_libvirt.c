@@ -617,19 +617,9 @@ static bool write_known_hosts(struct libvirt_lab *l, GError **error)
 	for (guint i = 0; i < l->nodes->len; i++) {
 		const struct libvirt_node *n = g_ptr_array_index(l->nodes, i);
 		g_autofree char *pub = g_build_filename(n->dir, "host_key.pub", NULL);
-		g_autofree char *key = NULL;
-		g_auto(GStrv) w = NULL;
 
-		if (!g_file_get_contents(pub, &key, NULL, error))
+		if (!provider_known_host(out, n->address, pub, error))
 			return false;
-		w = g_strsplit(key, " ", 3);
-		if (g_strv_length(w) < 2) {
-			g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-				    "'%s' is not a public key", pub);
-			return false;
-		}
-		g_strstrip(w[1]);
-		g_string_append_printf(out, "%s %s %s\n", n->address, w[0], w[1]);
 	}
 	return g_file_set_contents_full(l->known_hosts, out->str, (gssize)out->len,
 					G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);

@@ -384,18 +384,9 @@ static bool write_known_hosts(struct provider_ctx *ctx, struct netns_lab *l, GEr
 		const struct spec_node *n = g_ptr_array_index(ctx->spec->nodes, i);
 		g_autofree char *dir = node_dir(l, n);
 		g_autofree char *pub = g_build_filename(dir, "host_key.pub", NULL);
-		g_autofree char *key = NULL;
-		g_auto(GStrv) w = NULL;
 
-		if (!g_file_get_contents(pub, &key, NULL, error))
+		if (!provider_known_host(out, n->address.v, pub, error))
 			return false;
-		w = g_strsplit(key, " ", 3);
-		if (g_strv_length(w) < 2) {
-			g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-				    "'%s' is not a public key", pub);
-			return false;
-		}
-		g_string_append_printf(out, "%s %s %s\n", n->address.v, w[0], w[1]);
 	}
 	return g_file_set_contents(l->known_hosts, out->str, (gssize)out->len, error) &&
 	       g_chmod(l->known_hosts, 0600) == 0;

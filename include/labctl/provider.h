@@ -100,6 +100,13 @@ struct node_access *node_access_new_own(const char *name, const char *host,
 bool provider_journal(struct provider_ctx *ctx, const char *key, const char *what,
 		      JsonObject *undo, GError **error);
 
+/*
+ * Appends the known_hosts line "ADDRESS TYPE KEY" of a node at @address
+ * whose public host key labctl made is in the file @pub.
+ */
+bool provider_known_host(GString *out, const char *address, const char *pub,
+			 GError **error);
+
 /* Runs a local undo operation; false with @error when it failed. */
 bool provider_undo(JsonObject *undo, GError **error);
 
