@@ -41,7 +41,7 @@ echo '/iscsi/{{ target.iqn | raw }}/tpg1 set attribute authentication=1'
 test -d $t/lun/lun_{{ lun.number | raw }} || echo '/iscsi/{{ target.iqn | raw }}/tpg1/luns create /backstores/{{ lun.backstore | raw }}/{{ lun.name | raw }} lun={{ lun.number | raw }}'
 {% endfor %}
 {% for p in target.portals %}
-test -d $t/np/{{ p.portal | raw }} || echo '/iscsi/{{ target.iqn | raw }}/tpg1/portals create {{ p.address | raw }} {{ p.port | raw }}'
+test -d $t/np/{{ p.portal }} || echo '/iscsi/{{ target.iqn | raw }}/tpg1/portals create {{ p.address | raw }} {{ p.port | raw }}'
 {% endfor %}
 echo 'saveconfig'
 } | targetcli
@@ -67,7 +67,7 @@ grep -qxF '{{ target.chap.mutual_user | raw }}' $t/acls/{{ acl.iqn | raw }}/auth
 grep -qx 1 $t/attrib/authentication || bad 'authentication on tpg1'
 {% endif %}
 {% for p in target.portals %}
-test -d $t/np/{{ p.portal | raw }} || bad 'the portal {{ p.portal | raw }}'
+test -d $t/np/{{ p.portal }} || bad 'the portal '{{ p.portal }}
 {% endfor %}
 grep -qx 1 $t/enable || bad 'an enabled tpg1'
 test -s /etc/rtslib-fb-target/saveconfig.json || test -s /etc/target/saveconfig.json || bad 'a saved configuration'
