@@ -82,13 +82,16 @@ bool provider_journal(struct provider_ctx *ctx, const char *key, const char *wha
 		      JsonObject *undo, GError **error)
 {
 	g_autoptr(JsonObject) rec = json_object_new();
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&journal_lock);
+	bool ok;
 
 	json_object_set_string_member(rec, "type", "local");
 	json_object_set_string_member(rec, "key", key);
 	json_object_set_string_member(rec, "what", what);
 	json_object_set_object_member(rec, "undo", json_object_ref(undo));
-	return journal_append(ctx->journal, rec, error);
+	g_mutex_lock(&journal_lock);
+	ok = journal_append(ctx->journal, rec, error);
+	g_mutex_unlock(&journal_lock);
+	return ok;
 }
 
 /* Whether /proc/PID/cmdline contains @match: a pid file may be stale. */
