@@ -95,7 +95,7 @@ static const struct yfield target_fields[] = {
 	F(spec_target, "firewall", YF_ENUM, firewall, .values = spec_firewall_names),
 	F(spec_target, "luns", YF_LIST, luns, .required = true, .max = SPEC_MAX_LUNS,
 	  .sub = &lun_schema),
-	F(spec_target, "acl", YF_STRLIST, acl, .max = SPEC_MAX_NODES),
+	F(spec_target, "acl", YF_STRLIST, acl, .max = SPEC_MAX_REFS),
 	F(spec_target, "chap", YF_OBJ, chap, .sub = &chap_schema),
 	{ .key = NULL }
 };
@@ -121,7 +121,7 @@ static const struct yschema mount_schema = {
 static const struct yfield initiator_fields[] = {
 	F(spec_initiator, "iqn", YF_STR, iqn),
 	F(spec_initiator, "backend", YF_ENUM, backend, .values = spec_initiator_backend_names),
-	F(spec_initiator, "targets", YF_STRLIST, targets, .max = SPEC_MAX_NODES),
+	F(spec_initiator, "targets", YF_STRLIST, targets, .max = SPEC_MAX_REFS),
 	F(spec_initiator, "timeout", YF_UINT, timeout, .min = 1, .max = 3600),
 	F(spec_initiator, "mounts", YF_LIST, mounts, .max = SPEC_MAX_LUNS, .sub = &mount_schema),
 	{ .key = NULL }

@@ -834,6 +834,28 @@ static void check_resolved(struct vctx *v, GInetAddressMask *subnet)
 	}
 }
 
+/*
+ * Every host logs in to every disk by default, so the plan grows with
+ * hosts x disks.  A lab of hundreds of hosts that all reach hundreds of
+ * disks is a mistake (and a plan of gigabytes); say so at once.
+ */
+static void check_logins(struct vctx *v)
+{
+	const struct lab_spec *spec = v->spec;
+	guint64 logins = 0;
+
+	for (guint i = 0; i < spec->nodes->len; i++) {
+		const struct spec_node *n = g_ptr_array_index(spec->nodes, i);
+
+		if (n->role.v == ROLE_HOST && n->initiator.targets)
+			logins += n->initiator.targets->len;
+	}
+	if (logins > SPEC_MAX_LOGINS)
+		verr(v, spec->where, "the hosts of this lab log in to %" G_GUINT64_FORMAT
+		     " targets in all, more than %u: name the hosts each disk admits ('acl') or the disks each host uses ('targets')",
+		     logins, SPEC_MAX_LOGINS);
+}
+
 bool validate_spec(struct lab_spec *spec, GPtrArray *diags)
 {
 	struct vctx v = { .spec = spec, .diags = diags, .ok = true };
@@ -864,5 +886,6 @@ bool validate_spec(struct lab_spec *spec, GPtrArray *diags)
 	if (!subnet && spec->provider.subnet.v && !spec->provider.subnet.loc.line)
 		subnet = g_inet_address_mask_new_from_string(spec->provider.subnet.v, NULL);
 	check_resolved(&v, subnet);
+	check_logins(&v);
 	return v.ok;
 }

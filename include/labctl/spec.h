@@ -26,9 +26,11 @@
  * instant.  LUN numbers go from 0 to 255, and tgt keeps 0 for itself:
  * 255 LUNs always get numbers in range.
  */
-#define SPEC_MAX_NODES 256
+#define SPEC_MAX_NODES 1024
+#define SPEC_MAX_LOGINS 16384     /* host-to-target logins in one lab */
 #define SPEC_MAX_LUNS 255
 #define SPEC_MAX_PORTALS 32
+#define SPEC_MAX_REFS 256         /* names in one 'acl' or 'targets' */
 
 enum provider_type { PROVIDER_STATIC, PROVIDER_NETNS, PROVIDER_LIBVIRT, PROVIDER_VAGRANT };
 enum node_role { ROLE_DISK, ROLE_HOST };
