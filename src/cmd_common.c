@@ -182,6 +182,20 @@ static void remove_state(const char *dir)
 		g_rmdir(parent);
 }
 
+G_GNUC_PRINTF(2, 3)
+static void say_down(void *data, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)data;
+	fprintf(cmd_out, "%-12s ", "local");
+	va_start(ap, fmt);
+	vfprintf(cmd_out, fmt, ap);
+	va_end(ap);
+	fprintf(cmd_out, "\n");
+	fflush(cmd_out);
+}
+
 guint cmd_teardown(const struct lab_spec *spec, struct journal *j, bool force,
 		   int verbosity, JsonArray *record)
 {
@@ -210,6 +224,11 @@ guint cmd_teardown(const struct lab_spec *spec, struct journal *j, bool force,
 		if (verbosity >= 0)
 			fprintf(cmd_out, "lab '%s': nothing to undo\n", spec->name.v);
 	} else {
+		if (prov && prov->revive) {
+			if (verbosity >= 0)
+				ctx.say = say_down;
+			prov->revive(&ctx, steps);
+		}
 		if (prov)
 			reach.access = prov->access(&ctx, NULL);
 		teardown_run(steps, j, &o, &failed);

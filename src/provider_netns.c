@@ -23,6 +23,7 @@
 #include <glib/gstdio.h>
 
 #include "labctl/provider.h"
+#include "labctl/teardown.h"
 
 #define NETNS_RUNTIME_ROOT "/var/lib/labctl/netns"
 #define SSHD_WAIT_SECONDS 10
@@ -276,57 +277,36 @@ static long surviving_mount_ns(const char *ns)
 	return 0;
 }
 
-static bool start_sshd(struct provider_ctx *ctx, struct netns_lab *l,
-		       const struct spec_node *n, GError **error)
+/* Whether the sshd of config @conf, of pid file @pidfile, runs. */
+static bool sshd_alive(const char *pidfile, const char *conf)
+{
+	g_autofree char *pid = NULL;
+	g_autofree char *proc = NULL;
+	g_autofree char *cmdline = NULL;
+	gsize len;
+
+	if (!g_file_get_contents(pidfile, &pid, NULL, NULL))
+		return false;
+	proc = g_strdup_printf("/proc/%ld/cmdline", strtol(pid, NULL, 10));
+	return g_file_get_contents(proc, &cmdline, &len, NULL) &&
+	       memmem(cmdline, len, conf, strlen(conf));
+}
+
+/* Starts the sshd of node @n, whose files are in place, in its namespace. */
+static bool spawn_sshd(struct netns_lab *l, const struct spec_node *n, GError **error)
 {
 	g_autofree char *ns = ns_name(l, n);
 	g_autofree char *dir = node_dir(l, n);
 	g_autofree char *home = g_build_filename(dir, "home", NULL);
 	g_autofree char *conf = g_build_filename(dir, "sshd_config", NULL);
-	g_autofree char *pidfile = g_build_filename(dir, "sshd.pid", NULL);
 	g_autofree char *log = g_build_filename(dir, "sshd.log", NULL);
-	g_autofree char *hostkey = g_build_filename(dir, "host_key", NULL);
-	g_autofree char *text = sshd_config(l, n, dir);
 	g_autofree char *q_home = g_shell_quote(home);
 	g_autofree char *q_conf = g_shell_quote(conf);
 	g_autofree char *q_log = g_shell_quote(log);
 	g_autofree char *script = NULL;
-	g_autofree char *what = g_strdup_printf("sshd of %s on %s:22", n->name.v, n->address.v);
-	g_autofree char *key = g_strdup_printf("sshd:%s", ns);
-	g_autoptr(JsonObject) undo = json_object_new();
-	const char *argv[12];
-	guint i = 0;
-	long survivor;
+	long survivor = surviving_mount_ns(ns);
 
-	if (g_mkdir_with_parents(home, 0700) ||
-	    !keygen(hostkey, error) ||
-	    !g_file_set_contents(conf, text, -1, error))
-		return false;
-	{
-		/* a live sshd of this config is this node's: leave it */
-		g_autofree char *pid = NULL;
-
-		if (g_file_get_contents(pidfile, &pid, NULL, NULL)) {
-			g_autofree char *proc = g_strdup_printf("/proc/%ld/cmdline", strtol(pid, NULL, 10));
-			g_autofree char *cmdline = NULL;
-			gsize len;
-
-			if (g_file_get_contents(proc, &cmdline, &len, NULL) &&
-			    memmem(cmdline, len, conf, strlen(conf)))
-				return true;
-		}
-	}
-	script = g_strdup_printf("mount -t tmpfs -o mode=0755 tmpfs /run && mkdir -p /run/sshd && "
-				 "mount --bind %s /root && exec /usr/sbin/sshd -f %s -E %s",
-				 q_home, q_conf, q_log);
-	json_object_set_string_member(undo, "op", "kill");
-	json_object_set_string_member(undo, "pidfile", pidfile);
-	json_object_set_string_member(undo, "match", conf);
-	if (!provider_journal(ctx, key, what, undo, error))
-		return false;
-	if (ctx->say)
-		ctx->say(ctx->say_data, "%s", what);
-	if ((survivor = surviving_mount_ns(ns))) {
+	if (survivor) {
 		/*
 		 * sshd died but the node lives on (its tgtd, say): start the
 		 * new sshd in that node's mount namespace, whose /run and home
@@ -338,21 +318,48 @@ static bool start_sshd(struct provider_ctx *ctx, struct netns_lab *l,
 
 		return provider_run(join, error);
 	}
-	argv[i++] = "ip";
-	argv[i++] = "netns";
-	argv[i++] = "exec";
-	argv[i++] = ns;
-	argv[i++] = "unshare";
-	argv[i++] = "-m";
-	/* slave: unmounts of the host (ip netns del) reach the node too, so
-	 * its copy of /run/netns does not keep other nodes' namespaces alive */
-	argv[i++] = "--propagation";
-	argv[i++] = "slave";
-	argv[i++] = "sh";
-	argv[i++] = "-c";
-	argv[i++] = script;
-	argv[i] = NULL;
-	return provider_run(argv, error);
+	script = g_strdup_printf("mount -t tmpfs -o mode=0755 tmpfs /run && mkdir -p /run/sshd && "
+				 "mount --bind %s /root && exec /usr/sbin/sshd -f %s -E %s",
+				 q_home, q_conf, q_log);
+	{
+		/* slave: unmounts of the host (ip netns del) reach the node too, so
+		 * its copy of /run/netns does not keep other nodes' namespaces alive */
+		const char *argv[] = { "ip", "netns", "exec", ns, "unshare", "-m",
+				       "--propagation", "slave", "sh", "-c", script, NULL };
+
+		return provider_run(argv, error);
+	}
+}
+
+static bool start_sshd(struct provider_ctx *ctx, struct netns_lab *l,
+		       const struct spec_node *n, GError **error)
+{
+	g_autofree char *ns = ns_name(l, n);
+	g_autofree char *dir = node_dir(l, n);
+	g_autofree char *home = g_build_filename(dir, "home", NULL);
+	g_autofree char *conf = g_build_filename(dir, "sshd_config", NULL);
+	g_autofree char *pidfile = g_build_filename(dir, "sshd.pid", NULL);
+	g_autofree char *hostkey = g_build_filename(dir, "host_key", NULL);
+	g_autofree char *text = sshd_config(l, n, dir);
+	g_autofree char *what = g_strdup_printf("sshd of %s on %s:22", n->name.v, n->address.v);
+	g_autofree char *key = g_strdup_printf("sshd:%s", ns);
+	g_autoptr(JsonObject) undo = json_object_new();
+
+	if (g_mkdir_with_parents(home, 0700) ||
+	    !keygen(hostkey, error) ||
+	    !g_file_set_contents(conf, text, -1, error))
+		return false;
+	/* a live sshd of this config is this node's: leave it */
+	if (sshd_alive(pidfile, conf))
+		return true;
+	json_object_set_string_member(undo, "op", "kill");
+	json_object_set_string_member(undo, "pidfile", pidfile);
+	json_object_set_string_member(undo, "match", conf);
+	if (!provider_journal(ctx, key, what, undo, error))
+		return false;
+	if (ctx->say)
+		ctx->say(ctx->say_data, "%s", what);
+	return spawn_sshd(l, n, error);
 }
 
 static bool wait_for_port(const char *addr, guint16 port, const char *node, GError **error)
@@ -569,8 +576,51 @@ static GPtrArray *netns_access(struct provider_ctx *ctx, GError **error)
 	return nodes;
 }
 
+static bool has_step(GPtrArray *steps, const char *key)
+{
+	for (guint i = 0; i < steps->len; i++)
+		if (!strcmp(((const struct undo_step *)g_ptr_array_index(steps, i))->key, key))
+			return true;
+	return false;
+}
+
+/*
+ * down: a node whose network namespace is still there but whose sshd died
+ * (killed with the other processes of the lab, say) gets one again, so the
+ * undos of its tasks can run.  Only an sshd whose undo @steps still hold is
+ * started: that undo stops it again.
+ */
+static void netns_revive(struct provider_ctx *ctx, GPtrArray *steps)
+{
+	struct netns_lab l = { 0 };
+
+	if (geteuid() != 0 || !netns_lab_init(&l, ctx, NULL))
+		goto out;
+	for (guint i = 0; i < ctx->spec->nodes->len; i++) {
+		const struct spec_node *n = g_ptr_array_index(ctx->spec->nodes, i);
+		g_autofree char *ns = ns_name(&l, n);
+		g_autofree char *key = g_strdup_printf("sshd:%s", ns);
+		g_autofree char *dir = node_dir(&l, n);
+		g_autofree char *conf = g_build_filename(dir, "sshd_config", NULL);
+		g_autofree char *pidfile = g_build_filename(dir, "sshd.pid", NULL);
+		g_autoptr(GError) error = NULL;
+
+		if (!netns_exists(ns) || !has_step(steps, key) || sshd_alive(pidfile, conf))
+			continue;
+		if (ctx->say)
+			ctx->say(ctx->say_data, "sshd of %s is gone; starting it again to undo what runs there",
+				 n->name.v);
+		if ((!spawn_sshd(&l, n, &error) ||
+		     !wait_for_port(n->address.v, 22, n->name.v, &error)) && ctx->say)
+			ctx->say(ctx->say_data, "%s", error->message);
+	}
+out:
+	netns_lab_clear(&l);
+}
+
 const struct provider provider_netns = {
 	.name = "netns",
 	.up = netns_up,
 	.access = netns_access,
+	.revive = netns_revive,
 };

@@ -74,6 +74,13 @@ struct provider {
 	GPtrArray *(*up)(struct provider_ctx *ctx, GError **error);
 	/* How to reach the nodes without changing anything (status, down). */
 	GPtrArray *(*access)(struct provider_ctx *ctx, GError **error);
+	/*
+	 * Optional, for down: brings back the way into a node that still
+	 * exists but whose daemon labctl started for it died, when @steps
+	 * (struct undo_step *) still hold that daemon's undo.  Reports what it
+	 * did through ctx->say and changes nothing else.
+	 */
+	void (*revive)(struct provider_ctx *ctx, GPtrArray *steps);
 };
 
 extern const struct provider provider_static;
