@@ -197,7 +197,7 @@ static void say_down(void *data, const char *fmt, ...)
 }
 
 guint cmd_teardown(const struct lab_spec *spec, struct journal *j, bool force,
-		   int verbosity, JsonArray *record)
+		   bool keep_nodes, int verbosity, JsonArray *record)
 {
 	const struct provider *prov = provider_for(spec);
 	struct provider_ctx ctx = { .spec = spec, .state_dir = journal_dir(j), .journal = j };
@@ -220,6 +220,12 @@ guint cmd_teardown(const struct lab_spec *spec, struct journal *j, bool force,
 		return 1;
 	}
 	steps = teardown_steps(records);
+	if (keep_nodes) {
+		/* the provider's steps are local ones: they stay journaled */
+		for (guint i = steps->len; i-- > 0;)
+			if (!((const struct undo_step *)g_ptr_array_index(steps, i))->remote)
+				g_ptr_array_remove_index(steps, i);
+	}
 	if (!steps->len) {
 		if (verbosity >= 0)
 			fprintf(cmd_out, "lab '%s': nothing to undo\n", spec->name.v);
@@ -234,6 +240,16 @@ guint cmd_teardown(const struct lab_spec *spec, struct journal *j, bool force,
 		teardown_run(steps, j, &o, &failed);
 		if (reach.access)
 			g_ptr_array_unref(reach.access);
+	}
+	if (keep_nodes) {
+		if (failed)
+			fprintf(cmd_out, "lab '%s': %u undo%s failed; the journal in %s keeps %s for the next down\n",
+				spec->name.v, failed, failed == 1 ? "" : "s", dir, failed == 1 ? "it" : "them");
+		else if (verbosity >= 0)
+			fprintf(cmd_out, "lab '%s': %u undone on the nodes in %.1f s; the nodes are kept "
+				"(labctl up uses them again, labctl down takes them away)\n", spec->name.v,
+				steps->len, (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC);
+		return failed;
 	}
 	if (failed && !force) {
 		fprintf(cmd_out, "lab '%s': %u undo%s failed; the journal in %s keeps what is left "
@@ -630,7 +646,8 @@ int cmd_up_lab(const struct lab_spec *spec, struct journal *j, const struct run_
 			changed += ((struct node_result *)g_ptr_array_index(run->results, i))->changed;
 		/* the last line, also with -q */
 		if (changed)
-			fprintf(cmd_out, "lab '%s' is up: %u tasks changed\n", spec->name.v, changed);
+			fprintf(cmd_out, "lab '%s' is up: %u task%s changed\n", spec->name.v, changed,
+				changed == 1 ? "" : "s");
 		else
 			fprintf(cmd_out, "lab '%s' is up; nothing changed\n", spec->name.v);
 	}

@@ -39,6 +39,7 @@ int cmd_down(const struct cmd *self, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "force", no_argument, NULL, 'f' },
+		{ "keep-nodes", no_argument, NULL, 'k' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -52,7 +53,7 @@ int cmd_down(const struct cmd *self, int argc, char **argv)
 	const char *state_opt = NULL;
 	struct lab_spec *spec;
 	struct journal *j;
-	bool force = false, json = false;
+	bool force = false, keep_nodes = false, json = false;
 	int verbosity = 0, status = EXIT_OK, c;
 	gint64 t0 = g_get_monotonic_time();
 	guint failed = 0;
@@ -61,6 +62,9 @@ int cmd_down(const struct cmd *self, int argc, char **argv)
 		switch (c) {
 		case 'f':
 			force = true;
+			break;
+		case 'k':
+			keep_nodes = true;
 			break;
 		case 'j':
 			json = true;
@@ -96,7 +100,7 @@ int cmd_down(const struct cmd *self, int argc, char **argv)
 			fprintf(cmd_out, "lab '%s': nothing to undo (no journal in %s)\n",
 				spec->name.v, state);
 	} else if ((j = cmd_open_journal(state, &status))) {
-		failed = cmd_teardown(spec, j, force, verbosity, steps);
+		failed = cmd_teardown(spec, j, force, keep_nodes, verbosity, steps);
 		if (failed)
 			status = EXIT_FAILED;
 		journal_close(j);

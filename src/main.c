@@ -65,9 +65,11 @@ static const struct cmd cmd_table[] = {
 	  "  --json                   print the results as JSON (docs/json.md); what a\n"
 	  "                           person reads goes to stderr instead\n",
 	  "jqvSPAFUJ" },
-	{ "down", cmd_down, "[--force] [--json] [-q|-v] [--state-dir DIR] SPEC",
+	{ "down", cmd_down, "[--force] [--keep-nodes] [--json] [-q|-v] [--state-dir DIR] SPEC",
 	  "undo everything labctl did to the lab, newest first, from its journal",
 	  "  --force           go on past an undo that fails, and report every one\n"
+	  "  --keep-nodes      undo the tasks, but keep the nodes (guests, namespaces)\n"
+	  "                    for the next up\n"
 	  "  --json            print what was undone as JSON (docs/json.md); what a\n"
 	  "                    person reads goes to stderr instead\n"
 	  "  -q, --quiet       print only failures\n"

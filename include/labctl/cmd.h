@@ -97,7 +97,7 @@ void cmd_catch_signals(void);
  * per step (teardown.h).
  */
 guint cmd_teardown(const struct lab_spec *spec, struct journal *j, bool force,
-		   int verbosity, JsonArray *record);
+		   bool keep_nodes, int verbosity, JsonArray *record);
 
 struct lab_run_opts {
 	unsigned jobs;          /* nodes at once; 0: all */
