@@ -15,8 +15,14 @@ test -n "$dev{{ loop.index }}" || { echo "no loop device for {{ lun.image | raw 
 # Only what is missing is created, so that a run cut short is completed
 # by the next one; targetcli reading commands from stdin reports a failed
 # command but goes on and exits 0, so the result is read back below.
+#
+# A new target gets a portal on 0.0.0.0:3260 from targetcli when its global
+# preference auto_add_default_portal is on (the default): that one is
+# deleted in the same batch, before the spec's portals are made, so that
+# the preference is left as it was found.
+auto_portal=$(python3 -c 'import os, pickle
+print(pickle.load(open(os.path.expanduser("~/.targetcli/prefs.bin"), "rb")).get("auto_add_default_portal", True))' 2>/dev/null || echo True)
 {
-echo 'set global auto_add_default_portal=false'
 {% for lun in target.luns %}
 {% if lun.block %}
 ls -d $c/core/iblock_*/{{ lun.name | raw }} >/dev/null 2>&1 || echo "/backstores/block create {{ lun.name | raw }} $dev{{ loop.index }}"
@@ -24,7 +30,10 @@ ls -d $c/core/iblock_*/{{ lun.name | raw }} >/dev/null 2>&1 || echo "/backstores
 ls -d $c/core/fileio_*/{{ lun.name | raw }} >/dev/null 2>&1 || echo '/backstores/fileio create {{ lun.name | raw }} {{ lun.image | raw }}'
 {% endif %}
 {% endfor %}
-test -d $t || echo '/iscsi create {{ target.iqn | raw }}'
+if ! test -d $t; then
+	echo '/iscsi create {{ target.iqn | raw }}'
+	if test "$auto_portal" = True; then echo '/iscsi/{{ target.iqn | raw }}/tpg1/portals delete 0.0.0.0 3260'; fi
+fi
 {% for acl in target.acls %}
 test -d $t/acls/{{ acl.iqn | raw }} || echo '/iscsi/{{ target.iqn | raw }}/tpg1/acls create {{ acl.iqn | raw }}'
 {% if target.chap.enabled %}
