@@ -493,26 +493,36 @@ static void add_task(struct builder *b, struct plan_node *pn, const struct playb
 	g_ptr_array_add(pn->tasks, pt);
 }
 
+/* The node at dotted @path in @vars; no allocation: it runs per node and task. */
 static JsonNode *lookup_path(JsonObject *vars, const char *path)
 {
-	g_auto(GStrv) parts = g_strsplit(path, ".", -1);
 	JsonNode *n = NULL;
 	JsonObject *o = vars;
+	char seg[128];
 
-	for (char **p = parts; *p; p++) {
-		if (!o || !json_object_has_member(o, *p))
+	for (;;) {
+		const char *dot = strchr(path, '.');
+		size_t len = dot ? (size_t)(dot - path) : strlen(path);
+
+		if (!o || len >= sizeof(seg))
 			return NULL;
-		n = json_object_get_member(o, *p);
+		memcpy(seg, path, len);
+		seg[len] = '\0';
+		/* NULL for a member that is not there */
+		n = json_object_get_member(o, seg);
+		if (!n || !dot)
+			return n;
 		o = JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+		path = dot + 1;
 	}
-	return n;
 }
 
 static void add_playbook(struct builder *b, struct plan_node *pn, const struct playbook *pb)
 {
 	for (guint i = 0; i < pb->tasks->len; i++) {
 		const struct pb_task *t = g_ptr_array_index(pb->tasks, i);
-		g_auto(GStrv) w = NULL;
+		g_autofree char *var = NULL;
+		const char *path;
 		JsonNode *list;
 		JsonArray *a;
 
@@ -520,18 +530,21 @@ static void add_playbook(struct builder *b, struct plan_node *pn, const struct p
 			add_task(b, pn, pb, t, NULL, NULL);
 			continue;
 		}
-		w = g_strsplit(t->foreach.v, " ", 3);
-		list = lookup_path(pn->vars, w[2]);
+		/* "VAR in PATH", single spaces: playbook_load checked it */
+		path = strchr(t->foreach.v, ' ');
+		var = g_strndup(t->foreach.v, (gsize)(path - t->foreach.v));
+		path += strlen(" in ");
+		list = lookup_path(pn->vars, path);
 		if (!list || !JSON_NODE_HOLDS_ARRAY(list)) {
 			g_autoptr(GError) error = g_error_new(TEMPLATE_ERROR, TEMPLATE_ERROR_TYPE,
-							      "'foreach' needs a list, and '%s' is not one", w[2]);
+							      "'foreach' needs a list, and '%s' is not one", path);
 
 			berr(b, pn->name, pb, t, error);
 			continue;
 		}
 		a = json_node_get_array(list);
 		for (guint j = 0; j < json_array_get_length(a); j++) {
-			add_task(b, pn, pb, t, w[0], json_array_get_element(a, j));
+			add_task(b, pn, pb, t, var, json_array_get_element(a, j));
 		}
 	}
 }

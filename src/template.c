@@ -676,10 +676,29 @@ bool template_eval(const char *expr, JsonObject *vars,
 	return ok;
 }
 
+static bool safe_char(char c)
+{
+	switch (c) {
+	case '_': case '.': case ',': case ':': case '/':
+	case '@': case '%': case '+': case '=': case '-':
+		return true;
+	default:
+		return g_ascii_isalnum(c);
+	}
+}
+
+/*
+ * A loop, not strspn(): glibc's strspn builds a table of its set on every
+ * call, and this runs for every value a plan renders.
+ */
 static bool safe_chars(const char *s)
 {
-	return *s && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-			      "0123456789_.,:/@%+=-") == strlen(s);
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!safe_char(*s))
+			return false;
+	return true;
 }
 
 bool template_is_safe(const char *s)
