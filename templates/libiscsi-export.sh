@@ -6,14 +6,7 @@ f={{ mount.device | raw }}
 {% if mount.login.chap.enabled %}
 (umask 077; printf '%s' '{{ mount.login.chap.password | raw }}' > "$f.secret")
 {% endif %}
-{#
- # qemu-storage-daemon runs in a mount namespace of its own; its FUSE mount
- # reaches this one because the directory is shared.  Were it in this
- # namespace and the last process left in it when killed, its exit would
- # unmount the file system mounted over its own export and wait on itself
- # in the kernel for ever.
- #}
-timeout {{ initiator.timeout | raw }} unshare -m --propagation unchanged qemu-storage-daemon \
+timeout {{ initiator.timeout | raw }} qemu-storage-daemon \
 {% if mount.login.chap.enabled %}
 	--object secret,id=chap,file="$f.secret" \
 {% endif %}
