@@ -80,6 +80,13 @@ ${4:-}
 EOF
 }
 
+# pids of the processes named $2 in network namespace $1
+pids_in() {
+	for p in $(ip netns pids "$1" 2>/dev/null); do
+		if test "$(cat /proc/"$p"/comm 2>/dev/null)" = "$2"; then echo "$p"; fi
+	done
+}
+
 # The hash labctl derives from a lab's state directory: it names the lab's
 # namespaces, bridge, veths and runtime directory.
 lab_hash() {
