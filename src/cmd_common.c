@@ -182,18 +182,24 @@ static void remove_state(const char *dir)
 		g_rmdir(parent);
 }
 
+/* A provider's line, as "local": @data is the int verbosity of the verb. */
 G_GNUC_PRINTF(2, 3)
-static void say_down(void *data, const char *fmt, ...)
+static void say_local(void *data, const char *fmt, ...)
 {
+	const int *verbosity = data;
 	va_list ap;
 
-	(void)data;
+	if (*verbosity < 0)
+		return;
+	/* providers make nodes from several threads: one line at a time */
+	flockfile(cmd_out);
 	fprintf(cmd_out, "%-12s ", "local");
 	va_start(ap, fmt);
 	vfprintf(cmd_out, fmt, ap);
 	va_end(ap);
 	fprintf(cmd_out, "\n");
 	fflush(cmd_out);
+	funlockfile(cmd_out);
 }
 
 guint cmd_teardown(const struct lab_spec *spec, struct journal *j, bool force,
@@ -231,8 +237,8 @@ guint cmd_teardown(const struct lab_spec *spec, struct journal *j, bool force,
 			fprintf(cmd_out, "lab '%s': nothing to undo\n", spec->name.v);
 	} else {
 		if (prov && prov->revive) {
-			if (verbosity >= 0)
-				ctx.say = say_down;
+			ctx.say = say_local;
+			ctx.say_data = &verbosity;
 			prov->revive(&ctx, steps);
 		}
 		if (prov)
@@ -591,32 +597,14 @@ int cmd_open_lab(const struct run_cli *o, struct lab_spec **spec, struct journal
 	return status;
 }
 
-G_GNUC_PRINTF(2, 3)
-static void say_local(void *data, const char *fmt, ...)
-{
-	const struct run_cli *o = data;
-	va_list ap;
-
-	if (o->run.verbosity < 0)
-		return;
-	/* providers make nodes from several threads: one line at a time */
-	flockfile(cmd_out);
-	fprintf(cmd_out, "%-12s ", "local");
-	va_start(ap, fmt);
-	vfprintf(cmd_out, fmt, ap);
-	va_end(ap);
-	fprintf(cmd_out, "\n");
-	fflush(cmd_out);
-	funlockfile(cmd_out);
-}
-
 int cmd_up_lab(const struct lab_spec *spec, struct journal *j, const struct run_cli *o,
 	       struct lab_run *run)
 {
 	const struct provider *prov = provider_for(spec);
 	struct provider_ctx ctx = {
 		.spec = spec, .state_dir = journal_dir(j), .journal = j,
-		.accept_new_host_keys = o->accept_new, .say = say_local, .say_data = (void *)o,
+		.accept_new_host_keys = o->accept_new, .say = say_local,
+		.say_data = (void *)&o->run.verbosity,
 	};
 	g_autoptr(JsonObject) rec = json_object_new();
 	g_autoptr(GPtrArray) access = NULL;

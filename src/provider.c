@@ -75,6 +75,16 @@ bool provider_run(const char *const *argv, GError **error)
 	return true;
 }
 
+bool provider_keygen(const char *file, GError **error)
+{
+	const char *argv[] = { "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "labctl",
+			       "-f", file, NULL };
+
+	if (g_file_test(file, G_FILE_TEST_EXISTS))
+		return true;
+	return provider_run(argv, error);
+}
+
 /* Providers may make nodes from several threads; the journal is one file. */
 static GMutex journal_lock;
 

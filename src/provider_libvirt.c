@@ -550,16 +550,6 @@ static bool journal_then(struct provider_ctx *ctx, const char *key, const char *
 	return ok;
 }
 
-static bool keygen(const char *file, GError **error)
-{
-	const char *argv[] = { "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "labctl",
-			       "-f", file, NULL };
-
-	if (g_file_test(file, G_FILE_TEST_EXISTS))
-		return true;
-	return provider_run(argv, error);
-}
-
 static bool make_dir(const char *path, GError **error)
 {
 	if (g_mkdir_with_parents(path, 0700)) {
@@ -590,7 +580,7 @@ static char *make_seed(struct libvirt_lab *l, struct libvirt_node *n, GError **e
 			       "-joliet", "-rock", "-graft-points", g_ud, g_md, NULL };
 	bool ok;
 
-	if (!make_dir(n->dir, error) || !keygen(key_file, error) ||
+	if (!make_dir(n->dir, error) || !provider_keygen(key_file, error) ||
 	    !g_file_get_contents(cpub_file, &client_pub, NULL, error) ||
 	    !g_file_get_contents(key_file, &host_key, NULL, error) ||
 	    !g_file_get_contents(pub_file, &host_pub, NULL, error))
@@ -1501,7 +1491,7 @@ GPtrArray *libvirt_up(struct provider_ctx *ctx, const struct libvirt_opts *opts,
 		json_object_unref(rm);
 	else if (!journal_then(ctx, key, "libvirt keys and seeds", rm, journaled, error))
 		return NULL;
-	if (!make_dir(l->dir, error) || !keygen(l->client_key, error))
+	if (!make_dir(l->dir, error) || !provider_keygen(l->client_key, error))
 		return NULL;
 
 	for (guint i = 0; i < hvs->len; i++) {

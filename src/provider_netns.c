@@ -217,16 +217,6 @@ static bool make_netns(struct provider_ctx *ctx, struct netns_lab *l,
 	       provider_run(eth_up, error) && provider_run(lo_up, error);
 }
 
-static bool keygen(const char *file, GError **error)
-{
-	const char *argv[] = { "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "labctl",
-			       "-f", file, NULL };
-
-	if (g_file_test(file, G_FILE_TEST_EXISTS))
-		return true;
-	return provider_run(argv, error);
-}
-
 static char *sshd_config(const struct netns_lab *l, const struct spec_node *n,
 			 const char *dir)
 {
@@ -346,7 +336,7 @@ static bool start_sshd(struct provider_ctx *ctx, struct netns_lab *l,
 	g_autoptr(JsonObject) undo = json_object_new();
 
 	if (g_mkdir_with_parents(home, 0700) ||
-	    !keygen(hostkey, error) ||
+	    !provider_keygen(hostkey, error) ||
 	    !g_file_set_contents(conf, text, -1, error))
 		return false;
 	/* a live sshd of this config is this node's: leave it */
@@ -545,7 +535,7 @@ static GPtrArray *netns_up(struct provider_ctx *ctx, GError **error)
 	if (!g_file_test(l.runtime, G_FILE_TEST_IS_DIR) &&
 	    !provider_journal(ctx, l.runtime, "runtime files", rm, error))
 		goto out;
-	if (g_mkdir_with_parents(l.runtime, 0700) || !keygen(l.client_key, error))
+	if (g_mkdir_with_parents(l.runtime, 0700) || !provider_keygen(l.client_key, error))
 		goto out;
 	if (!make_bridge(ctx, &l, error))
 		goto out;

@@ -123,6 +123,9 @@ bool libvirt_undo(JsonObject *undo, GError **error);
 /* Runs @argv (NULL-terminated) on this machine; stderr goes into @error. */
 bool provider_run(const char *const *argv, GError **error);
 
+/* Makes an ed25519 key pair without a passphrase at @file, unless it exists. */
+bool provider_keygen(const char *file, GError **error);
+
 /*
  * Parses the output of "vagrant ssh-config": a struct node_access * for
  * every Host entry, in order, with name, host, port, user and key (the
