@@ -51,9 +51,7 @@ int cmd_plan(const struct cmd *self, int argc, char **argv)
 
 		cmd_print_json(root);
 	} else {
-		g_autofree char *text = plan_format(plan);
-
-		fputs(text, stdout);
+		plan_print(plan, stdout);
 	}
 	plan_free(plan);
 	spec_free(spec);

@@ -1,6 +1,7 @@
 /*
  * main.c - labctl: stand up iSCSI labs from one YAML spec
  */
+#include <errno.h>
 #include <getopt.h>
 #include <locale.h>
 #include <stdio.h>
@@ -145,5 +146,12 @@ int main(int argc, char **argv)
 	opterr = 1;
 	status = cmd->exec(cmd, argc - 1, argv + 1);
 	lab_ssh_finalize();
+	/* a plan cut short by a full disk must not exit 0 */
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "labctl: cannot write to standard output: %s\n",
+			g_strerror(errno));
+		if (status == EXIT_OK)
+			status = EXIT_FAILED;
+	}
 	return status;
 }

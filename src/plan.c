@@ -1,6 +1,8 @@
 /*
  * plan.c - turning a spec into the tasks each node will run
  */
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "labctl/plan.h"
@@ -190,12 +192,48 @@ static JsonObject *login_vars(const struct spec_node *disk)
 	return o;
 }
 
-static JsonObject *mount_vars(const struct lab_spec *spec, const struct spec_node *host,
-			      const struct spec_mount *m, const char *run_dir)
+/*
+ * Parts of the variables that are the same for every node that sees them,
+ * made once and shared: nothing changes a node's variables once they are
+ * made, and a lab of a thousand nodes would otherwise build the same
+ * objects a thousand times.
+ */
+struct shared_vars {
+	JsonObject *lab;
+	GHashTable *logins;     /* disk name -> JsonObject * of login_vars() */
+};
+
+static void shared_vars_clear(struct shared_vars *sv)
+{
+	if (sv->lab)
+		json_object_unref(sv->lab);
+	if (sv->logins)
+		g_hash_table_unref(sv->logins);
+}
+
+/* A reference to the login variables of @disk. */
+static JsonObject *shared_login(struct shared_vars *sv, const struct spec_node *disk)
+{
+	JsonObject *o;
+
+	if (!sv->logins)
+		sv->logins = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+						   (GDestroyNotify)json_object_unref);
+	o = g_hash_table_lookup(sv->logins, disk->name.v);
+	if (!o) {
+		o = login_vars(disk);
+		g_hash_table_insert(sv->logins, (gpointer)disk->name.v, o);
+	}
+	return json_object_ref(o);
+}
+
+static JsonObject *mount_vars(const struct lab_spec *spec, struct shared_vars *sv,
+			      const struct spec_node *host, const struct spec_mount *m,
+			      const char *run_dir)
 {
 	const struct spec_node *disk = spec_find_node(spec, m->disk.v);
 	const struct spec_lun *lun = spec_find_lun(disk, m->lun.v);
-	JsonObject *login = login_vars(disk);
+	JsonObject *login = shared_login(sv, disk);
 	const char *portal = json_object_get_string_member(login, "portal");
 	const char *fs = spec_fs_names[m->fs.v];
 	bool loop = host->initiator.backend.v == INITIATOR_LIBISCSI;
@@ -232,8 +270,8 @@ static JsonObject *mount_vars(const struct lab_spec *spec, const struct spec_nod
 	return o;
 }
 
-static JsonObject *initiator_vars(const struct lab_spec *spec, const struct spec_node *n,
-				  const char *run_dir)
+static JsonObject *initiator_vars(const struct lab_spec *spec, struct shared_vars *sv,
+				  const struct spec_node *n, const char *run_dir)
 {
 	const struct spec_initiator *ini = &n->initiator;
 	JsonObject *o = json_object_new();
@@ -246,11 +284,11 @@ static JsonObject *initiator_vars(const struct lab_spec *spec, const struct spec
 	for (guint i = 0; i < ini->targets->len; i++) {
 		const struct ystr *t = g_ptr_array_index(ini->targets, i);
 
-		json_array_add_object_element(logins, login_vars(spec_find_node(spec, t->v)));
+		json_array_add_object_element(logins, shared_login(sv, spec_find_node(spec, t->v)));
 	}
 	for (guint i = 0; i < ini->mounts->len; i++)
 		json_array_add_object_element(mounts,
-			mount_vars(spec, n, g_ptr_array_index(ini->mounts, i), run_dir));
+			mount_vars(spec, sv, n, g_ptr_array_index(ini->mounts, i), run_dir));
 	json_object_set_array_member(o, "logins", logins);
 	json_object_set_array_member(o, "mounts", mounts);
 	return o;
@@ -269,20 +307,29 @@ static JsonObject *hinted_facts(const struct spec_node *n)
 	return f;
 }
 
-JsonObject *plan_node_vars(const struct lab_spec *spec, const struct spec_node *n,
-			   JsonObject *facts)
+static JsonObject *lab_vars(const struct lab_spec *spec, const char *run_dir)
 {
-	g_autofree char *run_dir = g_strdup_printf("/run/labctl/%s", spec->name.v);
 	g_autofree char *tag = g_strdup_printf("labctl:%s", spec->name.v);
-	JsonObject *vars = json_object_new();
 	JsonObject *lab = json_object_new();
-	JsonObject *node = json_object_new();
 
 	set_str(lab, "name", spec->name.v);
 	set_str(lab, "provider", spec_provider_names[spec->provider.type.v]);
 	set_str(lab, "run_dir", run_dir);
 	set_str(lab, "tag", tag);
-	json_object_set_object_member(vars, "lab", lab);
+	return lab;
+}
+
+/* The variables templates see for @n (see docs/playbooks.md). */
+static JsonObject *node_vars(const struct lab_spec *spec, struct shared_vars *sv,
+			     const struct spec_node *n, JsonObject *facts)
+{
+	g_autofree char *run_dir = g_strdup_printf("/run/labctl/%s", spec->name.v);
+	JsonObject *vars = json_object_new();
+	JsonObject *node = json_object_new();
+
+	if (!sv->lab)
+		sv->lab = lab_vars(spec, run_dir);
+	json_object_set_object_member(vars, "lab", json_object_ref(sv->lab));
 
 	set_str(node, "name", n->name.v);
 	set_str(node, "role", spec_role_names[n->role.v]);
@@ -293,12 +340,23 @@ JsonObject *plan_node_vars(const struct lab_spec *spec, const struct spec_node *
 	if (n->role.v == ROLE_DISK)
 		json_object_set_object_member(vars, "target", target_vars(spec, n));
 	else
-		json_object_set_object_member(vars, "initiator", initiator_vars(spec, n, run_dir));
+		json_object_set_object_member(vars, "initiator",
+					      initiator_vars(spec, sv, n, run_dir));
 
 	if (facts)
 		json_object_set_object_member(vars, "facts", json_object_ref(facts));
 	else if ((facts = hinted_facts(n)))
 		json_object_set_object_member(vars, "facts", facts);
+	return vars;
+}
+
+JsonObject *plan_node_vars(const struct lab_spec *spec, const struct spec_node *n,
+			   JsonObject *facts)
+{
+	struct shared_vars sv = { 0 };
+	JsonObject *vars = node_vars(spec, &sv, n, facts);
+
+	shared_vars_clear(&sv);
 	return vars;
 }
 
@@ -330,8 +388,6 @@ static void plan_node_free(gpointer p)
 	g_free(n->name);
 	g_free(n->address);
 	g_free(n->user);
-	if (n->vars)
-		json_object_unref(n->vars);
 	g_ptr_array_unref(n->tasks);
 	g_free(n);
 }
@@ -349,6 +405,7 @@ struct builder {
 	const struct plan_options *opts;
 	GHashTable *playbooks;  /* name -> struct playbook * */
 	GPtrArray *diags;
+	struct shared_vars shared;
 	bool ok;
 };
 
@@ -419,10 +476,11 @@ static char *render_script(struct builder *b, const struct playbook *pb,
  * @elem is the foreach element, or NULL.  When it names a disk (a login or a
  * mount), the task's "after" waits for that disk only.
  */
-static void add_task(struct builder *b, struct plan_node *pn, const struct playbook *pb,
-		     const struct pb_task *t, const char *var, JsonNode *elem)
+static void add_task(struct builder *b, struct plan_node *pn, JsonObject *vars,
+		     const struct playbook *pb, const struct pb_task *t, const char *var,
+		     JsonNode *elem)
 {
-	const struct task_scope sc = { pn->vars, var, elem };
+	const struct task_scope sc = { vars, var, elem };
 	const struct task_scope *scope = &sc;
 	g_autoptr(GError) error = NULL;
 	enum template_truth truth = TEMPLATE_TRUE;
@@ -517,7 +575,8 @@ static JsonNode *lookup_path(JsonObject *vars, const char *path)
 	}
 }
 
-static void add_playbook(struct builder *b, struct plan_node *pn, const struct playbook *pb)
+static void add_playbook(struct builder *b, struct plan_node *pn, JsonObject *vars,
+			 const struct playbook *pb)
 {
 	for (guint i = 0; i < pb->tasks->len; i++) {
 		const struct pb_task *t = g_ptr_array_index(pb->tasks, i);
@@ -527,14 +586,14 @@ static void add_playbook(struct builder *b, struct plan_node *pn, const struct p
 		JsonArray *a;
 
 		if (!t->foreach.v) {
-			add_task(b, pn, pb, t, NULL, NULL);
+			add_task(b, pn, vars, pb, t, NULL, NULL);
 			continue;
 		}
 		/* "VAR in PATH", single spaces: playbook_load checked it */
 		path = strchr(t->foreach.v, ' ');
 		var = g_strndup(t->foreach.v, (gsize)(path - t->foreach.v));
 		path += strlen(" in ");
-		list = lookup_path(pn->vars, path);
+		list = lookup_path(vars, path);
 		if (!list || !JSON_NODE_HOLDS_ARRAY(list)) {
 			g_autoptr(GError) error = g_error_new(TEMPLATE_ERROR, TEMPLATE_ERROR_TYPE,
 							      "'foreach' needs a list, and '%s' is not one", path);
@@ -544,7 +603,7 @@ static void add_playbook(struct builder *b, struct plan_node *pn, const struct p
 		}
 		a = json_node_get_array(list);
 		for (guint j = 0; j < json_array_get_length(a); j++) {
-			add_task(b, pn, pb, t, var, json_array_get_element(a, j));
+			add_task(b, pn, vars, pb, t, var, json_array_get_element(a, j));
 		}
 	}
 }
@@ -631,13 +690,15 @@ struct plan *plan_build(const struct lab_spec *spec, const struct plan_options *
 		JsonObject *facts = opts->facts ? g_hash_table_lookup(opts->facts, n->name.v) : NULL;
 		const char *books[3] = { NULL };
 		g_autofree char *b1 = NULL;
+		g_autoptr(JsonObject) vars = NULL;
 
 		pn->spec = n;
 		pn->name = g_strdup(n->name.v);
 		pn->address = g_strdup(n->address.v);
 		pn->user = g_strdup(spec_node_user(spec, n));
 		pn->port = spec_node_port(spec, n);
-		pn->vars = plan_node_vars(spec, n, facts);
+		/* made, used and dropped per node, so that the next one reuses the memory */
+		vars = node_vars(spec, &b.shared, n, facts);
 		pn->tasks = g_ptr_array_new_with_free_func(plan_task_free);
 		g_ptr_array_add(plan->nodes, pn);
 
@@ -661,13 +722,14 @@ struct plan *plan_build(const struct lab_spec *spec, const struct plan_options *
 					  pb->name, pb->role.v, n->name.v, role);
 				b.ok = false;
 			} else if (pb) {
-				add_playbook(&b, pn, pb);
+				add_playbook(&b, pn, vars, pb);
 			}
 		}
 	}
 	if (b.ok)
 		link_after(plan);
 	g_hash_table_unref(b.playbooks);
+	shared_vars_clear(&b.shared);
 	if (!b.ok) {
 		plan_free(plan);
 		return NULL;
@@ -687,80 +749,93 @@ guint plan_task_count(const struct plan *plan)
 /* ---- output ---- */
 
 /*
- * Appends "LABEL  text", continuation lines indented under the text, each
+ * Writes "LABEL  text", continuation lines indented under the text, each
  * line after PREFIX.  Plans of large labs are megabytes of this: it copies
- * spans instead of splitting and formatting every line.
+ * spans straight to the stream instead of splitting and formatting lines.
  */
-static void put_lines(GString *out, const char *label, const char *prefix, const char *text)
+static void put_lines(FILE *fp, const char *label, const char *prefix, const char *text)
 {
+	static const char pad[] = "       ";
+	size_t prefix_len = strlen(prefix);
 	const char *p = text;
 
-	while (*p) {
+	do {
 		const char *nl = strchr(p, '\n');
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		size_t w = strlen(label);
 
-		g_string_append(out, "      ");
-		g_string_append(out, label);
-		for (size_t w = strlen(label); w < 6; w++)
-			g_string_append_c(out, ' ');
-		g_string_append_c(out, ' ');
-		g_string_append(out, prefix);
-		g_string_append_len(out, p, (gssize)len);
-		g_string_append_c(out, '\n');
+		fwrite_unlocked(pad, 1, 6, fp);
+		fwrite_unlocked(label, 1, w, fp);
+		/* the label column is 6 wide, then a space */
+		fwrite_unlocked(pad, 1, w < 6 ? 6 - w + 1 : 1, fp);
+		/* an empty text is the label alone */
+		if (*text)
+			fwrite_unlocked(prefix, 1, prefix_len, fp);
+		fwrite_unlocked(p, 1, len, fp);
+		putc_unlocked('\n', fp);
 		label = "";
-		if (!nl)
-			break;
-		p = nl + 1;
-	}
-	/* an empty text is the label alone */
-	if (!*text)
-		g_string_append_printf(out, "      %-6s \n", label);
+		p = nl ? nl + 1 : NULL;
+	} while (p && *p);
 }
 
-static void put_field(GString *out, const char *label, const char *text)
+static void put_field(FILE *fp, const char *label, const char *text)
 {
 	if (text)
-		put_lines(out, label, "", text);
+		put_lines(fp, label, "", text);
+}
+
+void plan_print(const struct plan *plan, FILE *fp)
+{
+	const struct lab_spec *spec = plan->spec;
+
+	flockfile(fp);
+	fprintf(fp, "lab '%s': provider %s, %u nodes, %u tasks\n",
+		spec->name.v, spec_provider_names[spec->provider.type.v],
+		plan->nodes->len, plan_task_count(plan));
+	for (guint i = 0; i < plan->nodes->len; i++) {
+		const struct plan_node *pn = g_ptr_array_index(plan->nodes, i);
+
+		fprintf(fp, "\n%s (%s) %s@%s port %u\n", pn->name,
+			spec_role_names[pn->spec->role.v], pn->user,
+			pn->address ? pn->address : "(address from the provider)", pn->port);
+		for (guint j = 0; j < pn->tasks->len; j++) {
+			const struct plan_task *t = g_ptr_array_index(pn->tasks, j);
+
+			fprintf(fp, "  %2u. %s  [%s%s]\n", j + 1, t->name, t->playbook,
+				t->verify ? ", verify" : "");
+			put_field(fp, "when", t->when);
+			if (t->after->len) {
+				g_autoptr(GString) s = g_string_new(NULL);
+
+				for (guint k = 0; k < t->after->len; k++) {
+					if (k)
+						g_string_append(s, ", ");
+					g_string_append(s, g_ptr_array_index(t->after, k));
+				}
+				put_field(fp, "after", s->str);
+			}
+			put_field(fp, "check", t->check);
+			put_field(fp, "run", t->run);
+			if (t->input)
+				put_lines(fp, "stdin", "| ", t->input);
+			put_field(fp, "undo", t->undo);
+		}
+	}
+	funlockfile(fp);
 }
 
 char *plan_format(const struct plan *plan)
 {
-	const struct lab_spec *spec = plan->spec;
-	GString *out = g_string_new(NULL);
+	char *text = NULL;
+	size_t size = 0;
+	FILE *fp = open_memstream(&text, &size);
 
-	g_string_append_printf(out, "lab '%s': provider %s, %u nodes, %u tasks\n",
-			       spec->name.v, spec_provider_names[spec->provider.type.v],
-			       plan->nodes->len, plan_task_count(plan));
-	for (guint i = 0; i < plan->nodes->len; i++) {
-		const struct plan_node *pn = g_ptr_array_index(plan->nodes, i);
-
-		g_string_append_printf(out, "\n%s (%s) %s@%s port %u\n", pn->name,
-				       spec_role_names[pn->spec->role.v], pn->user,
-				       pn->address ? pn->address : "(address from the provider)",
-				       pn->port);
-		for (guint j = 0; j < pn->tasks->len; j++) {
-			const struct plan_task *t = g_ptr_array_index(pn->tasks, j);
-
-			g_string_append_printf(out, "  %2u. %s  [%s%s]\n", j + 1, t->name, t->playbook,
-					       t->verify ? ", verify" : "");
-			put_field(out, "when", t->when);
-			if (t->after->len) {
-				GString *s = g_string_new(NULL);
-
-				for (guint k = 0; k < t->after->len; k++)
-					g_string_append_printf(s, "%s%s", k ? ", " : "",
-							       (char *)g_ptr_array_index(t->after, k));
-				put_field(out, "after", s->str);
-				g_string_free(s, TRUE);
-			}
-			put_field(out, "check", t->check);
-			put_field(out, "run", t->run);
-			if (t->input)
-				put_lines(out, "stdin", "| ", t->input);
-			put_field(out, "undo", t->undo);
-		}
-	}
-	return g_string_free(out, FALSE);
+	if (!fp)
+		g_error("open_memstream: %s", g_strerror(errno));
+	plan_print(plan, fp);
+	if (fclose(fp))
+		g_error("writing a plan to memory: %s", g_strerror(errno));
+	return text;
 }
 
 static void add_opt_str(JsonBuilder *jb, const char *key, const char *v)

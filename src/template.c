@@ -45,6 +45,7 @@ struct node {
 	enum node_kind kind;
 	unsigned line;
 	char *text;		/* NODE_TEXT */
+	size_t len;		/* NODE_TEXT: strlen(text) */
 	struct path path;	/* NODE_VAR, NODE_FOR */
 	bool raw;		/* NODE_VAR */
 	struct cond *cond;	/* NODE_IF */
@@ -523,26 +524,30 @@ static const char *type_name(JsonNode *n)
 	return "number";
 }
 
-/* The string form of a scalar, NULL for arrays and objects. */
-static char *scalar_string(JsonNode *n)
+/*
+ * The string form of a scalar, NULL for arrays and objects.  It points into
+ * @n or into @buf: no allocation, since this runs for every value a plan
+ * renders.
+ */
+static const char *scalar_view(JsonNode *n, char buf[static G_ASCII_DTOSTR_BUF_SIZE])
 {
-	char buf[G_ASCII_DTOSTR_BUF_SIZE];
 	GType t;
 
 	if (JSON_NODE_HOLDS_NULL(n))
-		return g_strdup("");
+		return "";
 	if (!JSON_NODE_HOLDS_VALUE(n))
 		return NULL;
 	t = json_node_get_value_type(n);
 	if (t == G_TYPE_STRING)
-		return g_strdup(json_node_get_string(n) ? json_node_get_string(n) : "");
+		return json_node_get_string(n) ? json_node_get_string(n) : "";
 	if (t == G_TYPE_BOOLEAN)
-		return g_strdup(json_node_get_boolean(n) ? "true" : "false");
-	if (t == G_TYPE_INT64)
-		return g_strdup_printf("%" G_GINT64_FORMAT, json_node_get_int(n));
+		return json_node_get_boolean(n) ? "true" : "false";
+	if (t == G_TYPE_INT64) {
+		g_snprintf(buf, G_ASCII_DTOSTR_BUF_SIZE, "%" G_GINT64_FORMAT, json_node_get_int(n));
+		return buf;
+	}
 	/* 15 digits: 1.1 from YAML prints as 1.1, not 1.1000000000000001 */
-	return g_strdup(g_ascii_formatd(buf, sizeof(buf), "%.15g",
-					json_node_get_double(n)));
+	return g_ascii_formatd(buf, G_ASCII_DTOSTR_BUF_SIZE, "%.15g", json_node_get_double(n));
 }
 
 static bool truthy(JsonNode *n)
@@ -573,8 +578,9 @@ static bool truthy(JsonNode *n)
 static bool eval(const struct ctx *c, unsigned line, const struct cond *e,
 		 enum template_truth *out, GError **error)
 {
+	char buf[G_ASCII_DTOSTR_BUF_SIZE];
 	enum template_truth a, b;
-	g_autofree char *s = NULL;
+	const char *s;
 	JsonNode *n;
 
 	switch (e->kind) {
@@ -596,7 +602,7 @@ static bool eval(const struct ctx *c, unsigned line, const struct cond *e,
 			     "secret '%s' cannot be compared", e->path.text);
 			return false;
 		}
-		s = scalar_string(n);
+		s = scalar_view(n, buf);
 		if (!s) {
 			fail(c->name, line, error, TEMPLATE_ERROR_TYPE,
 			     "cannot compare %s '%s'", type_name(n), e->path.text);
@@ -956,6 +962,7 @@ static void add_text(const struct parser *p, const char *s, size_t len)
 		return;
 	n = node_new(NODE_TEXT, 0);
 	n->text = g_strndup(s, len);
+	n->len = len;
 	g_ptr_array_add(current(p), n);
 }
 
@@ -1086,8 +1093,8 @@ static bool render_secret(const struct ctx *c, const struct node *n,
 static bool render_var(const struct ctx *c, const struct node *n, GString *out,
 		       GError **error)
 {
-	g_autofree char *s = NULL;
-	const char *ref;
+	char buf[G_ASCII_DTOSTR_BUF_SIZE];
+	const char *ref, *s;
 	JsonNode *v;
 
 	if (!lookup(c, n->line, &n->path, &v, error))
@@ -1100,7 +1107,7 @@ static bool render_var(const struct ctx *c, const struct node *n, GString *out,
 	ref = secret_ref(v);
 	if (ref)
 		return render_secret(c, n, ref, out, error);
-	s = scalar_string(v);
+	s = scalar_view(v, buf);
 	if (!s) {
 		fail(c->name, n->line, error, TEMPLATE_ERROR_TYPE,
 		     "cannot render %s '%s'", type_name(v), n->path.text);
@@ -1181,7 +1188,7 @@ static bool render_list(const struct ctx *c, GPtrArray *nodes, GString *out,
 
 		switch (n->kind) {
 		case NODE_TEXT:
-			g_string_append(out, n->text);
+			g_string_append_len(out, n->text, (gssize)n->len);
 			break;
 		case NODE_VAR:
 			ok = render_var(c, n, out, error);

@@ -16,6 +16,7 @@
 #define LABCTL_PLAN_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
@@ -46,7 +47,6 @@ struct plan_node {
 	char *address;          /* NULL: known only once the provider ran */
 	char *user;
 	unsigned port;
-	JsonObject *vars;       /* what the templates saw (secrets as references) */
 	GPtrArray *tasks;       /* struct plan_task * */
 };
 
@@ -72,11 +72,15 @@ struct plan *plan_build(const struct lab_spec *spec, const struct plan_options *
 			GPtrArray *diags);
 void plan_free(struct plan *plan);
 
-/* The variables templates see for @node (see docs/playbooks.md). */
+/*
+ * The variables templates see for @node (see docs/playbooks.md); parts of
+ * them may be shared with other objects, so treat them as read-only.
+ */
 JsonObject *plan_node_vars(const struct lab_spec *spec, const struct spec_node *node,
 			   JsonObject *facts);
 
-/* Human-readable plan, as "labctl plan" prints it. */
+/* Human-readable plan, as "labctl plan" prints it: to @fp, or as a string. */
+void plan_print(const struct plan *plan, FILE *fp);
 char *plan_format(const struct plan *plan);
 
 /* The plan as JSON (docs/json.md). */
