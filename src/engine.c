@@ -204,6 +204,20 @@ static char *tail_lines(const char *text, guint n)
 	}
 }
 
+/* "exit status N", the command and the tail of its stderr, for a failed task */
+static char *exit_text(const char *what, int status, const char *cmd, bool script,
+		       const char *stderr_text)
+{
+	g_autofree char *tail = tail_lines(stderr_text, 8);
+	char *s = g_strdup_printf("%sexit status %d\n  command: %s%s%s%s", what, status, cmd,
+				  script ? " (script on stdin)" : "",
+				  *tail ? "\n  stderr:\n" : "", tail);
+
+	if (*tail && g_str_has_suffix(s, "\n"))
+		s[strlen(s) - 1] = '\0';
+	return s;
+}
+
 /* ---- transcripts ---- */
 
 static FILE *open_transcript(struct engine *e, const char *node)
@@ -397,6 +411,35 @@ static void run_task(struct engine *e, guint ni, guint ti, FILE *tr)
 		}
 		lab_ssh_result_clear(&res);
 	}
+	/*
+	 * A guard that fails refuses the task before anything is journaled:
+	 * what it protects (a file labctl did not make) is never undone.
+	 */
+	if (lt->guard) {
+		bool ran = lab_ssh_exec(ssh, lt->guard, NULL, 0, lt->timeout, &res, &error);
+
+		transcribe(tr, "guard", st->guard, NULL, &res, error);
+		if (!ran) {
+			r->outcome = TASK_FAILED;
+			r->status = -1;
+			r->error = g_strdup_printf("guard could not run: %s", error->message);
+			r->unreachable = error->domain == LAB_SSH_ERROR &&
+					 error->code != LAB_SSH_ERROR_CHANNEL;
+			goto out;
+		}
+		if (res.status != 0 || res.timed_out) {
+			r->outcome = TASK_FAILED;
+			r->status = res.status;
+			r->timed_out = res.timed_out;
+			r->stderr_text = g_strndup(res.err, res.err_len);
+			r->error = res.timed_out ?
+				g_strdup_printf("its guard timed out after %u s", lt->timeout) :
+				exit_text("refused by its guard: ", res.status, st->guard, false,
+					  r->stderr_text);
+			goto out;
+		}
+		lab_ssh_result_clear(&res);
+	}
 
 	g_mutex_lock(&e->lock);
 	if (!lt->verify && !journal_task(e, "task", lpn->name, st, 0, &error)) {
@@ -439,13 +482,7 @@ static void run_task(struct engine *e, guint ni, guint ti, FILE *tr)
 		if (res.timed_out) {
 			r->error = g_strdup_printf("timed out after %u s and was killed", lt->timeout);
 		} else {
-			g_autofree char *tail = tail_lines(r->stderr_text, 8);
-
-			r->error = g_strdup_printf("exit status %d\n  command: %s%s%s%s", res.status,
-						   st->run, st->input ? " (script on stdin)" : "",
-						   *tail ? "\n  stderr:\n" : "", tail);
-			if (tail[0] && g_str_has_suffix(r->error, "\n"))
-				r->error[strlen(r->error) - 1] = '\0';
+			r->error = exit_text("", res.status, st->run, st->input, r->stderr_text);
 		}
 		break;
 	}

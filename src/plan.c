@@ -371,6 +371,7 @@ static void plan_task_free(gpointer p)
 	g_free(t->name);
 	g_free(t->when);
 	g_free(t->check);
+	g_free(t->guard);
 	g_free(t->run);
 	g_free(t->input);
 	g_free(t->undo);
@@ -520,6 +521,7 @@ static void add_task(struct builder *b, struct plan_node *pn, JsonObject *vars,
 	/* task names are display text; commands never get secrets (argv is public) */
 	pt->name = render(b, pb, t, &t->name, scope, TEMPLATE_REDACT, pn->name);
 	pt->check = render(b, pb, t, &t->check, scope, TEMPLATE_QUOTE, pn->name);
+	pt->guard = render(b, pb, t, &t->guard, scope, TEMPLATE_QUOTE, pn->name);
 	pt->run = t->run.v ? render(b, pb, t, &t->run, scope, TEMPLATE_QUOTE, pn->name)
 			   : g_strdup("sh -s");
 	pt->input = render_script(b, pb, t, scope, pn->name);
@@ -815,6 +817,7 @@ void plan_print(const struct plan *plan, FILE *fp)
 				put_field(fp, "after", s->str);
 			}
 			put_field(fp, "check", t->check);
+			put_field(fp, "guard", t->guard);
 			put_field(fp, "run", t->run);
 			if (t->input)
 				put_lines(fp, "stdin", "| ", t->input);
@@ -878,6 +881,7 @@ JsonNode *plan_to_json(const struct plan *plan)
 			add_opt_str(jb, "name", t->name);
 			add_opt_str(jb, "when", t->when);
 			add_opt_str(jb, "check", t->check);
+			add_opt_str(jb, "guard", t->guard);
 			add_opt_str(jb, "run", t->run);
 			add_opt_str(jb, "stdin", t->input);
 			add_opt_str(jb, "undo", t->undo);

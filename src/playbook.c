@@ -21,6 +21,7 @@ static const struct yfield task_fields[] = {
 	F("when", YF_STR, when),
 	F("foreach", YF_STR, foreach),
 	F("check", YF_STR, check),
+	F("guard", YF_STR, guard),
 	F("run", YF_STR, run),
 	F("script", YF_STR, script),
 	F("undo", YF_STR, undo),
@@ -228,14 +229,15 @@ static void check_task(struct playbook *pb, const char *dir, struct pb_task *tas
 			diags_add(diags, pb->file, task->foreach.loc,
 				  "'foreach' reads 'VAR in PATH', not '%s'", task->foreach.v);
 	}
-	if (task->verify.v && (task->undo.v || task->check.v))
+	if (task->verify.v && (task->undo.v || task->check.v || task->guard.v))
 		diags_add(diags, pb->file, task->verify.loc,
-			  "a 'verify' task changes nothing, so it has no 'check' or 'undo'");
+			  "a 'verify' task changes nothing, so it has no 'check', 'guard' or 'undo'");
 	if (task->undo.v && !task->run.v && !task->script.v)
 		diags_add(diags, pb->file, task->undo.loc, "'undo' without 'run'");
 	check_when(pb, task, diags);
 	parse_field(pb, &task->name, diags);
 	parse_field(pb, &task->check, diags);
+	parse_field(pb, &task->guard, diags);
 	parse_field(pb, &task->run, diags);
 	parse_field(pb, &task->undo, diags);
 	load_script(pb, dir, &task->script, diags);

@@ -16,7 +16,7 @@ const char *const spec_target_backend_names[] = { "lio", "tgt", NULL };
 const char *const spec_initiator_backend_names[] = { "open-iscsi", "libiscsi", NULL };
 const char *const spec_firewall_names[] = { "auto", "firewalld", "iptables", "nftables", "none", NULL };
 const char *const spec_backstore_names[] = { "block", "fileio", NULL };
-const char *const spec_allocation_names[] = { "sparse", "allocated", NULL };
+const char *const spec_allocation_names[] = { "sparse", "allocated", "zeroed", NULL };
 const char *const spec_fs_names[] = { "xfs", "ext4", NULL };
 
 #define F(st, k, t, member, ...) \

@@ -29,6 +29,7 @@ struct plan_task {
 	char *name;
 	char *when;             /* a condition still open (offline), or NULL */
 	char *check;            /* command, or NULL */
+	char *guard;            /* command, or NULL: non-zero refuses the task */
 	char *run;              /* command */
 	char *input;            /* rendered script sent on run's stdin, or NULL */
 	char *undo;             /* command, or NULL */

@@ -25,6 +25,7 @@ struct pb_task {
 	struct ystr when;       /* condition (template.h); absent: always */
 	struct ystr foreach;    /* "VAR in PATH": one task per element */
 	struct ystr check;      /* command; exit 0 means done already */
+	struct ystr guard;      /* command; run when not done: non-zero refuses the task */
 	struct ystr run;        /* command; gets the script on stdin if any */
 	struct ystr script;     /* template file whose rendering is run's stdin */
 	struct ystr undo;       /* command that reverses run */

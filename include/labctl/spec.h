@@ -40,7 +40,7 @@ enum initiator_backend { INITIATOR_OPEN_ISCSI, INITIATOR_LIBISCSI };
 enum firewall_mode { FIREWALL_AUTO, FIREWALL_FIREWALLD, FIREWALL_IPTABLES,
 		     FIREWALL_NFTABLES, FIREWALL_NONE };
 enum backstore { BACKSTORE_BLOCK, BACKSTORE_FILEIO };
-enum allocation { ALLOC_SPARSE, ALLOC_ALLOCATED };
+enum allocation { ALLOC_SPARSE, ALLOC_ALLOCATED, ALLOC_ZEROED };
 enum fs_type { FS_XFS, FS_EXT4 };
 
 /* The names of the enum values above, as written in a spec (NULL-ended). */

@@ -455,6 +455,7 @@ static void test_enums(void **state)
 	assert_null(spec_firewall_names[FIREWALL_NONE + 1]);
 	assert_string_equal(spec_backstore_names[BACKSTORE_FILEIO], "fileio");
 	assert_string_equal(spec_allocation_names[ALLOC_ALLOCATED], "allocated");
+	assert_string_equal(spec_allocation_names[ALLOC_ZEROED], "zeroed");
 	assert_string_equal(spec_fs_names[FS_EXT4], "ext4");
 
 	for (size_t e = 0; e < G_N_ELEMENTS(enums); e++) {
@@ -486,7 +487,7 @@ static void test_bad_enums(void **state)
 		{ "lab: t\nprovider: {type: Static}\nnodes: []\n",
 		  "2:18: unknown type 'Static' in 'provider' (expected one of: static, netns, libvirt, vagrant)" },
 		{ "lab: t\nprovider: {type: static}\nnodes: [{name: n, role: disk, target: {luns: [{name: l, image: /l, size: 1G, allocation: thin}]}}]\n",
-		  "3:90: unknown allocation 'thin' in lun 'l' (expected one of: sparse, allocated)" },
+		  "3:90: unknown allocation 'thin' in lun 'l' (expected one of: sparse, allocated, zeroed)" },
 		{ "lab: t\nprovider: {type: static}\nnodes: [{name: n, role: host, os: windows}]\n",
 		  "3:35: unknown os 'windows' in node 'n' (expected one of: auto, rhel, debian)" },
 		{ "lab: t\nprovider: {type: static}\nnodes: [{name: n, role: host, initiator: {backend: iscsid}}]\n",
