@@ -104,6 +104,19 @@ bool provider_journal(struct provider_ctx *ctx, const char *key, const char *wha
 	return ok;
 }
 
+bool provider_journal_then(struct provider_ctx *ctx, const char *key, const char *what,
+			   JsonObject *undo, GHashTable *journaled, GError **error)
+{
+	bool ok = provider_journal(ctx, key, what, undo, error);
+
+	json_object_unref(undo);
+	if (ok && journaled)
+		g_hash_table_add(journaled, g_strdup(key));
+	if (ok && ctx->say)
+		ctx->say(ctx->say_data, "%s", what);
+	return ok;
+}
+
 /* Whether /proc/PID/cmdline contains @match: a pid file may be stale. */
 static bool pid_matches(pid_t pid, const char *match)
 {

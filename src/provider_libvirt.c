@@ -537,19 +537,6 @@ char *libvirt_user_data(const struct libvirt_lab *l, const struct libvirt_node *
 
 /* ---- local files: keys and seeds ---- */
 
-static bool journal_then(struct provider_ctx *ctx, const char *key, const char *what,
-			 JsonObject *undo, GHashTable *journaled, GError **error)
-{
-	bool ok = provider_journal(ctx, key, what, undo, error);
-
-	json_object_unref(undo);
-	if (ok && journaled)
-		g_hash_table_add(journaled, g_strdup(key));
-	if (ok && ctx->say)
-		ctx->say(ctx->say_data, "%s", what);
-	return ok;
-}
-
 static bool make_dir(const char *path, GError **error)
 {
 	if (g_mkdir_with_parents(path, 0700)) {
@@ -735,7 +722,7 @@ static bool journal_object(struct provider_ctx *ctx, GHashTable *journaled, Json
 		json_object_unref(undo);
 		return true;
 	}
-	return journal_then(ctx, key, what, undo, journaled, error);
+	return provider_journal_then(ctx, key, what, undo, journaled, error);
 }
 
 /* The keys of the journal's active local records. */
@@ -1489,7 +1476,7 @@ GPtrArray *libvirt_up(struct provider_ctx *ctx, const struct libvirt_opts *opts,
 	key = g_strdup_printf("libvirt-files:%s", l->dir);
 	if (g_hash_table_contains(journaled, key))
 		json_object_unref(rm);
-	else if (!journal_then(ctx, key, "libvirt keys and seeds", rm, journaled, error))
+	else if (!provider_journal_then(ctx, key, "libvirt keys and seeds", rm, journaled, error))
 		return NULL;
 	if (!make_dir(l->dir, error) || !provider_keygen(l->client_key, error))
 		return NULL;

@@ -98,17 +98,6 @@ static bool netns_exists(const char *ns)
 	return g_file_test(path, G_FILE_TEST_EXISTS);
 }
 
-static bool journal_then(struct provider_ctx *ctx, const char *key, const char *what,
-			 JsonObject *undo, GError **error)
-{
-	bool ok = provider_journal(ctx, key, what, undo, error);
-
-	json_object_unref(undo);
-	if (ok && ctx->say)
-		ctx->say(ctx->say_data, "%s", what);
-	return ok;
-}
-
 /* "A.B.C.D/N" (host bits allowed, as interfaces have them) to network and length. */
 static bool parse_ipv4_cidr(const char *s, guint32 *net, guint *len)
 {
@@ -184,7 +173,7 @@ static bool make_bridge(struct provider_ctx *ctx, struct netns_lab *l, GError **
 		return false;
 	json_object_set_string_member(undo, "op", "link");
 	json_object_set_string_member(undo, "name", l->bridge);
-	return journal_then(ctx, l->bridge, what, json_object_ref(undo), error) &&
+	return provider_journal_then(ctx, l->bridge, what, json_object_ref(undo), NULL, error) &&
 	       provider_run(add, error) && provider_run(addr, error) &&
 	       provider_run(up, error);
 }
@@ -211,7 +200,7 @@ static bool make_netns(struct provider_ctx *ctx, struct netns_lab *l,
 	json_object_set_string_member(undo, "op", "netns");
 	json_object_set_string_member(undo, "name", ns);
 	json_object_set_string_member(undo, "veth", veth);
-	return journal_then(ctx, ns, what, json_object_ref(undo), error) &&
+	return provider_journal_then(ctx, ns, what, json_object_ref(undo), NULL, error) &&
 	       provider_run(add, error) && provider_run(pair, error) &&
 	       provider_run(master, error) && provider_run(addr, error) &&
 	       provider_run(eth_up, error) && provider_run(lo_up, error);

@@ -108,6 +108,13 @@ bool provider_journal(struct provider_ctx *ctx, const char *key, const char *wha
 		      JsonObject *undo, GError **error);
 
 /*
+ * provider_journal(), taking @undo's reference; once journaled, adds @key
+ * to @journaled (when not NULL) and says @what.
+ */
+bool provider_journal_then(struct provider_ctx *ctx, const char *key, const char *what,
+			   JsonObject *undo, GHashTable *journaled, GError **error);
+
+/*
  * Appends the known_hosts line "ADDRESS TYPE KEY" of a node at @address
  * whose public host key labctl made is in the file @pub.
  */
