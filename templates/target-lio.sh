@@ -19,9 +19,9 @@ test -n "$dev{{ loop.index }}" || { echo "no loop device for {{ lun.image | raw 
 # A new target gets a portal on 0.0.0.0:3260 from targetcli when its global
 # preference auto_add_default_portal is on (the default): that one is
 # deleted in the same batch, before the spec's portals are made, so that
-# the preference is left as it was found.
-auto_portal=$(python3 -c 'import os, pickle
-print(pickle.load(open(os.path.expanduser("~/.targetcli/prefs.bin"), "rb")).get("auto_add_default_portal", True))' 2>/dev/null || echo True)
+# the preference is left as it was found.  With the preference off there
+# is no such portal, and the delete fails alone: reading the preference
+# first would cost a Python start, a second under TCG.
 {
 {% for lun in target.luns %}
 {% if lun.block %}
@@ -32,7 +32,7 @@ ls -d $c/core/fileio_*/{{ lun.name | raw }} >/dev/null 2>&1 || echo '/backstores
 {% endfor %}
 if ! test -d $t; then
 	echo '/iscsi create {{ target.iqn | raw }}'
-	if test "$auto_portal" = True; then echo '/iscsi/{{ target.iqn | raw }}/tpg1/portals delete 0.0.0.0 3260'; fi
+	echo '/iscsi/{{ target.iqn | raw }}/tpg1/portals delete 0.0.0.0 3260'
 fi
 {% for acl in target.acls %}
 test -d $t/acls/{{ acl.iqn | raw }} || echo '/iscsi/{{ target.iqn | raw }}/tpg1/acls create {{ acl.iqn | raw }}'
