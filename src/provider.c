@@ -26,6 +26,7 @@ void node_access_free(gpointer p)
 	if (a->passphrase)
 		memset(a->passphrase, 0, strlen(a->passphrase));
 	g_free(a->passphrase);
+	lab_ssh_close(a->conn);
 	g_free(a);
 }
 

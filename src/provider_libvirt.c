@@ -1340,11 +1340,14 @@ static gpointer wait_ssh(gpointer data)
 		g_clear_error(&last);
 		/* a TCG guest on a busy machine took 12 s for a login here */
 		t.connect_timeout = 20;
-		t.retries = 1;
 		c = lab_ssh_open(&t, NULL, &last);
 		if (c) {
-			/* the key is in: cloud-init has done its part */
-			lab_ssh_close(c);
+			/*
+			 * The key is in: cloud-init has done its part.  The
+			 * connection is kept for up: a login to a TCG guest
+			 * takes a second.
+			 */
+			w->a->conn = c;
 			return NULL;
 		}
 		if (g_get_monotonic_time() + (gint64)pause * G_USEC_PER_SEC >= deadline)

@@ -54,6 +54,11 @@ struct node_access {
 	char *key;
 	char *known_hosts;
 	char *passphrase;       /* of @key, resolved from the spec's reference */
+	/*
+	 * A connection the provider opened (waiting for a guest to boot), for
+	 * the first user to take over instead of logging in again; or NULL.
+	 */
+	struct lab_ssh *conn;
 };
 
 struct provider_ctx {
