@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <unistd.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -322,6 +323,17 @@ bool provider_undo(JsonObject *undo, GError **error)
 	if (!strcmp(op, "netns"))
 		return netns_delete(json_object_get_string_member(undo, "name"),
 				    json_object_get_string_member_with_default(undo, "veth", NULL), error);
+	if (!strcmp(op, "umount")) {
+		/* not mounted (never pinned, or undone already) is undone */
+		const char *path = json_object_get_string_member(undo, "path");
+
+		if (umount2(path, MNT_DETACH) && errno != EINVAL && errno != ENOENT) {
+			g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
+				    "cannot unmount '%s': %s", path, g_strerror(errno));
+			return false;
+		}
+		return true;
+	}
 	if (!strcmp(op, "rmdir")) {
 		/* a directory labctl made: removed only when empty */
 		const char *path = json_object_get_string_member(undo, "path");

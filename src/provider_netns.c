@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <unistd.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -271,6 +272,32 @@ static bool sshd_alive(const char *pidfile, const char *conf)
 	       memmem(cmdline, len, conf, strlen(conf));
 }
 
+/*
+ * The file a node's mount namespace is bind-mounted on, so that it outlives
+ * the node's processes.  Killed all at once, they would otherwise take the
+ * namespace with them, and its teardown, run by the last one to exit,
+ * unmounts the host's file system: when that last process is the
+ * qemu-storage-daemon under that file system's loop device, it waits on
+ * itself in the kernel for good.  Pinned, the namespace stays, with what
+ * is mounted in it, for down to undo.
+ */
+static char *mnt_pin(const struct netns_lab *l, const struct spec_node *n)
+{
+	g_autofree char *dir = node_dir(l, n);
+
+	return g_build_filename(dir, "mnt_ns", NULL);
+}
+
+/* Whether @path has a mount on it (the pin is in place). */
+static bool is_mount_point(const char *path)
+{
+	g_autofree char *mountinfo = NULL;
+	g_autofree char *needle = g_strdup_printf(" %s ", path);
+
+	return g_file_get_contents("/proc/self/mountinfo", &mountinfo, NULL, NULL) &&
+	       strstr(mountinfo, needle);
+}
+
 /* Starts the sshd of node @n, whose files are in place, in its namespace. */
 static bool spawn_sshd(struct netns_lab *l, const struct spec_node *n, GError **error)
 {
@@ -283,8 +310,20 @@ static bool spawn_sshd(struct netns_lab *l, const struct spec_node *n, GError **
 	g_autofree char *q_conf = g_shell_quote(conf);
 	g_autofree char *q_log = g_shell_quote(log);
 	g_autofree char *script = NULL;
-	long survivor = surviving_mount_ns(ns);
+	g_autofree char *pin = mnt_pin(l, n);
+	g_autofree char *netns = g_strdup_printf("/run/netns/%s", ns);
+	long survivor;
 
+	if (is_mount_point(pin)) {
+		/* the node's own namespace, kept by the pin */
+		g_autofree char *mnt = g_strdup_printf("--mount=%s", pin);
+		g_autofree char *net = g_strdup_printf("--net=%s", netns);
+		const char *join[] = { "nsenter", mnt, net, "/usr/sbin/sshd",
+				       "-f", conf, "-E", log, NULL };
+
+		return provider_run(join, error);
+	}
+	survivor = surviving_mount_ns(ns);
 	if (survivor) {
 		/*
 		 * sshd died but the node lives on (its tgtd, say): start the
@@ -339,6 +378,51 @@ static bool start_sshd(struct provider_ctx *ctx, struct netns_lab *l,
 	if (ctx->say)
 		ctx->say(ctx->say_data, "%s", what);
 	return spawn_sshd(l, n, error);
+}
+
+/* Pins the mount namespace of @n's running sshd (see mnt_pin()). */
+static bool pin_mount_ns(struct provider_ctx *ctx, struct netns_lab *l,
+			 const struct spec_node *n, GError **error)
+{
+	g_autofree char *dir = node_dir(l, n);
+	g_autofree char *pidfile = g_build_filename(dir, "sshd.pid", NULL);
+	g_autofree char *pin = mnt_pin(l, n);
+	g_autofree char *ns = ns_name(l, n);
+	g_autofree char *key = g_strdup_printf("mntns:%s", ns);
+	g_autofree char *what = g_strdup_printf("pin of %s's mount namespace", n->name.v);
+	g_autofree char *pid = NULL;
+	g_autofree char *src = NULL;
+	g_autoptr(JsonObject) undo = json_object_new();
+	gulong pause = 1000;
+
+	if (is_mount_point(pin))
+		return true;
+	/* sshd writes its pid file once it has forked into the background */
+	for (gint64 end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+	     !g_file_get_contents(pidfile, &pid, NULL, NULL); pause = MIN(pause * 2, 100000)) {
+		if (g_get_monotonic_time() > end) {
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+				    "node '%s': sshd wrote no pid file %s", n->name.v, pidfile);
+			return false;
+		}
+		g_usleep(pause);
+	}
+	src = g_strdup_printf("/proc/%ld/ns/mnt", strtol(pid, NULL, 10));
+	json_object_set_string_member(undo, "op", "umount");
+	json_object_set_string_member(undo, "path", pin);
+	if (!provider_journal(ctx, key, what, undo, error))
+		return false;
+	if (!g_file_set_contents(pin, "", 0, error))
+		return false;
+	if (mount(src, pin, NULL, MS_BIND, NULL)) {
+		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
+			    "node '%s': cannot keep its mount namespace on %s: %s", n->name.v, pin,
+			    g_strerror(errno));
+		return false;
+	}
+	if (ctx->say)
+		ctx->say(ctx->say_data, "%s", what);
+	return true;
 }
 
 static bool wait_for_port(const char *addr, guint16 port, const char *node, GError **error)
@@ -533,7 +617,8 @@ static GPtrArray *netns_up(struct provider_ctx *ctx, GError **error)
 	for (guint i = 0; i < ctx->spec->nodes->len; i++) {
 		const struct spec_node *n = g_ptr_array_index(ctx->spec->nodes, i);
 
-		if (!wait_for_port(n->address.v, 22, n->name.v, error))
+		if (!wait_for_port(n->address.v, 22, n->name.v, error) ||
+		    !pin_mount_ns(ctx, &l, n, error))
 			goto out;
 	}
 	if (!write_known_hosts(ctx, &l, error))

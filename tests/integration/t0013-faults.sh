@@ -112,6 +112,26 @@ has "it says it starts them again" "sshd of (disks|host) is gone; starting it ag
 hasnt "no undo fails" "failed" "$tmp/out"
 no_residue "nothing left after down brought the sshds back"
 
+# -- Every process of both nodes killed at once, as when whatever ran the
+# lab is killed.  The nodes' mount namespaces are kept by their pins, so
+# the last process to exit does not tear one down: torn down, it would
+# unmount the XFS that lies on qemu-storage-daemon's export, and with the
+# daemon that last process it would hang in the kernel for good.
+run "up" 0 "$labctl" up "$spec"
+all=$(ip netns pids "$disks_ns"; ip netns pids "$host_ns")
+kill -9 $all
+sleep 1
+stuck=""
+for p in $all; do
+	if grep -qs '^State:[[:space:]]*D' /proc/"$p"/status; then stuck="$stuck $p"; fi
+done
+echo "in D state:$stuck" >"$tmp/why"
+if test -z "$stuck"; then ok "no process of the lab hangs in the kernel"; else not_ok "no process of the lab hangs in the kernel"; fi
+run "down after every process was killed" 0 timeout 120 "$labctl" down "$spec"
+has "it starts the sshds again" "sshd of (disks|host) is gone; starting it again" "$tmp/out"
+hasnt "no undo fails after the kill" "failed" "$tmp/out"
+no_residue "nothing left after every process was killed"
+
 # -- An undo that fails: a shell sits in the host's mount, so it cannot be
 # unmounted.  down names the undo, runs nothing after it and keeps the
 # journal; once the shell is gone, up finds the lab whole and down works.
