@@ -281,11 +281,16 @@ static bool sshd_alive(const char *pidfile, const char *conf)
  * itself in the kernel for good.  Pinned, the namespace stays, with what
  * is mounted in it, for down to undo.
  */
+static char *pin_dir(const struct netns_lab *l)
+{
+	return g_build_filename(l->runtime, "pins", NULL);
+}
+
 static char *mnt_pin(const struct netns_lab *l, const struct spec_node *n)
 {
-	g_autofree char *dir = node_dir(l, n);
+	g_autofree char *dir = pin_dir(l);
 
-	return g_build_filename(dir, "mnt_ns", NULL);
+	return g_build_filename(dir, n->name.v, NULL);
 }
 
 /* Whether @path has a mount on it (the pin is in place). */
@@ -378,6 +383,36 @@ static bool start_sshd(struct provider_ctx *ctx, struct netns_lab *l,
 	if (ctx->say)
 		ctx->say(ctx->say_data, "%s", what);
 	return spawn_sshd(l, n, error);
+}
+
+/*
+ * The pins' directory, a private mount of its own: a mount namespace can
+ * be bind-mounted only where the mount does not propagate (EINVAL under a
+ * shared /, as systemd makes it).
+ */
+static bool make_pin_dir(struct provider_ctx *ctx, struct netns_lab *l, GError **error)
+{
+	g_autofree char *dir = pin_dir(l);
+	g_autofree char *key = g_strdup_printf("pins:%s", dir);
+	g_autoptr(JsonObject) undo = json_object_new();
+
+	if (is_mount_point(dir))
+		return true;
+	if (g_mkdir_with_parents(dir, 0700)) {
+		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
+			    "cannot make '%s': %s", dir, g_strerror(errno));
+		return false;
+	}
+	json_object_set_string_member(undo, "op", "umount");
+	json_object_set_string_member(undo, "path", dir);
+	if (!provider_journal(ctx, key, "private mount for the namespace pins", undo, error))
+		return false;
+	if (mount(dir, dir, NULL, MS_BIND, NULL) || mount(NULL, dir, NULL, MS_PRIVATE, NULL)) {
+		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
+			    "cannot make %s a private mount: %s", dir, g_strerror(errno));
+		return false;
+	}
+	return true;
 }
 
 /* Pins the mount namespace of @n's running sshd (see mnt_pin()). */
@@ -612,7 +647,7 @@ static GPtrArray *netns_up(struct provider_ctx *ctx, GError **error)
 		goto out;
 	if (!make_bridge(ctx, &l, error))
 		goto out;
-	if (!make_nodes(ctx, &l, error))
+	if (!make_nodes(ctx, &l, error) || !make_pin_dir(ctx, &l, error))
 		goto out;
 	for (guint i = 0; i < ctx->spec->nodes->len; i++) {
 		const struct spec_node *n = g_ptr_array_index(ctx->spec->nodes, i);
