@@ -407,7 +407,8 @@ static bool make_pin_dir(struct provider_ctx *ctx, struct netns_lab *l, GError *
 	json_object_set_string_member(undo, "path", dir);
 	if (!provider_journal(ctx, key, "private mount for the namespace pins", undo, error))
 		return false;
-	if (mount(dir, dir, NULL, MS_BIND, NULL) || mount(NULL, dir, NULL, MS_PRIVATE, NULL)) {
+	/* "none": the kernel ignores the type here, and valgrind wants one */
+	if (mount(dir, dir, "none", MS_BIND, NULL) || mount("none", dir, "none", MS_PRIVATE, NULL)) {
 		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
 			    "cannot make %s a private mount: %s", dir, g_strerror(errno));
 		return false;
@@ -449,7 +450,7 @@ static bool pin_mount_ns(struct provider_ctx *ctx, struct netns_lab *l,
 		return false;
 	if (!g_file_set_contents(pin, "", 0, error))
 		return false;
-	if (mount(src, pin, NULL, MS_BIND, NULL)) {
+	if (mount(src, pin, "none", MS_BIND, NULL)) {
 		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
 			    "node '%s': cannot keep its mount namespace on %s: %s", n->name.v, pin,
 			    g_strerror(errno));
