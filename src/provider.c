@@ -140,18 +140,17 @@ static bool ours_alive(pid_t pid, const char *match)
 }
 
 /*
- * Polls until @gone(@data) or @max_us have passed; true when gone.  The
- * first look comes after 1 ms and the pause doubles up to 100 ms: a process
- * usually exits within milliseconds of SIGTERM, and a fixed 100 ms pause
- * per sshd added up to seconds when taking a large lab down.
+ * The first look comes after 1 ms and the pause doubles up to 100 ms: a
+ * process usually exits within milliseconds of SIGTERM, and a fixed 100 ms
+ * pause per sshd added up to seconds when taking a large lab down.
  */
-static bool poll_until(bool (*gone)(gpointer), gpointer data, gint64 max_us)
+bool provider_poll_until(bool (*done)(gpointer), gpointer data, gint64 max_us)
 {
 	gint64 deadline = g_get_monotonic_time() + max_us;
 	gulong pause = 1000;
 
 	for (;;) {
-		if (gone(data))
+		if (done(data))
 			return true;
 		if (g_get_monotonic_time() >= deadline)
 			return false;
@@ -186,9 +185,9 @@ static bool kill_pidfile(const char *pidfile, const char *match, GError **error)
 	if (!pid_matches((pid_t)pid, match))
 		return true;    /* not ours any more */
 	kill((pid_t)pid, SIGTERM);
-	if (!poll_until(victim_gone, &(struct victim){ (pid_t)pid, match }, 5 * G_USEC_PER_SEC)) {
+	if (!provider_poll_until(victim_gone, &(struct victim){ (pid_t)pid, match }, 5 * G_USEC_PER_SEC)) {
 		kill((pid_t)pid, SIGKILL);
-		poll_until(victim_gone, &(struct victim){ (pid_t)pid, match }, G_USEC_PER_SEC / 10);
+		provider_poll_until(victim_gone, &(struct victim){ (pid_t)pid, match }, G_USEC_PER_SEC / 10);
 	}
 	if (ours_alive((pid_t)pid, match)) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
@@ -264,7 +263,7 @@ static bool netns_delete(const char *ns, const char *veth, GError **error)
 		if (!live)
 			break;
 		/* up to 3 s for them to go, looking often rather than sleeping it all */
-		poll_until(pids_gone, pids, 3 * G_USEC_PER_SEC);
+		provider_poll_until(pids_gone, pids, 3 * G_USEC_PER_SEC);
 	}
 	return provider_run(del, error);
 }

@@ -385,6 +385,16 @@ static bool start_sshd(struct provider_ctx *ctx, struct netns_lab *l,
 	return spawn_sshd(l, n, error);
 }
 
+/* The undo of a pin or of the pins' directory. */
+static JsonObject *umount_undo(const char *path)
+{
+	JsonObject *undo = json_object_new();
+
+	json_object_set_string_member(undo, "op", "umount");
+	json_object_set_string_member(undo, "path", path);
+	return undo;
+}
+
 /*
  * The pins' directory, a private mount of its own: a mount namespace can
  * be bind-mounted only where the mount does not propagate (EINVAL under a
@@ -394,7 +404,7 @@ static bool make_pin_dir(struct provider_ctx *ctx, struct netns_lab *l, GError *
 {
 	g_autofree char *dir = pin_dir(l);
 	g_autofree char *key = g_strdup_printf("pins:%s", dir);
-	g_autoptr(JsonObject) undo = json_object_new();
+	g_autoptr(JsonObject) undo = umount_undo(dir);
 
 	if (is_mount_point(dir))
 		return true;
@@ -403,8 +413,6 @@ static bool make_pin_dir(struct provider_ctx *ctx, struct netns_lab *l, GError *
 			    "cannot make '%s': %s", dir, g_strerror(errno));
 		return false;
 	}
-	json_object_set_string_member(undo, "op", "umount");
-	json_object_set_string_member(undo, "path", dir);
 	if (!provider_journal(ctx, key, "private mount for the namespace pins", undo, error))
 		return false;
 	/* "none": the kernel ignores the type here, and valgrind wants one */
@@ -414,6 +422,11 @@ static bool make_pin_dir(struct provider_ctx *ctx, struct netns_lab *l, GError *
 		return false;
 	}
 	return true;
+}
+
+static bool file_exists(gpointer path)
+{
+	return g_file_test(path, G_FILE_TEST_EXISTS);
 }
 
 /* Pins the mount namespace of @n's running sshd (see mnt_pin()). */
@@ -428,27 +441,19 @@ static bool pin_mount_ns(struct provider_ctx *ctx, struct netns_lab *l,
 	g_autofree char *what = g_strdup_printf("pin of %s's mount namespace", n->name.v);
 	g_autofree char *pid = NULL;
 	g_autofree char *src = NULL;
-	g_autoptr(JsonObject) undo = json_object_new();
-	gulong pause = 1000;
 
 	if (is_mount_point(pin))
 		return true;
 	/* sshd writes its pid file once it has forked into the background */
-	for (gint64 end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
-	     !g_file_get_contents(pidfile, &pid, NULL, NULL); pause = MIN(pause * 2, 100000)) {
-		if (g_get_monotonic_time() > end) {
-			g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-				    "node '%s': sshd wrote no pid file %s", n->name.v, pidfile);
-			return false;
-		}
-		g_usleep(pause);
+	if (!provider_poll_until(file_exists, pidfile, 5 * G_USEC_PER_SEC) ||
+	    !g_file_get_contents(pidfile, &pid, NULL, NULL)) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+			    "node '%s': sshd wrote no pid file %s", n->name.v, pidfile);
+		return false;
 	}
 	src = g_strdup_printf("/proc/%ld/ns/mnt", strtol(pid, NULL, 10));
-	json_object_set_string_member(undo, "op", "umount");
-	json_object_set_string_member(undo, "path", pin);
-	if (!provider_journal(ctx, key, what, undo, error))
-		return false;
-	if (!g_file_set_contents(pin, "", 0, error))
+	if (!provider_journal_then(ctx, key, what, umount_undo(pin), NULL, error) ||
+	    !g_file_set_contents(pin, "", 0, error))
 		return false;
 	if (mount(src, pin, "none", MS_BIND, NULL)) {
 		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
@@ -456,8 +461,6 @@ static bool pin_mount_ns(struct provider_ctx *ctx, struct netns_lab *l,
 			    g_strerror(errno));
 		return false;
 	}
-	if (ctx->say)
-		ctx->say(ctx->say_data, "%s", what);
 	return true;
 }
 

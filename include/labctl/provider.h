@@ -135,6 +135,9 @@ bool libvirt_undo(JsonObject *undo, GError **error);
 /* Runs @argv (NULL-terminated) on this machine; stderr goes into @error. */
 bool provider_run(const char *const *argv, GError **error);
 
+/* Polls until @done(@data), at most @max_us; true when done. */
+bool provider_poll_until(bool (*done)(gpointer), gpointer data, gint64 max_us);
+
 /* Makes an ed25519 key pair without a passphrase at @file, unless it exists. */
 bool provider_keygen(const char *file, GError **error);
 
