@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <net/if.h>
 #include <unistd.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -51,30 +52,131 @@ struct node_access *node_access_new_own(const char *name, const char *host,
 	return a;
 }
 
-bool provider_run(const char *const *argv, GError **error)
-{
-	g_autoptr(GSubprocess) p = NULL;
-	g_autofree char *err = NULL;
-	g_autoptr(GError) local = NULL;
+/* One local command under way: its outcome, once communicate finished. */
+struct exec_wait {
+	GAsyncResult *result;
+	bool timed_out;
+};
 
-	p = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-				    G_SUBPROCESS_FLAGS_STDERR_PIPE, &local);
-	if (!p || !g_subprocess_communicate_utf8(p, NULL, NULL, NULL, &err, &local)) {
-		g_autofree char *cmd = g_strjoinv(" ", (char **)argv);
+static void exec_done(GObject *source, GAsyncResult *result, gpointer data)
+{
+	struct exec_wait *w = data;
+
+	(void)source;
+	w->result = g_object_ref(result);
+}
+
+static gboolean exec_timeout(gpointer data)
+{
+	struct exec_wait *w = data;
+
+	w->timed_out = true;
+	return G_SOURCE_REMOVE;
+}
+
+/* In the child: a process group of its own, for a timeout to kill whole. */
+static void own_group(gpointer data)
+{
+	(void)data;
+	setpgid(0, 0);
+}
+
+static char *argv_text(const char *const *argv)
+{
+	return g_strjoinv(" ", (char **)argv);
+}
+
+/*
+ * Runs @argv to its end within @timeout seconds.  A command that is still
+ * running then is killed with its process group; one whose pipes a child
+ * of it in another group still holds open is given up one second later.  Waits in a main context of
+ * its own, so it works from any thread.
+ */
+bool provider_exec(const char *const *argv, const char *input, guint timeout,
+		   char **out, int *status, GError **error)
+{
+	g_autoptr(GMainContext) mc = g_main_context_new();
+	g_autoptr(GCancellable) cancel = g_cancellable_new();
+	g_autoptr(GSubprocessLauncher) launcher = NULL;
+	g_autoptr(GSubprocess) p = NULL;
+	g_autoptr(GError) local = NULL;
+	g_autofree char *o = NULL;
+	g_autofree char *err = NULL;
+	struct exec_wait w = { 0 };
+	GSubprocessFlags flags = G_SUBPROCESS_FLAGS_STDERR_PIPE |
+				 (out ? G_SUBPROCESS_FLAGS_STDOUT_PIPE : G_SUBPROCESS_FLAGS_STDOUT_SILENCE) |
+				 (input ? G_SUBPROCESS_FLAGS_STDIN_PIPE : G_SUBPROCESS_FLAGS_NONE);
+	bool killed = false;
+	bool ok;
+
+	g_main_context_push_thread_default(mc);
+	launcher = g_subprocess_launcher_new(flags);
+	g_subprocess_launcher_set_child_setup(launcher, own_group, NULL, NULL);
+	p = g_subprocess_launcher_spawnv(launcher, argv, &local);
+	if (p) {
+		GSource *t = g_timeout_source_new_seconds(timeout);
+
+		g_source_set_callback(t, exec_timeout, &w, NULL);
+		g_source_attach(t, mc);
+		g_subprocess_communicate_utf8_async(p, input, cancel, exec_done, &w);
+		while (!w.result) {
+			g_main_context_iteration(mc, TRUE);
+			if (w.timed_out && !killed) {
+				const char *id = g_subprocess_get_identifier(p);
+
+				if (id)
+					kill(-(pid_t)atol(id), SIGKILL);
+				g_subprocess_force_exit(p);
+				killed = true;
+				w.timed_out = false;
+				g_source_destroy(t);
+				g_source_unref(t);
+				t = g_timeout_source_new_seconds(1);
+				g_source_set_callback(t, exec_timeout, &w, NULL);
+				g_source_attach(t, mc);
+			} else if (w.timed_out) {
+				g_cancellable_cancel(cancel);
+			}
+		}
+		g_source_destroy(t);
+		g_source_unref(t);
+		g_subprocess_communicate_utf8_finish(p, w.result, &o, &err, killed ? NULL : &local);
+		g_object_unref(w.result);
+	}
+	g_main_context_pop_thread_default(mc);
+	if (killed) {
+		g_autofree char *cmd = argv_text(argv);
+
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+			    "'%s' did not finish within %u s and was killed", cmd, timeout);
+		return false;
+	}
+	if (!p || local) {
+		g_autofree char *cmd = argv_text(argv);
 
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "'%s': %s", cmd,
 			    local ? local->message : "failed");
 		return false;
 	}
-	if (!g_subprocess_get_successful(p)) {
-		g_autofree char *cmd = g_strjoinv(" ", (char **)argv);
+	ok = g_subprocess_get_successful(p);
+	if (status)
+		*status = g_subprocess_get_if_exited(p) ? g_subprocess_get_exit_status(p) : -1;
+	if (!ok && !status) {
+		g_autofree char *cmd = argv_text(argv);
 
 		g_strchomp(err);
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "'%s' failed: %s", cmd,
 			    err && *err ? err : "no message");
 		return false;
 	}
+	if (out)
+		*out = g_steal_pointer(&o);
 	return true;
+}
+
+bool provider_run(const char *const *argv, GError **error)
+{
+	return provider_exec(argv, NULL, PROVIDER_RUN_TIMEOUT, NULL, NULL, error);
 }
 
 bool provider_keygen(const char *file, GError **error)
@@ -117,6 +219,16 @@ bool provider_journal_then(struct provider_ctx *ctx, const char *key, const char
 	if (ok && ctx->say)
 		ctx->say(ctx->say_data, "%s", what);
 	return ok;
+}
+
+/*
+ * Asks the kernel, not /sys: sysfs shows the devices of the namespace it
+ * was mounted in, which is not labctl's own when labctl was moved into
+ * another network namespace (nsenter --net).
+ */
+bool provider_link_exists(const char *dev)
+{
+	return dev && if_nametoindex(dev) != 0;
 }
 
 /* Whether /proc/PID/cmdline contains @match: a pid file may be stale. */
@@ -233,13 +345,12 @@ static bool netns_delete(const char *ns, const char *veth, GError **error)
 	const char *del[] = { "ip", "netns", "del", ns, NULL };
 	const char *del_veth[] = { "ip", "link", "del", veth, NULL };
 	g_autofree char *path = g_strdup_printf("/run/netns/%s", ns);
-	g_autofree char *dev = veth ? g_strdup_printf("/sys/class/net/%s", veth) : NULL;
 
 	/*
 	 * The host's end first: deleting it removes the pair even when some
 	 * other program's mount namespace still holds the network namespace.
 	 */
-	if (dev && g_file_test(dev, G_FILE_TEST_EXISTS) && !provider_run(del_veth, error))
+	if (provider_link_exists(veth) && !provider_run(del_veth, error))
 		return false;
 	if (!g_file_test(path, G_FILE_TEST_EXISTS))
 		return true;
@@ -312,10 +423,9 @@ bool provider_undo(JsonObject *undo, GError **error)
 	if (!strcmp(op, "link")) {
 		/* a device that is not there (never made, or gone) is undone */
 		const char *name = json_object_get_string_member(undo, "name");
-		g_autofree char *dev = g_strdup_printf("/sys/class/net/%s", name);
 		const char *del[] = { "ip", "link", "del", name, NULL };
 
-		return !g_file_test(dev, G_FILE_TEST_EXISTS) || provider_run(del, error);
+		return !provider_link_exists(name) || provider_run(del, error);
 	}
 	if (!strcmp(op, "libvirt"))
 		return libvirt_undo(undo, error);

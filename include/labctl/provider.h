@@ -132,8 +132,27 @@ bool provider_undo(JsonObject *undo, GError **error);
 /* The "libvirt" undo operation (provider_libvirt.c). */
 bool libvirt_undo(JsonObject *undo, GError **error);
 
-/* Runs @argv (NULL-terminated) on this machine; stderr goes into @error. */
+/* Seconds a local command of provider_run() may take. */
+#define PROVIDER_RUN_TIMEOUT 60
+
+/*
+ * Runs @argv (NULL-terminated) on this machine, without a shell, with
+ * @input (or nothing) on its standard input, and stores its standard
+ * output in *@out (when @out is not NULL; the caller frees it).  False
+ * with @error, which holds the command and its standard error, when it
+ * could not start, was still running after @timeout seconds (it is then
+ * killed: G_IO_ERROR_TIMED_OUT), or exited non-zero.  With @status, an
+ * exit status other than 0 is no failure: it is stored there (-1 for a
+ * signal).
+ */
+bool provider_exec(const char *const *argv, const char *input, guint timeout,
+		   char **out, int *status, GError **error);
+
+/* provider_exec() without input or output, within PROVIDER_RUN_TIMEOUT. */
 bool provider_run(const char *const *argv, GError **error);
+
+/* Whether network device @dev exists in labctl's network namespace. */
+bool provider_link_exists(const char *dev);
 
 /* Polls until @done(@data), at most @max_us; true when done. */
 bool provider_poll_until(bool (*done)(gpointer), gpointer data, gint64 max_us);

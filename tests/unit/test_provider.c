@@ -49,6 +49,37 @@ static void test_run_op(void **state)
 	assert_string_equal(error->message, "unknown undo operation 'explode'");
 }
 
+/* Local commands: input, output, exit status, and a bound on their time. */
+static void test_exec(void **state)
+{
+	const char *cat[] = { "cat", NULL };
+	const char *fail[] = { "sh", "-c", "echo why >&2; exit 7", NULL };
+	const char *slow[] = { "sleep", "30", NULL };
+	/* a child that keeps the pipes open after its parent was killed */
+	const char *holder[] = { "sh", "-c", "sleep 30 & sleep 30", NULL };
+	g_autoptr(GError) error = NULL;
+	g_autofree char *out = NULL;
+	gint64 t0;
+	int status = -5;
+
+	(void)state;
+	assert_true(provider_exec(cat, "it's $(verbatim)\n", 5, &out, NULL, &error));
+	assert_string_equal(out, "it's $(verbatim)\n");
+	assert_false(provider_exec(fail, NULL, 5, NULL, NULL, &error));
+	assert_string_equal(error->message, "'sh -c echo why >&2; exit 7' failed: why");
+	g_clear_error(&error);
+	assert_true(provider_exec(fail, NULL, 5, NULL, &status, &error));
+	assert_int_equal(status, 7);
+	for (int i = 0; i < 2; i++) {
+		t0 = g_get_monotonic_time();
+		assert_false(provider_exec(i ? holder : slow, NULL, 1, NULL, NULL, &error));
+		assert_true(g_error_matches(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT));
+		assert_non_null(strstr(error->message, "did not finish within 1 s and was killed"));
+		g_clear_error(&error);
+		assert_true(g_get_monotonic_time() - t0 < 10 * G_USEC_PER_SEC);
+	}
+}
+
 /* A sleep with an argument nobody else uses, so only ours can match. */
 static GPid start_sleep(const char *seconds)
 {
@@ -214,6 +245,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_run_op),
+		cmocka_unit_test(test_exec),
 		cmocka_unit_test(test_kill_op),
 		cmocka_unit_test(test_dir_ops),
 		cmocka_unit_test(test_netns_op),
