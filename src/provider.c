@@ -12,6 +12,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 
+#include "labctl/hostfw.h"
 #include "labctl/provider.h"
 
 void node_access_free(gpointer p)
@@ -429,6 +430,8 @@ bool provider_undo(JsonObject *undo, GError **error)
 	}
 	if (!strcmp(op, "libvirt"))
 		return libvirt_undo(undo, error);
+	if (!strcmp(op, "forward"))
+		return hostfw_rule_delete(undo, error);
 	if (!strcmp(op, "netns"))
 		return netns_delete(json_object_get_string_member(undo, "name"),
 				    json_object_get_string_member_with_default(undo, "veth", NULL), error);

@@ -23,6 +23,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 
+#include "labctl/hostfw.h"
 #include "labctl/provider.h"
 #include "labctl/teardown.h"
 
@@ -83,13 +84,6 @@ static char *ns_name(const struct netns_lab *l, const struct spec_node *n)
 static char *node_dir(const struct netns_lab *l, const struct spec_node *n)
 {
 	return g_build_filename(l->runtime, n->name.v, NULL);
-}
-
-static bool link_exists(const char *dev)
-{
-	g_autofree char *path = g_strdup_printf("/sys/class/net/%s", dev);
-
-	return g_file_test(path, G_FILE_TEST_EXISTS);
 }
 
 static bool netns_exists(const char *ns)
@@ -168,7 +162,7 @@ static bool make_bridge(struct provider_ctx *ctx, struct netns_lab *l, GError **
 	const char *up[] = { "ip", "link", "set", l->bridge, "up", NULL };
 	g_autofree char *what = g_strdup_printf("bridge %s (%s)", l->bridge, cidr);
 
-	if (link_exists(l->bridge))
+	if (provider_link_exists(l->bridge))
 		return true;
 	if (!subnet_is_free(ctx, error))
 		return false;
@@ -177,6 +171,40 @@ static bool make_bridge(struct provider_ctx *ctx, struct netns_lab *l, GError **
 	return provider_journal_then(ctx, l->bridge, what, json_object_ref(undo), NULL, error) &&
 	       provider_run(add, error) && provider_run(addr, error) &&
 	       provider_run(up, error);
+}
+
+/*
+ * Lets the frames between the lab's nodes through this machine's own
+ * firewall: where bridged frames pass the forward hook (br_netfilter) and
+ * a chain there may drop them (Docker's FORWARD policy), one rule at the
+ * chain's head accepts what enters and leaves the lab's bridge.  It is
+ * journaled before it is added; nothing else of the firewall changes.
+ */
+static bool open_forward(struct provider_ctx *ctx, struct netns_lab *l, GError **error)
+{
+	g_autoptr(GPtrArray) chains = hostfw_forward_chains(error);
+
+	if (!chains) {
+		g_prefix_error(error, "cannot read this machine's firewall: ");
+		return false;
+	}
+	for (guint i = 0; i < chains->len; i++) {
+		const struct hostfw_chain *c = g_ptr_array_index(chains, i);
+		g_autoptr(JsonObject) rule = hostfw_rule(c, l->bridge);
+		g_autofree char *key = g_strdup_printf("forward:%s:%s:%s:%s:%s", c->tool, c->family,
+						       c->table, c->chain, l->bridge);
+		g_autofree char *what = hostfw_rule_describe(rule, c);
+		bool present;
+
+		if (!hostfw_rule_present(rule, &present, error))
+			return false;
+		if (present)
+			continue;
+		if (!provider_journal_then(ctx, key, what, json_object_ref(rule), NULL, error) ||
+		    !hostfw_rule_add(rule, error))
+			return false;
+	}
+	return true;
 }
 
 static bool make_netns(struct provider_ctx *ctx, struct netns_lab *l,
@@ -649,7 +677,7 @@ static GPtrArray *netns_up(struct provider_ctx *ctx, GError **error)
 		goto out;
 	if (g_mkdir_with_parents(l.runtime, 0700) || !provider_keygen(l.client_key, error))
 		goto out;
-	if (!make_bridge(ctx, &l, error))
+	if (!make_bridge(ctx, &l, error) || !open_forward(ctx, &l, error))
 		goto out;
 	if (!make_nodes(ctx, &l, error) || !make_pin_dir(ctx, &l, error))
 		goto out;

@@ -17,6 +17,10 @@
  *                                                 if it is empty
  *   {"op": "link", "name": D}                     delete network device D if
  *                                                 it exists
+ *   {"op": "forward", "tool": T, "family": F,     delete the rule that lets
+ *    "table": TB, "chain": C, "bridge": B}        bridge B's frames through
+ *                                                 this machine's firewall
+ *                                                 (hostfw.h), if it is there
  *   {"op": "netns", "name": N, "veth": V}         delete veth V, stop what runs
  *                                                 in network namespace N,
  *                                                 delete N

@@ -11,7 +11,7 @@ has "it says the lab is not up" "is not up" "$tmp/out"
 
 run "up" 0 "$labctl" up -q "$spec"
 run "check on the lab that is up" 0 "$labctl" check "$spec"
-has "every check passed" "lab 't10': all 4 checks passed" "$tmp/out"
+has "every check passed" "lab 't10': all 5 checks passed" "$tmp/out"
 has "the check wrote and read back through a remount" "wrote, remounted and read back" "$tmp/.labctl/t10/transcripts/host.log"
 run "check changes nothing: a second up has nothing to do" 0 "$labctl" up "$spec"
 has "nothing changed" "nothing changed" "$tmp/out"
@@ -49,7 +49,7 @@ if python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d[
 else
 	cp "$tmp/check.json" "$tmp/why"; not_ok "check --json prints one JSON document on stdout"
 fi
-has "what a person reads went to stderr" "all 4 checks passed" "$tmp/check.err"
+has "what a person reads went to stderr" "all 5 checks passed" "$tmp/check.err"
 run "down" 0 "$labctl" down "$spec"
 no_residue "nothing of the lab is left at the end"
 finish

@@ -68,7 +68,8 @@ fi
 if up_paused "$n"; then
 	ip netns exec "$disks_ns" iptables -I INPUT 1 -p tcp --dport 3260 -j DROP
 	up_finish "DROP on the portal mid-run: up fails, bounded" 1 90
-	has "it names the host and the login task" "host.*log in to|log in to.*host" "$tmp/up.out"
+	has "it names the host, the portal and the cause" "host cannot reach portal 10\.231\.14\.10:3260 of disk 'disks': no answer within 2 s, so a firewall on the path drops the packets" "$tmp/up.out"
+	hasnt "the login was not tried" "could not log in" "$tmp/up.out"
 	has "it tells how to take the lab apart" "labctl down" "$tmp/up.out"
 	ip netns exec "$disks_ns" iptables -D INPUT -p tcp --dport 3260 -j DROP
 	run "down after the DROP" 0 "$labctl" down "$spec"
@@ -81,7 +82,7 @@ fi
 if up_paused "$n"; then
 	for p in $(pids_in "$disks_ns" tgtd); do kill -9 "$p"; done
 	up_finish "tgtd killed: up fails, bounded" 1 90
-	has "it names the host and the login task" "host.*log in to|log in to.*host" "$tmp/up.out"
+	has "it names the host, the portal and that nothing listens" "host cannot reach portal 10\.231\.14\.10:3260 of disk 'disks': the connection is refused" "$tmp/up.out"
 	has "it keeps the lab and tells how to take it apart" "labctl down" "$tmp/up.out"
 	run "down after tgtd was killed" 0 "$labctl" down "$spec"
 	no_residue "nothing left after tgtd was killed"
