@@ -52,7 +52,7 @@ struct engine {
 	guint *done;            /* per node: tasks finished */
 	guint drawn;            /* lines of the live region on the terminal */
 	GPtrArray *queue;       /* node indices (GINT_TO_POINTER) not started yet */
-	GHashTable *interrupted;        /* keys of tasks a crash cut short */
+	GHashTable *last;       /* task key -> type of its last record ("task": a crash cut it short) */
 	bool finished;          /* the ticker stops */
 };
 
@@ -260,6 +260,14 @@ static void transcribe(FILE *f, const char *label, const char *cmd, const char *
 	fflush(f);
 }
 
+static void transcribe_note(FILE *f, const char *note)
+{
+	if (f) {
+		fprintf(f, "--- %s\n", note);
+		fflush(f);
+	}
+}
+
 /* ---- journal (under e->lock) ---- */
 
 static bool journal_task(struct engine *e, const char *type, const char *node,
@@ -335,20 +343,37 @@ static char *wait_after(struct engine *e, const struct plan_task *t, struct lab_
 
 /* ---- one task ---- */
 
-static bool is_interrupted(struct engine *e, const char *node, const char *name)
+/* The type of the last journal record of a task, or NULL when it has none. */
+static const char *last_record(struct engine *e, const char *node, const char *name)
 {
 	g_autofree char *key = engine_task_key(node, name);
 
-	return e->interrupted && g_hash_table_contains(e->interrupted, key);
+	return g_hash_table_lookup(e->last, key);
 }
 
-/* Keys whose last record is a task's intent: started, never finished. */
-static GHashTable *interrupted_tasks(struct journal *j)
+/* Whether a task was journaled as started but has no result: a crash cut it short. */
+static bool is_interrupted(struct engine *e, const char *node, const char *name)
+{
+	return !g_strcmp0(last_record(e, node, name), "task");
+}
+
+/*
+ * Whether this lab's journal explains what a task's check found: the task
+ * was journaled as started (done, failed or cut short) and not undone
+ * since.  Otherwise what the check found was there before labctl.
+ */
+static bool made_by_lab(struct engine *e, const char *node, const char *name)
+{
+	const char *type = last_record(e, node, name);
+
+	return type && strcmp(type, "undone");
+}
+
+/* Every key of the journal with the type of its last record. */
+static GHashTable *last_records(struct journal *j)
 {
 	GHashTable *last = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	g_autoptr(GPtrArray) recs = journal_records(j, NULL);
-	GHashTableIter it;
-	gpointer k, v;
 
 	for (guint i = 0; recs && i < recs->len; i++) {
 		JsonObject *r = g_ptr_array_index(recs, i);
@@ -358,10 +383,6 @@ static GHashTable *interrupted_tasks(struct journal *j)
 			g_hash_table_insert(last, g_strdup(key), g_strdup(
 				json_object_get_string_member_with_default(r, "type", "")));
 	}
-	g_hash_table_iter_init(&it, last);
-	while (g_hash_table_iter_next(&it, &k, &v))
-		if (strcmp(v, "task"))
-			g_hash_table_iter_remove(&it);
 	return last;
 }
 
@@ -403,6 +424,20 @@ static void run_task(struct engine *e, guint ni, guint ti, FILE *tr)
 		if (!ran) {
 			r->outcome = TASK_FAILED;
 			r->error = g_strdup_printf("check could not run: %s", error->message);
+			goto out;
+		}
+		if (res.status == 0 && !lt->adopt && !made_by_lab(e, lpn->name, st->name)) {
+			/*
+			 * Found, not made: taking it over would let this lab's
+			 * later tasks write to it (a LUN with someone's data).
+			 */
+			r->outcome = TASK_FAILED;
+			r->status = -1;
+			r->error = g_strdup_printf(
+				"refused: its check finds this done already, but this lab did not do it "
+				"(its journal has no record of it): labctl takes over nothing it did not make\n"
+				"  check: %s", st->check);
+			transcribe_note(tr, "refused: the check passed, and this lab did not make what it found");
 			goto out;
 		}
 		if (res.status == 0) {
@@ -609,7 +644,7 @@ bool engine_run(const struct plan *live, const struct plan *shown, GPtrArray *co
 	e.current_since = g_ptr_array_new();
 	e.start = g_get_monotonic_time();
 	e.done = g_new0(guint, MAX(n, 1));
-	e.interrupted = interrupted_tasks(journal);
+	e.last = last_records(journal);
 	for (guint i = 0; i < n; i++) {
 		const struct plan_node *pn = g_ptr_array_index(shown->nodes, i);
 		struct node_result *nr = g_new0(struct node_result, 1);
@@ -656,7 +691,7 @@ bool engine_run(const struct plan *live, const struct plan *shown, GPtrArray *co
 	g_free(e.done);
 
 	g_hash_table_unref(e.outcome);
-	g_hash_table_unref(e.interrupted);
+	g_hash_table_unref(e.last);
 	g_ptr_array_unref(e.current);
 	g_ptr_array_unref(e.current_since);
 	g_mutex_clear(&e.lock);

@@ -529,6 +529,7 @@ static void add_task(struct builder *b, struct plan_node *pn, JsonObject *vars,
 	pt->timeout = t->timeout.set ? (unsigned)t->timeout.v : PLAYBOOK_DEFAULT_TIMEOUT;
 	pt->retries = (unsigned)t->retries.v;
 	pt->verify = t->verify.v;
+	pt->adopt = !t->adopt.set || t->adopt.v;
 	pt->provides = g_strdup(t->provides.v);
 	pt->waits = g_strdup(t->after.v);
 	if (pt->waits && elem && JSON_NODE_HOLDS_OBJECT(elem) &&
@@ -817,6 +818,7 @@ void plan_print(const struct plan *plan, FILE *fp)
 				put_field(fp, "after", s->str);
 			}
 			put_field(fp, "check", t->check);
+			put_field(fp, "adopt", t->adopt ? NULL : "no: when the check passes, this lab must have made it");
 			put_field(fp, "guard", t->guard);
 			put_field(fp, "run", t->run);
 			if (t->input)
@@ -891,6 +893,8 @@ JsonNode *plan_to_json(const struct plan *plan)
 			json_builder_add_int_value(jb, t->retries);
 			json_builder_set_member_name(jb, "verify");
 			json_builder_add_boolean_value(jb, t->verify);
+			json_builder_set_member_name(jb, "adopt");
+			json_builder_add_boolean_value(jb, t->adopt);
 			add_opt_str(jb, "provides", t->provides);
 			json_builder_set_member_name(jb, "after");
 			json_builder_begin_array(jb);

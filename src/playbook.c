@@ -25,11 +25,13 @@ static const struct yfield task_fields[] = {
 	F("run", YF_STR, run),
 	F("script", YF_STR, script),
 	F("undo", YF_STR, undo),
-	F("timeout", YF_UINT, timeout, .max = PLAYBOOK_MAX_TIMEOUT),
+	/* 0 used to mean no limit: every remote command is bounded now */
+	F("timeout", YF_UINT, timeout, .min = 1, .max = PLAYBOOK_MAX_TIMEOUT),
 	F("retries", YF_UINT, retries, .max = 10),
 	F("provides", YF_STR, provides),
 	F("after", YF_STR, after),
 	F("verify", YF_BOOL, verify),
+	F("adopt", YF_BOOL, adopt),
 	{ .key = NULL }
 };
 #undef F
@@ -232,6 +234,9 @@ static void check_task(struct playbook *pb, const char *dir, struct pb_task *tas
 	if (task->verify.v && (task->undo.v || task->check.v || task->guard.v))
 		diags_add(diags, pb->file, task->verify.loc,
 			  "a 'verify' task changes nothing, so it has no 'check', 'guard' or 'undo'");
+	if (task->adopt.set && !task->adopt.v && !task->check.v)
+		diags_add(diags, pb->file, task->adopt.loc,
+			  "'adopt: false' says what to do when the check finds the work done, so it needs a 'check'");
 	if (task->undo.v && !task->run.v && !task->script.v)
 		diags_add(diags, pb->file, task->undo.loc, "'undo' without 'run'");
 	check_when(pb, task, diags);

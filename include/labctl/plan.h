@@ -36,6 +36,8 @@ struct plan_task {
 	unsigned timeout;       /* seconds */
 	unsigned retries;
 	bool verify;            /* runs every time, changes nothing, not journaled */
+	bool adopt;             /* false: a passing check that this lab's journal
+				   does not explain refuses the task */
 	char *provides;         /* milestone name, or NULL */
 	char *waits;            /* milestone on disk nodes it waits for, or NULL */
 	char *waits_disk;       /* only on this disk node (a login's), or NULL: all */

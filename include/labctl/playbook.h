@@ -34,6 +34,7 @@ struct pb_task {
 	struct ystr provides;   /* milestone other nodes can wait for */
 	struct ystr after;      /* milestone on the disk nodes this host uses */
 	struct ybool verify;    /* a check of the lab: runs every time, changes nothing */
+	struct ybool adopt;     /* false: a passing check counts only for what this lab made */
 };
 
 struct playbook {

@@ -130,6 +130,13 @@ need_root() {
 }
 
 cleanup() {
+	# a lab a failing test left up keeps its state in $tmp: take it
+	# down before that goes, or nothing could take it down any more
+	if test -d "$tmp/.labctl"; then
+		for spec in "$tmp"/*.yaml; do
+			"$labctl" down --force -q "$spec" >/dev/null 2>&1
+		done
+	fi
 	rm -rf "$tmp"
 }
 trap cleanup EXIT

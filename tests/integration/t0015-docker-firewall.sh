@@ -66,7 +66,7 @@ fw_state() {
 }
 
 spec=$tmp/lab.yaml
-write_lab "$spec" t15 "$(subnet_for 15)"
+write_lab "$spec" t15 "$(subnet_for 16)"
 bridge=lc$(lab_hash t15)
 
 for fw in iptables-nft nftables iptables-legacy; do
@@ -116,7 +116,7 @@ EOF
 		took=$(( $(date +%s) - start ))
 		if test "$took" -le 10; then ok "it failed within 10 s ($took s)"
 		else echo "took $took s" >"$tmp/why"; not_ok "it failed within 10 s"; fi
-		has "the message names the node, the portal and the cause" "host cannot reach portal 10\.231\.15\.10:3260 of disk 'disks': no answer within 2 s, so a firewall on the path drops the packets" "$tmp/out"
+		has "the message names the node, the portal and the cause" "host cannot reach portal 10\.231\.16\.10:3260 of disk 'disks': no answer within 2 s, so a firewall on the path drops the packets" "$tmp/out"
 		has "and where to look on a netns lab" "Docker sets its FORWARD policy to DROP" "$tmp/out"
 		run "up puts the rule back" 0 inside "$labctl" up "$spec"
 		has "and says so" "^local +firewall rule accepting bridge $bridge's traffic" "$tmp/out"

@@ -289,6 +289,56 @@ static void test_interrupted_task(void **state)
 	node_results_free(results);
 }
 
+/*
+ * adopt: false: what the check finds counts as done only when this lab's
+ * journal says the lab did it; something found is refused, and nothing of
+ * it is journaled, so nothing of it is ever undone.
+ */
+static void test_not_adopted(void **state)
+{
+	g_autofree char *found = g_build_filename(lab.tmp, "found-object", NULL);
+	g_autofree char *disk = NULL;
+	GPtrArray *results = NULL;
+	guint tasks_before;
+
+	(void)state;
+	disk = g_strdup_printf(
+		"playbook: target-tgt\nrole: disk\ntasks:\n"
+		"  - name: make the object\n"
+		"    check: test -f %s\n"
+		"    adopt: false\n"
+		"    run: echo made > %s\n"
+		"    undo: rm -f %s\n", found, found, found);
+	fixture_write(&lab, "playbooks/target-tgt.yaml", disk);
+	fixture_write(&lab, "playbooks/initiator-libiscsi.yaml",
+		      "playbook: initiator-libiscsi\nrole: host\ntasks: []\n");
+
+	/* someone else's: refused, not journaled, left as it was */
+	assert_true(g_file_set_contents(found, "theirs\n", -1, NULL));
+	tasks_before = count_records("task");
+	assert_false(run(&results, NULL));
+	assert_int_equal(result(results, 0, 0)->outcome, TASK_FAILED);
+	assert_non_null(strstr(result(results, 0, 0)->error, "this lab did not do it"));
+	assert_int_equal(count_records("task"), tasks_before);
+	node_results_free(results);
+	{
+		g_autofree char *text = NULL;
+
+		assert_true(g_file_get_contents(found, &text, NULL, NULL));
+		assert_string_equal(text, "theirs\n");
+	}
+
+	/* made by this lab: a second run finds it done */
+	g_unlink(found);
+	assert_true(run(&results, NULL));
+	assert_int_equal(result(results, 0, 0)->outcome, TASK_CHANGED);
+	node_results_free(results);
+	assert_true(run(&results, NULL));
+	assert_int_equal(result(results, 0, 0)->outcome, TASK_OK);
+	node_results_free(results);
+	g_unlink(found);
+}
+
 static void test_summary(void **state)
 {
 	g_autoptr(GPtrArray) results = g_ptr_array_new();
@@ -316,6 +366,7 @@ int main(void)
 		cmocka_unit_test(test_timeout_and_retries),
 		cmocka_unit_test(test_one_job),
 		cmocka_unit_test(test_interrupted_task),
+		cmocka_unit_test(test_not_adopted),
 		cmocka_unit_test(test_summary),
 	};
 

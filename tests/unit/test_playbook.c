@@ -133,7 +133,12 @@ static void test_errors(void **state)
 		{ "playbook: x\nrole: disk\ntasks:\n  - name: a\n    script: t.sh\n",
 		  "ok\n{{ x \n", "templates/t.sh:2: unterminated '{{'" },
 		{ "playbook: x\nrole: disk\ntasks:\n  - name: a\n    run: 'true'\n    timeout: 99999\n",
-		  NULL, "playbooks/x.yaml:6:14: 'timeout' must be a number from 0 to 3600, not '99999' in task 'a'" },
+		  NULL, "playbooks/x.yaml:6:14: 'timeout' must be a number from 1 to 3600, not '99999' in task 'a'" },
+		/* no limit at all is not offered: every remote command is bounded */
+		{ "playbook: x\nrole: disk\ntasks:\n  - name: a\n    run: 'true'\n    timeout: 0\n",
+		  NULL, "playbooks/x.yaml:6:14: 'timeout' must be a number from 1 to 3600, not '0' in task 'a'" },
+		{ "playbook: x\nrole: disk\ntasks:\n  - name: a\n    run: 'true'\n    adopt: false\n",
+		  NULL, "playbooks/x.yaml:6:12: 'adopt: false' says what to do when the check finds the work done, so it needs a 'check'" },
 	};
 
 	(void)state;
