@@ -4,7 +4,10 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <gio/gio.h>
 
 #include "labctl/spec.h"
@@ -490,6 +493,46 @@ void spec_resolve(struct lab_spec *spec)
 	}
 }
 
+/*
+ * A secret file is a small regular file: a FIFO would block labctl for
+ * good, /dev/zero or a huge file would eat its memory.  Opened without
+ * blocking, checked, then read up to the limit.
+ */
+static char *read_secret_file(const char *ref, const char *path, gsize *len, GError **error)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	char *buf;
+	ssize_t n;
+
+	if (fd < 0) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+			    "secret '%s': cannot read '%s': %s", ref, path, g_strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > SPEC_SECRET_MAX) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+			    "secret '%s': '%s' is not a regular file of at most %d bytes", ref, path,
+			    SPEC_SECRET_MAX);
+		close(fd);
+		return NULL;
+	}
+	buf = g_malloc(SPEC_SECRET_MAX + 1);
+	n = read(fd, buf, SPEC_SECRET_MAX + 1);
+	close(fd);
+	if (n < 0 || n > SPEC_SECRET_MAX) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+			    "secret '%s': cannot read '%s'%s", ref, path,
+			    n < 0 ? "" : ": it grew past the limit");
+		memset(buf, 0, SPEC_SECRET_MAX + 1);
+		g_free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = (gsize)n;
+	return buf;
+}
+
 char *spec_read_secret(const struct lab_spec *spec, const char *ref, GError **error)
 {
 	g_autofree char *path = NULL;
@@ -514,11 +557,9 @@ char *spec_read_secret(const struct lab_spec *spec, const char *ref, GError **er
 	/* a relative file is relative to the spec, like everything in it */
 	path = g_path_is_absolute(ref + 5) ? g_strdup(ref + 5)
 					   : g_build_filename(spec->dir, ref + 5, NULL);
-	if (!g_file_get_contents(path, &value, &len, NULL)) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-			    "secret '%s': cannot read '%s'", ref, path);
+	value = read_secret_file(ref, path, &len, error);
+	if (!value)
 		return NULL;
-	}
 	/* one final newline is the file's, not the secret's */
 	if (len && value[len - 1] == '\n')
 		value[--len] = '\0';
@@ -531,28 +572,71 @@ char *spec_read_secret(const struct lab_spec *spec, const char *ref, GError **er
 	return value;
 }
 
-static bool check_one(const struct lab_spec *spec, const struct ysecret *s, GError **error)
+/*
+ * Reads @s and, for a CHAP password (@chap), checks what its value may
+ * hold, without ever naming the value: the built-in templates put it as
+ * it is ('| raw') into here-documents, node records and option lists, so
+ * a newline, a quote or a space in it would change what they say; tgtd
+ * takes a CHAP account as "user=U,password=P" (@in_list), where a ','
+ * would add a parameter.  A key's passphrase only goes to libssh.
+ */
+static bool check_one(const struct lab_spec *spec, const struct ysecret *s, bool chap,
+		      bool in_list, GError **error)
 {
 	g_autofree char *v = NULL;
+	const char *why = NULL;
 
 	if (!s->ref)
 		return true;
 	v = spec_read_secret(spec, s->ref, error);
-	if (v)
-		memset(v, 0, strlen(v));
-	return v != NULL;
+	if (!v)
+		return false;
+	for (const char *c = v; chap && *c && !why; c++)
+		if (!g_ascii_isalnum(*c) && !strchr("_.,:/@%+=-", *c))
+			why = "may hold only letters, digits and '_.,:/@%+=-'";
+	if (!why && chap && *v == '-')
+		why = "must not start with '-'";
+	if (!why && in_list && strchr(v, ','))
+		why = "goes to tgtd in a comma-separated list (user=..,password=..), so it may not hold ','";
+	memset(v, 0, strlen(v));
+	if (why)
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+			    "%s:%u:%u: the value of secret '%s' %s", spec->file, s->loc.line, s->loc.col,
+			    s->ref, why);
+	return why == NULL;
+}
+
+GPtrArray *spec_secret_refs(const struct lab_spec *spec)
+{
+	GPtrArray *refs = g_ptr_array_new();
+	const struct ysecret *top = &spec->ssh.passphrase;
+
+	if (top->ref)
+		g_ptr_array_add(refs, top->ref);
+	for (guint i = 0; i < spec->nodes->len; i++) {
+		const struct spec_node *n = g_ptr_array_index(spec->nodes, i);
+		const struct ysecret *all[] = {
+			&n->ssh.passphrase, &n->target.chap.password, &n->target.chap.mutual.password,
+		};
+
+		for (size_t k = 0; k < G_N_ELEMENTS(all); k++)
+			if (all[k]->ref)
+				g_ptr_array_add(refs, all[k]->ref);
+	}
+	return refs;
 }
 
 bool spec_check_secrets(const struct lab_spec *spec, GError **error)
 {
-	if (!check_one(spec, &spec->ssh.passphrase, error))
+	if (!check_one(spec, &spec->ssh.passphrase, false, false, error))
 		return false;
 	for (guint i = 0; i < spec->nodes->len; i++) {
 		const struct spec_node *n = g_ptr_array_index(spec->nodes, i);
+		bool tgt = n->role.v == ROLE_DISK && n->target.backend.v == TARGET_TGT;
 
-		if (!check_one(spec, &n->ssh.passphrase, error) ||
-		    !check_one(spec, &n->target.chap.password, error) ||
-		    !check_one(spec, &n->target.chap.mutual.password, error))
+		if (!check_one(spec, &n->ssh.passphrase, false, false, error) ||
+		    !check_one(spec, &n->target.chap.password, true, tgt, error) ||
+		    !check_one(spec, &n->target.chap.mutual.password, true, tgt, error))
 			return false;
 	}
 	return true;

@@ -331,6 +331,19 @@ static void check_word(struct vctx *v, const struct ystr *s, const char *key)
 		     key, s->v);
 }
 
+/*
+ * A CHAP user goes into comma-separated option lists (qemu-storage-
+ * daemon's --blockdev, tgtd's user=..,password=..), where a ',' starts
+ * another option (a later duplicate key wins) and '=' another value.
+ */
+static void check_chap_user(struct vctx *v, const struct ystr *s)
+{
+	check_word(v, s, "user");
+	if (s->v && (strchr(s->v, ',') || strchr(s->v, '=')))
+		verr(v, s->loc, "'user' goes into comma-separated option lists (qemu-storage-daemon, tgtd), so it may not hold ',' or '=': '%s'",
+		     s->v);
+}
+
 static void check_ssh(struct vctx *v, const struct spec_ssh *ssh)
 {
 	check_word(v, &ssh->user, "user");
@@ -437,6 +450,41 @@ static void check_provider(struct vctx *v, GInetAddressMask **subnet)
 		check_local_file(v, &p->dir, "dir");
 }
 
+/*
+ * Trees a lab must not write into (an image) or mount over (a mount
+ * path hides what is below it): refused for the tree itself and for
+ * everything below, whatever the depth.
+ */
+static const char *const image_trees[] = {
+	"/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/proc",
+	"/root/.ssh", "/sbin", "/sys", "/usr", "/var/lib/labctl", NULL,
+};
+
+static const char *const mount_trees[] = {
+	"/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/proc",
+	"/root/.ssh", "/run", "/sbin", "/snap", "/sys", "/usr", "/var/backups", "/var/cache",
+	"/var/lib", "/var/log", "/var/mail", "/var/spool", NULL,
+};
+
+/* Directories that are mounted over by no lab, though below them is fine. */
+static const char *const mount_dirs[] = {
+	"/", "/home", "/media", "/opt", "/root", "/srv", "/tmp", "/var", "/var/tmp", NULL,
+};
+
+const char *validate_system_tree(const char *path, const char *const *trees)
+{
+	for (const char *const *t = trees; *t; t++) {
+		size_t n = strlen(*t);
+
+		if (!strncmp(path, *t, n) && (path[n] == '\0' || path[n] == '/'))
+			return *t;
+	}
+	/* a home's .ssh, wherever the home is */
+	if (strstr(path, "/.ssh/") || g_str_has_suffix(path, "/.ssh"))
+		return ".ssh";
+	return NULL;
+}
+
 /* ---- nodes ---- */
 
 static void check_lun(struct vctx *v, struct spec_node *n, struct spec_lun *l)
@@ -450,12 +498,11 @@ static void check_lun(struct vctx *v, struct spec_node *n, struct spec_lun *l)
 	}
 	check_path(v, &l->image, "image", "image path");
 	if (l->image.v && !validate_abs_path(l->image.v)) {
-		static const char *const forbidden[] = { "/dev/", "/proc/", "/sys/" };
+		const char *tree = validate_system_tree(l->image.v, image_trees);
 
-		for (size_t i = 0; i < G_N_ELEMENTS(forbidden); i++)
-			if (g_str_has_prefix(l->image.v, forbidden[i]))
-				verr(v, l->image.loc, "unsafe image path '%s': not a place for a backing file",
-				     l->image.v);
+		if (tree)
+			verr(v, l->image.loc, "unsafe image path '%s': below '%s', not a place for a backing file",
+			     l->image.v, tree);
 	}
 	if (l->size.set) {
 		if (l->size.v < (1ULL << 20))
@@ -590,10 +637,10 @@ static void check_target(struct vctx *v, struct spec_node *n)
 	check_unique(v, t->acl, "acl entry");
 
 	if (t->chap.where.line) {
-		check_word(v, &t->chap.user, "user");
+		check_chap_user(v, &t->chap.user);
 		check_secret(v, &t->chap.password, "password");
 		if (t->chap.mutual.where.line) {
-			check_word(v, &t->chap.mutual.user, "user");
+			check_chap_user(v, &t->chap.mutual.user);
 			check_secret(v, &t->chap.mutual.password, "password");
 		}
 	}
@@ -601,10 +648,6 @@ static void check_target(struct vctx *v, struct spec_node *n)
 
 static void check_mount(struct vctx *v, struct spec_node *host, struct spec_mount *m)
 {
-	static const char *const system_dirs[] = {
-		"/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib64", "/opt",
-		"/proc", "/root", "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr", "/var",
-	};
 	struct spec_node *disk;
 	struct spec_lun *lun;
 
@@ -629,10 +672,17 @@ static void check_mount(struct vctx *v, struct spec_node *host, struct spec_moun
 		}
 	}
 	check_path(v, &m->path, "path", "mount path");
-	for (size_t i = 0; m->path.v && i < G_N_ELEMENTS(system_dirs); i++)
-		if (!strcmp(m->path.v, system_dirs[i]))
-			verr(v, m->path.loc, "unsafe mount path '%s': a system directory",
-			     m->path.v);
+	if (m->path.v && !validate_abs_path(m->path.v)) {
+		const char *tree = validate_system_tree(m->path.v, mount_trees);
+
+		if (tree)
+			verr(v, m->path.loc, "unsafe mount path '%s': below '%s', which a mount would hide",
+			     m->path.v, tree);
+		for (const char *const *d = mount_dirs; !tree && *d; d++)
+			if (!strcmp(m->path.v, *d))
+				verr(v, m->path.loc, "unsafe mount path '%s': a system directory",
+				     m->path.v);
+	}
 	if (m->options.v && check_not_option(v, &m->options, "options")) {
 		for (const char *c = m->options.v; *c; c++) {
 			if (!g_ascii_isalnum(*c) && !strchr("=,_.:/+-", *c)) {

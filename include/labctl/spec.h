@@ -207,12 +207,20 @@ const char *spec_node_user(const struct lab_spec *spec, const struct spec_node *
 unsigned spec_node_port(const struct lab_spec *spec, const struct spec_node *node);
 const char *spec_node_key(const struct lab_spec *spec, const struct spec_node *node);
 
+/* The most bytes a secret file may hold. */
+#define SPEC_SECRET_MAX 65536
+
 /*
  * The value of secret reference @ref ("env:NAME" or "file:PATH", PATH
- * relative to the spec's directory), without one final newline.  Returns
- * NULL with @error set (the message never holds the value).
+ * relative to the spec's directory; a regular file of at most
+ * SPEC_SECRET_MAX bytes, opened without blocking, so that a FIFO or a
+ * device is refused at once), without one final newline.  Returns NULL
+ * with @error set (the message never holds the value).
  */
 char *spec_read_secret(const struct lab_spec *spec, const char *ref, GError **error);
+
+/* Every secret reference of @spec ("env:..", "file:.."), borrowed; free the array. */
+GPtrArray *spec_secret_refs(const struct lab_spec *spec);
 
 /* Whether every secret the spec refers to can be read; before changing anything. */
 bool spec_check_secrets(const struct lab_spec *spec, GError **error);

@@ -35,4 +35,11 @@ const char *validate_abs_path(const char *s);   /* image and mount paths */
 const char *validate_address(const char *s);    /* IP literal or host name */
 const char *validate_portal(const char *s, char **addr, unsigned *port);
 
+/*
+ * The tree of NULL-terminated @trees that holds @path (the tree itself, or
+ * anything below it), or ".ssh" for a path in or below any .ssh
+ * directory; NULL when none does.
+ */
+const char *validate_system_tree(const char *path, const char *const *trees);
+
 #endif

@@ -27,6 +27,8 @@ hasnt "the JUnit file does not hold it" "Right-Secret" "$tmp/up.xml"
 run "check" 0 "$labctl" check --json --junit "$tmp/check.xml" "$spec"
 hasnt "check's --json does not hold it" "Right-Secret" "$tmp/out"
 hasnt "check's JUnit does not hold it" "Right-Secret" "$tmp/check.xml"
+grep -rlF "Right-Secret" "$state" >"$tmp/leaks"
+if test -s "$tmp/leaks"; then cp "$tmp/leaks" "$tmp/why"; not_ok "no file in the state directory holds it"; else ok "no file in the state directory holds it"; fi
 grep -F "Right-Secret" "$tmp/ps" >"$tmp/leaks"
 if test -s "$tmp/leaks"; then cp "$tmp/leaks" "$tmp/why"; not_ok "no process on either side had the secret in its argv"; else ok "no process on either side had the secret in its argv"; fi
 
