@@ -156,10 +156,15 @@ static int node_wave(const char *node, void *data)
 	return !n ? -1 : n->role.v == ROLE_HOST ? 0 : 1;
 }
 
-/* Removes the files of a state directory that labctl put there, then it. */
+/*
+ * Removes the files of a state directory that labctl put there, then it:
+ * known_hosts, ssh_config and .gitignore only when they carry labctl's
+ * mark (a --state-dir may name a directory that has such files of its
+ * own), and the transcripts' NODE.log files.
+ */
 static void remove_state(const char *dir)
 {
-	static const char *const files[] = { "known_hosts", "ssh_config", NULL };
+	static const char *const files[] = { "known_hosts", "ssh_config", ".gitignore", NULL };
 	g_autofree char *transcripts = g_build_filename(dir, "transcripts", NULL);
 	g_autoptr(GDir) d = g_dir_open(transcripts, 0, NULL);
 	g_autofree char *parent = g_path_get_dirname(dir);
@@ -168,12 +173,14 @@ static void remove_state(const char *dir)
 	for (const char *const *p = files; *p; p++) {
 		g_autofree char *path = g_build_filename(dir, *p, NULL);
 
-		g_unlink(path);
+		if (journal_is_own_file(path))
+			g_unlink(path);
 	}
 	while (d && (f = g_dir_read_name(d))) {
 		g_autofree char *path = g_build_filename(transcripts, f, NULL);
 
-		g_unlink(path);
+		if (g_str_has_suffix(f, ".log"))
+			g_unlink(path);
 	}
 	g_rmdir(transcripts);
 	g_rmdir(dir);
@@ -202,22 +209,27 @@ static void say_local(void *data, const char *fmt, ...)
 	funlockfile(cmd_out);
 }
 
-guint cmd_teardown(const struct lab_spec *spec, struct journal *j, bool force,
+guint cmd_teardown(const struct lab_spec *spec, struct journal *j, enum teardown_mode mode,
 		   bool keep_nodes, int verbosity, JsonArray *record)
 {
+	bool force = mode != TEARDOWN_STOP;
 	const struct provider *prov = provider_for(spec);
 	struct provider_ctx ctx = { .spec = spec, .state_dir = journal_dir(j), .journal = j };
 	struct reach reach = { 0 };
+	/* down reads what secrets it can, to mask them in what the nodes print */
+	g_autoptr(redact) secrets = cmd_secrets(spec);
 	struct teardown_opts o = {
-		.force = force, .verbosity = verbosity, .out = cmd_out,
+		.force = force, .forget = mode == TEARDOWN_FORGET,
+		.verbosity = verbosity, .out = cmd_out,
 		.connect = reach_node, .connect_data = &reach, .record = record,
-		.wave = node_wave, .wave_data = (void *)spec,
+		.wave = node_wave, .wave_data = (void *)spec, .redact = secrets,
 	};
 	g_autoptr(GPtrArray) records = NULL;
 	g_autoptr(GPtrArray) steps = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autofree char *dir = g_strdup(journal_dir(j));
 	gint64 t0 = g_get_monotonic_time();
+	struct teardown_result res = { 0 };
 	guint failed = 0;
 
 	records = journal_records(j, &error);
@@ -243,10 +255,13 @@ guint cmd_teardown(const struct lab_spec *spec, struct journal *j, bool force,
 		}
 		if (prov)
 			reach.access = prov->access(&ctx, NULL);
-		teardown_run(steps, j, &o, &failed);
+		teardown_run(steps, j, &o, &res);
+		failed = res.failed;
 		if (reach.access)
 			g_ptr_array_unref(reach.access);
 	}
+	if (res.refused)
+		return failed;  /* said why; nothing ran, and the journal stays */
 	if (keep_nodes) {
 		if (failed)
 			fprintf(cmd_out, "lab '%s': %u undo%s failed; the journal in %s keeps %s for the next down\n",
@@ -264,9 +279,22 @@ guint cmd_teardown(const struct lab_spec *spec, struct journal *j, bool force,
 		return failed;
 	}
 	/*
-	 * --force: what failed was reported above, one line each, and is given
-	 * up now; keeping it would make every later down fail the same way.
+	 * --force: what failed was reported above, one line each, and stays in
+	 * the journal, with what its node needs to be reached, so that a later
+	 * down can finish; only --forget gives it up.
 	 */
+	if (failed && mode == TEARDOWN_FORCE) {
+		fprintf(cmd_out, "lab '%s' is partly down: %u undo%s failed (listed above) and %s in the "
+			"journal in %s",
+			spec->name.v, failed, failed == 1 ? "" : "s", failed == 1 ? "stays" : "stay", dir);
+		if (res.kept)
+			fprintf(cmd_out, ", with %u change%s on this machine kept so that %s can still be reached",
+				res.kept, res.kept == 1 ? "" : "s", "its nodes");
+		fprintf(cmd_out, "; labctl status lists %s; labctl down again finishes once the cause is "
+			"fixed, or labctl down --forget gives %s up\n",
+			failed == 1 ? "it" : "them", failed == 1 ? "it" : "them");
+		return failed;
+	}
 	if (!journal_remove(j, &error)) {
 		fprintf(stderr, "labctl: %s\n", error->message);
 		return 1;
@@ -287,6 +315,21 @@ guint cmd_teardown(const struct lab_spec *spec, struct journal *j, bool force,
 static char *read_secret(const char *ref, void *data, GError **error)
 {
 	return spec_read_secret(data, ref, error);
+}
+
+struct redact *cmd_secrets(const struct lab_spec *spec)
+{
+	g_autoptr(GPtrArray) refs = spec_secret_refs(spec);
+	struct redact *r = redact_new();
+
+	for (guint i = 0; i < refs->len; i++) {
+		g_autofree char *v = spec_read_secret(spec, g_ptr_array_index(refs, i), NULL);
+
+		redact_add(r, v);
+		if (v)
+			memset(v, 0, strlen(v));
+	}
+	return r;
 }
 
 /* Facts of one node in one round trip. */
@@ -417,9 +460,11 @@ int cmd_run_lab(const struct lab_spec *spec, struct journal *j, GPtrArray *acces
 	struct plan_options shown_opts = {
 		.playbook_dir = o->playbook_dir, .facts = facts, .flags = TEMPLATE_REDACT,
 	};
+	g_autoptr(redact) secrets = cmd_secrets(spec);
 	struct engine_opts eo = {
 		.jobs = o->jobs, .verbosity = o->verbosity, .out = cmd_out,
 		.tty = isatty(STDOUT_FILENO), .transcript_dir = transcripts,
+		.redact = secrets,
 	};
 	struct plan *live = NULL, *shown = NULL;
 	g_autofree struct reach_job *reached = NULL;

@@ -39,6 +39,7 @@ int cmd_down(const struct cmd *self, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "force", no_argument, NULL, 'f' },
+		{ "forget", no_argument, NULL, 'F' },
 		{ "keep-nodes", no_argument, NULL, 'k' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -53,7 +54,8 @@ int cmd_down(const struct cmd *self, int argc, char **argv)
 	const char *state_opt = NULL;
 	struct lab_spec *spec;
 	struct journal *j;
-	bool force = false, keep_nodes = false, json = false;
+	enum teardown_mode mode = TEARDOWN_STOP;
+	bool keep_nodes = false, json = false;
 	int verbosity = 0, status = EXIT_OK, c;
 	gint64 t0 = g_get_monotonic_time();
 	guint failed = 0;
@@ -61,7 +63,11 @@ int cmd_down(const struct cmd *self, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "fqvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			force = true;
+			if (mode == TEARDOWN_STOP)
+				mode = TEARDOWN_FORCE;
+			break;
+		case 'F':
+			mode = TEARDOWN_FORGET;
 			break;
 		case 'k':
 			keep_nodes = true;
@@ -100,7 +106,7 @@ int cmd_down(const struct cmd *self, int argc, char **argv)
 			fprintf(cmd_out, "lab '%s': nothing to undo (no journal in %s)\n",
 				spec->name.v, state);
 	} else if ((j = cmd_open_journal(state, &status))) {
-		failed = cmd_teardown(spec, j, force, keep_nodes, verbosity, steps);
+		failed = cmd_teardown(spec, j, mode, keep_nodes, verbosity, steps);
 		if (failed)
 			status = EXIT_FAILED;
 		journal_close(j);

@@ -19,6 +19,47 @@ struct node_status {
 	char *why;
 };
 
+/* An undo that failed at a down and is still to undo. */
+struct failed_undo {
+	const struct undo_step *step;   /* borrowed from the steps */
+	const char *error;              /* borrowed from the records */
+};
+
+/* The steps of @steps whose last attempt, in @records, failed. */
+static GPtrArray *failed_steps(GPtrArray *records, GPtrArray *steps)
+{
+	g_autoptr(GHashTable) why = g_hash_table_new(g_str_hash, g_str_equal);
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+
+	for (guint i = 0; i < records->len; i++) {
+		JsonObject *r = g_ptr_array_index(records, i);
+		const char *type = json_object_get_string_member_with_default(r, "type", "");
+		const char *key = json_object_get_string_member_with_default(r, "key", NULL);
+
+		if (!key)
+			continue;
+		/* only the last word counts: a later up or undo makes it news */
+		if (!strcmp(type, "undo-failed"))
+			g_hash_table_insert(why, (gpointer)key, (gpointer)json_object_get_string_member_with_default(
+						    r, "error", ""));
+		else
+			g_hash_table_remove(why, key);
+	}
+	for (guint i = 0; i < steps->len; i++) {
+		const struct undo_step *s = g_ptr_array_index(steps, i);
+		const char *e = g_hash_table_lookup(why, s->key);
+		struct failed_undo *f;
+
+		if (!e)
+			continue;
+		f = g_new0(struct failed_undo, 1);
+		f->step = s;
+		f->error = e;
+		g_ptr_array_add(out, f);
+	}
+	return out;
+}
+
 int cmd_status(const struct cmd *self, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -37,6 +78,7 @@ int cmd_status(const struct cmd *self, int argc, char **argv)
 	const struct provider *prov;
 	struct lab_spec *spec;
 	bool json = false;
+	g_autoptr(GPtrArray) failed_undos = NULL;
 	guint n, locals = 0;
 	int c;
 
@@ -88,6 +130,7 @@ int cmd_status(const struct cmd *self, int argc, char **argv)
 	}
 	for (guint s = 0; s < steps->len; s++)
 		locals += !((struct undo_step *)g_ptr_array_index(steps, s))->remote;
+	failed_undos = failed_steps(records, steps);
 
 	/* reachability only when there is something to reach */
 	prov = provider_for(spec);
@@ -127,6 +170,24 @@ int cmd_status(const struct cmd *self, int argc, char **argv)
 		json_builder_add_int_value(jb, steps->len);
 		json_builder_set_member_name(jb, "local_to_undo");
 		json_builder_add_int_value(jb, locals);
+		json_builder_set_member_name(jb, "failed_undos");
+		json_builder_begin_array(jb);
+		for (guint i = 0; i < failed_undos->len; i++) {
+			const struct failed_undo *f = g_ptr_array_index(failed_undos, i);
+
+			json_builder_begin_object(jb);
+			json_builder_set_member_name(jb, "node");
+			if (f->step->remote)
+				json_builder_add_string_value(jb, f->step->node);
+			else
+				json_builder_add_null_value(jb);
+			json_builder_set_member_name(jb, "what");
+			json_builder_add_string_value(jb, f->step->what);
+			json_builder_set_member_name(jb, "error");
+			json_builder_add_string_value(jb, f->error);
+			json_builder_end_object(jb);
+		}
+		json_builder_end_array(jb);
 		json_builder_set_member_name(jb, "nodes");
 		json_builder_begin_array(jb);
 		for (guint i = 0; i < n; i++) {
@@ -168,6 +229,14 @@ int cmd_status(const struct cmd *self, int argc, char **argv)
 			       ns[i].done, ns[i].failed);
 			if (ns[i].why)
 				printf("    %s\n", ns[i].why);
+		}
+		if (failed_undos->len)
+			printf("undos that failed at the last down, still to undo (labctl down tries them again):\n");
+		for (guint i = 0; i < failed_undos->len; i++) {
+			const struct failed_undo *f = g_ptr_array_index(failed_undos, i);
+
+			printf("  %-12s %s: %s\n", f->step->remote ? f->step->node : "local",
+			       f->step->what, f->error);
 		}
 	}
 	for (guint i = 0; i < n; i++)

@@ -185,7 +185,7 @@ int cmd_test(const struct cmd *self, int argc, char **argv)
 		       o.spec_path);
 	} else {
 		fprintf(cmd_out, "\n== down\n");
-		down_failed = cmd_teardown(spec, j, true, false, o.run.verbosity, NULL);
+		down_failed = cmd_teardown(spec, j, TEARDOWN_FORCE, false, o.run.verbosity, NULL);
 		if (down_failed && status == EXIT_OK)
 			status = EXIT_FAILED;
 	}

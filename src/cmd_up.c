@@ -28,7 +28,7 @@ int cmd_up(const struct cmd *self, int argc, char **argv)
 			o.spec_path);
 	} else if (status != EXIT_OK && o.on_failure == 1) {
 		fprintf(cmd_out, "\ntaking the lab apart (--on-failure destroy)\n");
-		cmd_teardown(spec, j, true, false, o.run.verbosity, NULL);
+		cmd_teardown(spec, j, TEARDOWN_FORCE, false, o.run.verbosity, NULL);
 	} else if (status != EXIT_OK) {
 		fprintf(cmd_out, "\nthe lab is left as it is for a look; 'labctl down %s' takes it apart\n",
 		       o.spec_path);

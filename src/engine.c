@@ -6,7 +6,9 @@
  * mutex guards the task states, the journal and the output; commands run
  * without it.
  */
+#include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -220,18 +222,33 @@ static char *exit_text(const char *what, int status, const char *cmd, bool scrip
 
 /* ---- transcripts ---- */
 
+/*
+ * Neither the directory nor the file is followed when it is a symbolic
+ * link (put there to make labctl, as root, append somewhere else), and the
+ * file is 0600 whoever made it.
+ */
 static FILE *open_transcript(struct engine *e, const char *node)
 {
 	g_autofree char *file = NULL;
-	int fd;
+	int dir, fd;
 
 	if (!e->opts->transcript_dir)
 		return NULL;
-	if (g_mkdir_with_parents(e->opts->transcript_dir, 0700))
+	if (g_mkdir(e->opts->transcript_dir, 0700) && errno != EEXIST)
 		return NULL;
-	file = g_strdup_printf("%s/%s.log", e->opts->transcript_dir, node);
-	fd = g_open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	return fd < 0 ? NULL : fdopen(fd, "a");
+	dir = open(e->opts->transcript_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dir < 0)
+		return NULL;
+	file = g_strdup_printf("%s.log", node);
+	fd = openat(dir, file, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+	close(dir);
+	if (fd < 0)
+		return NULL;
+	if (fchmod(fd, 0600) < 0) {
+		close(fd);
+		return NULL;
+	}
+	return fdopen(fd, "a");
 }
 
 static void transcribe(FILE *f, const char *label, const char *cmd, const char *input,
@@ -386,6 +403,38 @@ static GHashTable *last_records(struct journal *j)
 	return last;
 }
 
+/*
+ * lab_ssh_exec, then the one scrub every node output gets: the secrets of
+ * the run masked in stdout, stderr and the error, before anything of them
+ * is transcribed, printed or kept in a result (JSON, JUnit).
+ */
+static bool node_exec(struct engine *e, struct lab_ssh *ssh, const char *cmd, const char *input,
+		      unsigned timeout, struct lab_ssh_result *res, GError **error)
+{
+	const struct redact *rd = e->opts->redact;
+	bool ran = lab_ssh_exec(ssh, cmd, input, input ? strlen(input) : 0, timeout, res, error);
+	char *text;
+
+	if (!rd)
+		return ran;
+	if (res->out) {
+		text = redact_text(rd, res->out, (gssize)res->out_len, &res->out_len);
+		g_free(res->out);
+		res->out = text;
+	}
+	if (res->err) {
+		text = redact_text(rd, res->err, (gssize)res->err_len, &res->err_len);
+		g_free(res->err);
+		res->err = text;
+	}
+	if (!ran && error && *error) {
+		text = redact_text(rd, (*error)->message, -1, NULL);
+		g_free((*error)->message);
+		(*error)->message = text;
+	}
+	return ran;
+}
+
 static void run_task(struct engine *e, guint ni, guint ti, FILE *tr)
 {
 	const struct plan_node *lpn = g_ptr_array_index(e->live->nodes, ni);
@@ -406,7 +455,7 @@ static void run_task(struct engine *e, guint ni, guint ti, FILE *tr)
 	 * is done), so what it may have half-done is undone first.
 	 */
 	if (lt->undo && is_interrupted(e, lpn->name, st->name)) {
-		bool ran = lab_ssh_exec(ssh, lt->undo, NULL, 0, lt->timeout, &res, &error);
+		bool ran = node_exec(e, ssh, lt->undo, NULL, lt->timeout, &res, &error);
 
 		transcribe(tr, "undo (the last run was interrupted)", st->undo, NULL, &res, error);
 		if (!ran || res.status != 0) {
@@ -418,7 +467,7 @@ static void run_task(struct engine *e, guint ni, guint ti, FILE *tr)
 		lab_ssh_result_clear(&res);
 	}
 	if (lt->check) {
-		bool ran = lab_ssh_exec(ssh, lt->check, NULL, 0, lt->timeout, &res, &error);
+		bool ran = node_exec(e, ssh, lt->check, NULL, lt->timeout, &res, &error);
 
 		transcribe(tr, "check", st->check, NULL, &res, error);
 		if (!ran) {
@@ -451,7 +500,7 @@ static void run_task(struct engine *e, guint ni, guint ti, FILE *tr)
 	 * what it protects (a file labctl did not make) is never undone.
 	 */
 	if (lt->guard) {
-		bool ran = lab_ssh_exec(ssh, lt->guard, NULL, 0, lt->timeout, &res, &error);
+		bool ran = node_exec(e, ssh, lt->guard, NULL, lt->timeout, &res, &error);
 
 		transcribe(tr, "guard", st->guard, NULL, &res, error);
 		if (!ran) {
@@ -487,8 +536,7 @@ static void run_task(struct engine *e, guint ni, guint ti, FILE *tr)
 	g_mutex_unlock(&e->lock);
 
 	for (;;) {
-		bool ran = lab_ssh_exec(ssh, lt->run, lt->input, lt->input ? strlen(lt->input) : 0,
-					lt->timeout, &res, &error);
+		bool ran = node_exec(e, ssh, lt->run, lt->input, lt->timeout, &res, &error);
 
 		transcribe(tr, attempt ? "run (retry)" : "run", st->run, st->input, &res, error);
 		crashpoint("ran");

@@ -34,6 +34,7 @@ G_DEFINE_QUARK(journal-error-quark, journal_error)
 
 struct journal {
 	char *dir;
+	char *lab_id;		/* of the header record */
 	char *path;		/* DIR/journal.jsonl, for messages */
 	int dir_fd;
 	int lock_fd;
@@ -184,6 +185,7 @@ static void journal_free(struct journal *j)
 	if (j->dir_fd >= 0)
 		close(j->dir_fd);
 	g_free(j->dir);
+	g_free(j->lab_id);
 	g_free(j->path);
 	g_free(j->made_below);
 	g_free(j);
@@ -383,6 +385,159 @@ static bool recover(struct journal *j, GError **error)
 	return true;
 }
 
+/*
+ * The first record binds a journal to its state directory: a journal found
+ * in another place (a copied or unpacked checkout) is not this lab's, and
+ * its undos must not run here.  Returns the header's lab id.
+ */
+static const char *check_header(GPtrArray *records, const char *dir, const char *path,
+				GError **error)
+{
+	g_autofree char *abs = g_canonicalize_filename(dir, NULL);
+	JsonObject *h;
+	const char *where;
+
+	if (!records->len)
+		return "";
+	h = g_ptr_array_index(records, 0);
+	if (g_strcmp0(json_object_get_string_member_with_default(h, "type", ""), "lab")) {
+		g_set_error(error, JOURNAL_ERROR, JOURNAL_ERROR_FOREIGN,
+			    "journal '%s' does not start with the record that binds it to its lab "
+			    "(written by an older labctl, or not by labctl): labctl runs no undo from it",
+			    path);
+		return NULL;
+	}
+	where = json_object_get_string_member_with_default(h, "state_dir", "");
+	if (strcmp(where, abs)) {
+		g_set_error(error, JOURNAL_ERROR, JOURNAL_ERROR_FOREIGN,
+			    "journal '%s' was written for the lab whose state directory is '%s', "
+			    "not '%s' (copied or unpacked here?): labctl runs no undo from it; "
+			    "take that lab down from its own place",
+			    path, where, abs);
+		return NULL;
+	}
+	return json_object_get_string_member_with_default(h, "lab_id", "");
+}
+
+char *journal_lab_hash(const char *dir)
+{
+	g_autofree char *abs = g_canonicalize_filename(dir, NULL);
+	g_autofree char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, abs, -1);
+
+	return g_strndup(sum, 8);
+}
+
+static bool write_gitignore(struct journal *j, GError **error)
+{
+	int fd = openat(j->dir_fd, ".gitignore", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			0600);
+
+	if (fd < 0) {
+		if (errno == EEXIST)
+			return true;
+		fail_errno(error, JOURNAL_ERROR_IO, "cannot write '%s/.gitignore'", j->dir);
+		return false;
+	}
+	if (!write_all(fd, JOURNAL_OWN_MARK " nothing of a lab's state belongs in a repository\n*\n",
+		       strlen(JOURNAL_OWN_MARK " nothing of a lab's state belongs in a repository\n*\n"))) {
+		fail_errno(error, JOURNAL_ERROR_IO, "cannot write '%s/.gitignore'", j->dir);
+		close(fd);
+		return false;
+	}
+	close(fd);
+	return true;
+}
+
+/* Makes a new journal's first record: where it belongs, and a random lab id. */
+static bool write_header(struct journal *j, GError **error)
+{
+	g_autoptr(JsonObject) h = json_object_new();
+	g_autofree char *abs = g_canonicalize_filename(j->dir, NULL);
+	g_autofree char *hash = journal_lab_hash(j->dir);
+
+	j->lab_id = g_strdup_printf("%08x%08x%08x%08x", g_random_int(), g_random_int(),
+				    g_random_int(), g_random_int());
+	json_object_set_string_member(h, "type", "lab");
+	json_object_set_string_member(h, "state_dir", abs);
+	json_object_set_string_member(h, "hash", hash);
+	json_object_set_string_member(h, "lab_id", j->lab_id);
+	/* nothing of a lab's state belongs in a repository, whatever it holds */
+	if (!write_gitignore(j, error))
+		return false;
+	return journal_append(j, h, error);
+}
+
+bool journal_is_own_file(const char *path)
+{
+	char line[sizeof(JOURNAL_OWN_MARK)];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		return false;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	return n == (ssize_t)sizeof(line) - 1 && !memcmp(line, JOURNAL_OWN_MARK, sizeof(line) - 1);
+}
+
+/*
+ * A new lab's state directory holds nothing that labctl did not write: up
+ * would overwrite a known_hosts or ssh_config found there, and down delete
+ * it, when --state-dir names a directory of someone's (~/.ssh, say).
+ */
+static bool only_own_files(struct journal *j, GError **error)
+{
+	g_autoptr(GDir) d = g_dir_open(j->dir, 0, NULL);
+	const char *name;
+
+	while (d && (name = g_dir_read_name(d))) {
+		g_autofree char *path = g_build_filename(j->dir, name, NULL);
+		bool ours;
+
+		if (!strcmp(name, JOURNAL_FILE) || !strcmp(name, LOCK_FILE))
+			continue;
+		if (!strcmp(name, "transcripts")) {
+			g_autoptr(GDir) t = g_dir_open(path, 0, NULL);
+			const char *log;
+
+			ours = t != NULL;
+			while (ours && (log = g_dir_read_name(t)))
+				ours = g_str_has_suffix(log, ".log");
+		} else {
+			ours = journal_is_own_file(path);
+		}
+		if (!ours) {
+			g_set_error(error, JOURNAL_ERROR, JOURNAL_ERROR_UNSAFE,
+				    "state directory '%s' holds '%s', which labctl did not write: a new lab "
+				    "needs an empty state directory of its own (choose another with --state-dir)",
+				    j->dir, name);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Reads the records and checks the header; or writes it to a new journal. */
+static bool bind_to_lab(struct journal *j, GError **error)
+{
+	g_autoptr(GPtrArray) records = read_fd(j->fd, j->path, NULL, NULL, error);
+	const char *id;
+
+	if (!records)
+		return false;
+	if (!records->len)
+		return write_header(j, error);
+	id = check_header(records, j->dir, j->path, error);
+	if (!id)
+		return false;
+	j->lab_id = g_strdup(id);
+	return true;
+}
+
 struct journal *journal_open(const char *dir, GError **error)
 {
 	struct journal *j;
@@ -397,8 +552,12 @@ struct journal *journal_open(const char *dir, GError **error)
 	j->dir = g_strndup(dir, n);
 	j->path = g_build_filename(j->dir, JOURNAL_FILE, NULL);
 	j->dir_fd = j->lock_fd = j->fd = -1;
-	if (!open_dir(j, error) || !take_lock(j, error) || !open_journal(j, error) ||
-	    !recover(j, error)) {
+	/* a new lab: checked before the lock and the journal are made there */
+	if (!open_dir(j, error) ||
+	    (faccessat(j->dir_fd, JOURNAL_FILE, F_OK, AT_SYMLINK_NOFOLLOW) != 0 &&
+	     !only_own_files(j, error)) ||
+	    !take_lock(j, error) || !open_journal(j, error) ||
+	    !recover(j, error) || !bind_to_lab(j, error)) {
 		journal_free(j);
 		return NULL;
 	}
@@ -550,6 +709,8 @@ GPtrArray *journal_read(const char *dir, GError **error)
 	}
 	records = read_fd(fd, path, NULL, NULL, error);
 	close(fd);
+	if (records && !check_header(records, dir, path, error))
+		g_clear_pointer(&records, g_ptr_array_unref);
 	return records;
 }
 
@@ -584,4 +745,9 @@ bool journal_remove(struct journal *j, GError **error)
 const char *journal_dir(const struct journal *j)
 {
 	return j->dir;
+}
+
+const char *journal_lab_id(const struct journal *j)
+{
+	return j->lab_id;
 }

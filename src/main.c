@@ -66,9 +66,12 @@ static const struct cmd cmd_table[] = {
 	  "  --json                   print the results as JSON (docs/json.md); what a\n"
 	  "                           person reads goes to stderr instead\n",
 	  "jqvSPAFUJ" },
-	{ "down", cmd_down, "[--force] [--keep-nodes] [--json] [-q|-v] [--state-dir DIR] SPEC",
+	{ "down", cmd_down, "[--force|--forget] [--keep-nodes] [--json] [-q|-v] [--state-dir DIR] SPEC",
 	  "undo everything labctl did to the lab, newest first, from its journal",
-	  "  --force           go on past an undo that fails, and report every one\n"
+	  "  --force           go on past an undo that fails, and report every one; what\n"
+	  "                    failed stays in the journal, with what its node needs,\n"
+	  "                    for the next down\n"
+	  "  --forget          as --force, but give up what fails: it may stay behind\n"
 	  "  --keep-nodes      undo the tasks, but keep the nodes (guests, namespaces)\n"
 	  "                    for the next up\n"
 	  "  --json            print what was undone as JSON (docs/json.md); what a\n"

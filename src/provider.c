@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 
 #include "labctl/hostfw.h"
+#include "labctl/journal.h"
 #include "labctl/provider.h"
 
 void node_access_free(gpointer p)
@@ -26,11 +27,27 @@ void node_access_free(gpointer p)
 	g_free(a->user);
 	g_free(a->key);
 	g_free(a->known_hosts);
+	g_free(a->also_known_hosts);
 	if (a->passphrase)
 		memset(a->passphrase, 0, strlen(a->passphrase));
 	g_free(a->passphrase);
 	lab_ssh_close(a->conn);
 	g_free(a);
+}
+
+char *provider_kept_known_hosts_file(void)
+{
+	return g_build_filename(g_get_user_data_dir(), "labctl", "known_hosts", NULL);
+}
+
+void provider_kept_known_hosts(struct node_access *a)
+{
+	g_free(a->known_hosts);
+	g_free(a->also_known_hosts);
+	a->known_hosts = provider_kept_known_hosts_file();
+	a->also_known_hosts = g_build_filename(g_get_home_dir(), ".ssh", "known_hosts", NULL);
+	a->ssh.known_hosts = a->known_hosts;
+	a->ssh.also_known_hosts = a->also_known_hosts;
 }
 
 struct node_access *node_access_new_own(const char *name, const char *host,
@@ -193,14 +210,16 @@ bool provider_keygen(const char *file, GError **error)
 /* Providers may make nodes from several threads; the journal is one file. */
 static GMutex journal_lock;
 
-bool provider_journal(struct provider_ctx *ctx, const char *key, const char *what,
-		      JsonObject *undo, GError **error)
+bool provider_journal(struct provider_ctx *ctx, const char *node, const char *key,
+		      const char *what, JsonObject *undo, GError **error)
 {
 	g_autoptr(JsonObject) rec = json_object_new();
 	bool ok;
 
 	json_object_set_string_member(rec, "type", "local");
 	json_object_set_string_member(rec, "key", key);
+	if (node)
+		json_object_set_string_member(rec, "of_node", node);
 	json_object_set_string_member(rec, "what", what);
 	json_object_set_object_member(rec, "undo", json_object_ref(undo));
 	g_mutex_lock(&journal_lock);
@@ -209,10 +228,11 @@ bool provider_journal(struct provider_ctx *ctx, const char *key, const char *wha
 	return ok;
 }
 
-bool provider_journal_then(struct provider_ctx *ctx, const char *key, const char *what,
-			   JsonObject *undo, GHashTable *journaled, GError **error)
+bool provider_journal_then(struct provider_ctx *ctx, const char *node, const char *key,
+			   const char *what, JsonObject *undo, GHashTable *journaled,
+			   GError **error)
 {
-	bool ok = provider_journal(ctx, key, what, undo, error);
+	bool ok = provider_journal(ctx, node, key, what, undo, error);
 
 	json_object_unref(undo);
 	if (ok && journaled)
@@ -399,67 +419,238 @@ bool provider_known_host(GString *out, const char *address, const char *pub,
 	return true;
 }
 
-bool provider_undo(JsonObject *undo, GError **error)
+/* ---- the local undo operations, and the checks of their arguments ---- */
+
+static bool refuse(GError **error, const char *op, const char *what, const char *value)
 {
-	const char *op = json_object_get_string_member_with_default(undo, "op", "");
-
-	if (!strcmp(op, "run")) {
-		JsonArray *a = json_object_get_array_member(undo, "argv");
-		g_autoptr(GPtrArray) argv = g_ptr_array_new();
-
-		for (guint i = 0; a && i < json_array_get_length(a); i++)
-			g_ptr_array_add(argv, (gpointer)json_array_get_string_element(a, i));
-		g_ptr_array_add(argv, NULL);
-		if (argv->len < 2) {
-			g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "empty argv");
-			return false;
-		}
-		return provider_run((const char *const *)argv->pdata, error);
-	}
-	if (!strcmp(op, "kill"))
-		return kill_pidfile(json_object_get_string_member(undo, "pidfile"),
-				    json_object_get_string_member(undo, "match"), error);
-	if (!strcmp(op, "rmtree"))
-		return rmtree(json_object_get_string_member(undo, "path"), error);
-	if (!strcmp(op, "link")) {
-		/* a device that is not there (never made, or gone) is undone */
-		const char *name = json_object_get_string_member(undo, "name");
-		const char *del[] = { "ip", "link", "del", name, NULL };
-
-		return !provider_link_exists(name) || provider_run(del, error);
-	}
-	if (!strcmp(op, "libvirt"))
-		return libvirt_undo(undo, error);
-	if (!strcmp(op, "forward"))
-		return hostfw_rule_delete(undo, error);
-	if (!strcmp(op, "netns"))
-		return netns_delete(json_object_get_string_member(undo, "name"),
-				    json_object_get_string_member_with_default(undo, "veth", NULL), error);
-	if (!strcmp(op, "umount")) {
-		/* not mounted (never pinned, or undone already) is undone */
-		const char *path = json_object_get_string_member(undo, "path");
-
-		if (umount2(path, MNT_DETACH) && errno != EINVAL && errno != ENOENT) {
-			g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
-				    "cannot unmount '%s': %s", path, g_strerror(errno));
-			return false;
-		}
-		return true;
-	}
-	if (!strcmp(op, "rmdir")) {
-		/* a directory labctl made: removed only when empty */
-		const char *path = json_object_get_string_member(undo, "path");
-
-		if (g_rmdir(path) && errno != ENOENT && errno != ENOTEMPTY) {
-			g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
-				    "cannot remove '%s': %s", path, g_strerror(errno));
-			return false;
-		}
-		return true;
-	}
-	g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-		    "unknown undo operation '%s'", op);
+	g_set_error(error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+		    "undo '%s' names %s '%s', which is not this lab's: refused, and nothing was run",
+		    op, what, value ? value : "(none)");
 	return false;
+}
+
+/* A string member, "" when it is missing or not a string. */
+static const char *member(JsonObject *o, const char *name)
+{
+	JsonNode *n = json_object_get_member(o, name);
+
+	return n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING
+		       ? json_node_get_string(n) : "";
+}
+
+/* Whether @path is @dir or below it, written plainly (no "..", no "//"). */
+static bool path_in(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (!g_path_is_absolute(path) || strstr(path, "/..") || strstr(path, "//") ||
+	    strstr(path, "/./") || g_str_has_suffix(path, "/."))
+		return false;
+	return !strncmp(path, dir, n) && (path[n] == '\0' || path[n] == '/');
+}
+
+char *provider_runtime_dir(const struct undo_ctx *u)
+{
+	return g_build_filename(PROVIDER_NETNS_RUNTIME_ROOT, u->hash, NULL);
+}
+
+bool undo_ctx_init(struct undo_ctx *u, const char *state_dir)
+{
+	u->state_dir = g_canonicalize_filename(state_dir, NULL);
+	u->hash = journal_lab_hash(state_dir);
+	return true;
+}
+
+void undo_ctx_clear(struct undo_ctx *u)
+{
+	g_free(u->state_dir);
+	g_free(u->hash);
+}
+
+/* Each operation's check says whether what it names is the lab's. */
+
+static bool check_kill(const struct undo_ctx *u, JsonObject *o, GError **error)
+{
+	g_autofree char *rt = provider_runtime_dir(u);
+
+	if (!path_in(member(o, "pidfile"), rt))
+		return refuse(error, "kill", "pid file", member(o, "pidfile"));
+	if (!path_in(member(o, "match"), rt))
+		return refuse(error, "kill", "process", member(o, "match"));
+	return true;
+}
+
+static bool run_kill(JsonObject *o, GError **error)
+{
+	return kill_pidfile(member(o, "pidfile"), member(o, "match"), error);
+}
+
+static bool check_rmtree(const struct undo_ctx *u, JsonObject *o, GError **error)
+{
+	g_autofree char *rt = provider_runtime_dir(u);
+	g_autofree char *files = g_build_filename(u->state_dir, "libvirt", NULL);
+	const char *path = member(o, "path");
+
+	/* only the two trees labctl makes for a lab, whole */
+	if (strcmp(path, rt) && strcmp(path, files))
+		return refuse(error, "rmtree", "directory", path);
+	return true;
+}
+
+static bool run_rmtree(JsonObject *o, GError **error)
+{
+	return rmtree(member(o, "path"), error);
+}
+
+static bool check_rmdir(const struct undo_ctx *u, JsonObject *o, GError **error)
+{
+	const char *path = member(o, "path");
+
+	(void)u;
+	/* the parents of the runtime root that labctl made, when empty */
+	if (!path_in(PROVIDER_NETNS_RUNTIME_ROOT, path) || !path_in(path, "/var/lib/labctl"))
+		return refuse(error, "rmdir", "directory", path);
+	return true;
+}
+
+static bool run_rmdir(JsonObject *o, GError **error)
+{
+	const char *path = member(o, "path");
+
+	if (g_rmdir(path) && errno != ENOENT && errno != ENOTEMPTY) {
+		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
+			    "cannot remove '%s': %s", path, g_strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+static bool check_link(const struct undo_ctx *u, JsonObject *o, GError **error)
+{
+	g_autofree char *bridge = g_strdup_printf("lc%s", u->hash);
+
+	if (strcmp(member(o, "name"), bridge))
+		return refuse(error, "link", "device", member(o, "name"));
+	return true;
+}
+
+static bool run_link(JsonObject *o, GError **error)
+{
+	const char *name = member(o, "name");
+	const char *del[] = { "ip", "link", "del", name, NULL };
+
+	/* a device that is not there (never made, or gone) is undone */
+	return !provider_link_exists(name) || provider_run(del, error);
+}
+
+/* "lcHASHvN": a veth of the lab */
+static bool is_lab_veth(const struct undo_ctx *u, const char *name)
+{
+	g_autofree char *prefix = g_strdup_printf("lc%sv", u->hash);
+	const char *n = name + strlen(prefix);
+
+	if (!g_str_has_prefix(name, prefix) || !*n)
+		return false;
+	for (; *n; n++)
+		if (!g_ascii_isdigit(*n))
+			return false;
+	return true;
+}
+
+static bool check_netns(const struct undo_ctx *u, JsonObject *o, GError **error)
+{
+	g_autofree char *prefix = g_strdup_printf("labctl-%s-", u->hash);
+	const char *name = member(o, "name");
+
+	if (!g_str_has_prefix(name, prefix) || strchr(name, '/') || strlen(name) == strlen(prefix))
+		return refuse(error, "netns", "network namespace", name);
+	if (json_object_has_member(o, "veth") && !is_lab_veth(u, member(o, "veth")))
+		return refuse(error, "netns", "device", member(o, "veth"));
+	return true;
+}
+
+static bool run_netns(JsonObject *o, GError **error)
+{
+	return netns_delete(member(o, "name"),
+			    json_object_has_member(o, "veth") ? member(o, "veth") : NULL, error);
+}
+
+static bool check_umount(const struct undo_ctx *u, JsonObject *o, GError **error)
+{
+	g_autofree char *rt = provider_runtime_dir(u);
+	g_autofree char *pins = g_build_filename(rt, "pins", NULL);
+
+	if (!path_in(member(o, "path"), pins))
+		return refuse(error, "umount", "mount", member(o, "path"));
+	return true;
+}
+
+static bool run_umount(JsonObject *o, GError **error)
+{
+	const char *path = member(o, "path");
+
+	/* not mounted (never pinned, or undone already) is undone */
+	if (umount2(path, MNT_DETACH) && errno != EINVAL && errno != ENOENT) {
+		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
+			    "cannot unmount '%s': %s", path, g_strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+static bool check_forward(const struct undo_ctx *u, JsonObject *o, GError **error)
+{
+	g_autofree char *bridge = g_strdup_printf("lc%s", u->hash);
+
+	if (strcmp(member(o, "bridge"), bridge))
+		return refuse(error, "forward", "bridge", member(o, "bridge"));
+	return true;
+}
+
+/*
+ * The closed table: a journal can ask for nothing else, and each operation
+ * checks that what it names is this lab's (named from the lab's hash, or
+ * inside its runtime directory) before anything runs.
+ */
+static const struct undo_op {
+	const char *op;
+	bool (*check)(const struct undo_ctx *u, JsonObject *o, GError **error);
+	bool (*run)(JsonObject *o, GError **error);
+} undo_ops[] = {
+	{ "kill", check_kill, run_kill },
+	{ "rmtree", check_rmtree, run_rmtree },
+	{ "rmdir", check_rmdir, run_rmdir },
+	{ "link", check_link, run_link },
+	{ "netns", check_netns, run_netns },
+	{ "umount", check_umount, run_umount },
+	{ "forward", check_forward, hostfw_rule_delete },
+	{ "libvirt", libvirt_undo_check, libvirt_undo },
+};
+
+static const struct undo_op *find_op(JsonObject *undo, GError **error)
+{
+	const char *op = member(undo, "op");
+
+	for (size_t i = 0; i < G_N_ELEMENTS(undo_ops); i++)
+		if (!strcmp(op, undo_ops[i].op))
+			return &undo_ops[i];
+	g_set_error(error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+		    "unknown undo operation '%s': refused, and nothing was run", op);
+	return NULL;
+}
+
+bool provider_undo_check(const struct undo_ctx *u, JsonObject *undo, GError **error)
+{
+	const struct undo_op *op = find_op(undo, error);
+
+	return op && op->check(u, undo, error);
+}
+
+bool provider_undo(const struct undo_ctx *u, JsonObject *undo, GError **error)
+{
+	const struct undo_op *op = find_op(undo, error);
+
+	return op && op->check(u, undo, error) && op->run(undo, error);
 }
 
 /* ---- static: the nodes exist; reach them as the spec says ---- */
@@ -479,14 +670,15 @@ static GPtrArray *static_access(struct provider_ctx *ctx, GError **error)
 		a->host = g_strdup(n->address.v);
 		a->user = g_strdup(spec_node_user(spec, n));
 		a->key = spec_node_key(spec, n) ? g_strdup(spec_node_key(spec, n)) : NULL;
-		a->known_hosts = kh ? g_strdup(kh)
-				    : g_build_filename(ctx->state_dir, "known_hosts", NULL);
+		a->known_hosts = g_strdup(kh);
 		a->ssh.name = a->name;
 		a->ssh.host = a->host;
 		a->ssh.port = spec_node_port(spec, n);
 		a->ssh.user = a->user;
 		a->ssh.key = a->key;
 		a->ssh.known_hosts = a->known_hosts;
+		if (!kh)
+			provider_kept_known_hosts(a);
 		a->ssh.accept_new = ctx->accept_new_host_keys;
 		a->ssh.use_config = true;
 		g_ptr_array_add(nodes, a);

@@ -138,6 +138,15 @@ void libvirt_lab_free(struct libvirt_lab *l)
 typedef struct libvirt_lab libvirt_lab;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(libvirt_lab, libvirt_lab_free)
 
+/* QEMU's own prefix; the rest from the lab and the node, so stable */
+void libvirt_node_mac(const char *hash, const char *node, char mac[18])
+{
+	g_autofree char *seed = g_strdup_printf("%s/%s", hash, node);
+	g_autofree char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, seed, -1);
+
+	g_snprintf(mac, 18, "52:54:00:%.2s:%.2s:%.2s", sum, sum + 2, sum + 4);
+}
+
 struct libvirt_lab *libvirt_lab_new(const struct lab_spec *spec, const char *state_dir,
 				    GError **error)
 {
@@ -179,9 +188,6 @@ struct libvirt_lab *libvirt_lab_new(const struct lab_spec *spec, const char *sta
 	for (guint i = 0; i < spec->nodes->len; i++) {
 		const struct spec_node *s = g_ptr_array_index(spec->nodes, i);
 		struct libvirt_node *n = g_new0(struct libvirt_node, 1);
-		g_autofree char *seed = g_strdup_printf("%s/%s", l->hash, s->name.v);
-		g_autofree char *mac = g_compute_checksum_for_string(G_CHECKSUM_SHA256, seed, -1);
-
 		n->spec = s;
 		n->name = s->name.v;
 		n->address = s->address.v;
@@ -190,8 +196,7 @@ struct libvirt_lab *libvirt_lab_new(const struct lab_spec *spec, const char *sta
 		n->domain = g_strdup_printf("labctl-%s-%s", l->hash, s->name.v);
 		n->overlay = g_strdup_printf("%s.qcow2", n->domain);
 		n->seed = g_strdup_printf("%s-seed.iso", n->domain);
-		/* QEMU's own prefix; the rest from the lab and the node, so stable */
-		g_snprintf(n->mac, sizeof(n->mac), "52:54:00:%.2s:%.2s:%.2s", mac, mac + 2, mac + 4);
+		libvirt_node_mac(l->hash, s->name.v, n->mac);
 		n->memory = s->vm.memory.set ? s->vm.memory.v
 			  : p->memory.set ? p->memory.v : LIBVIRT_DEFAULT_MEMORY;
 		n->vcpus = (guint)(s->vm.vcpus.set ? s->vm.vcpus.v : p->vcpus.set ? p->vcpus.v : 1);
@@ -591,6 +596,7 @@ static bool write_known_hosts(struct libvirt_lab *l, GError **error)
 {
 	g_autoptr(GString) out = g_string_new(NULL);
 
+	g_string_append(out, PROVIDER_KNOWN_HOSTS_MARK);
 	for (guint i = 0; i < l->nodes->len; i++) {
 		const struct libvirt_node *n = g_ptr_array_index(l->nodes, i);
 		g_autofree char *pub = g_build_filename(n->dir, "host_key.pub", NULL);
@@ -702,8 +708,8 @@ static char *undo_key(const char *uri, const char *kind, const char *name)
  * record (a journal lost, or removed with down --force): its name carries
  * the lab's hash, so it is this lab's, and down must take it away too.
  */
-static bool journal_object(struct provider_ctx *ctx, GHashTable *journaled, JsonObject *undo,
-			   const char *what, GError **error)
+static bool journal_object(struct provider_ctx *ctx, const char *node, GHashTable *journaled,
+			   JsonObject *undo, const char *what, GError **error)
 {
 	const char *uri = json_object_get_string_member(undo, "uri");
 	const char *kind = json_object_get_string_member(undo, "kind");
@@ -722,7 +728,7 @@ static bool journal_object(struct provider_ctx *ctx, GHashTable *journaled, Json
 		json_object_unref(undo);
 		return true;
 	}
-	return provider_journal_then(ctx, key, what, undo, journaled, error);
+	return provider_journal_then(ctx, node, key, what, undo, journaled, error);
 }
 
 /* The keys of the journal's active local records. */
@@ -865,7 +871,7 @@ static bool use_network(struct provider_ctx *ctx, struct libvirt_lab *l, struct 
 		json_object_set_string_member(undo, "mac", n->mac);
 		json_object_set_string_member(undo, "ip", n->address);
 		json_object_set_string_member(undo, "host", n->name);
-		if (!journal_object(ctx, journaled, undo, what, error))
+		if (!journal_object(ctx, n->name, journaled, undo, what, error))
 			goto out;
 		if (strstr(xml, n->mac) && strstr(xml, host))
 			continue;   /* the entry is there, as it should be */
@@ -893,7 +899,7 @@ static bool make_network(struct provider_ctx *ctx, struct libvirt_lab *l, struct
 		return use_network(ctx, l, h, journaled, error);
 	what = g_strdup_printf("libvirt network %s (bridge %s, %s/%u, isolated)", l->network,
 			       l->bridge, l->gateway, l->prefix);
-	if (!journal_object(ctx, journaled, undo_op(h->uri, "network", l->network, NULL), what,
+	if (!journal_object(ctx, NULL, journaled, undo_op(h->uri, "network", l->network, NULL), what,
 			    error))
 		return false;
 	net = virNetworkLookupByName(h->conn, l->network);
@@ -955,7 +961,7 @@ static bool make_pool(struct provider_ctx *ctx, struct libvirt_lab *l, struct hv
 	}
 	path = pool_path(l, h);
 	what = g_strdup_printf("libvirt pool %s (%s)", l->pool, path);
-	if (!journal_object(ctx, journaled, undo_op(h->uri, "pool", l->pool, NULL), what, error))
+	if (!journal_object(ctx, NULL, journaled, undo_op(h->uri, "pool", l->pool, NULL), what, error))
 		return false;
 	if (!h->pool) {
 		g_autofree char *xml = libvirt_pool_xml(l, path);
@@ -1067,7 +1073,7 @@ static bool make_overlay(struct provider_ctx *ctx, struct libvirt_lab *l, struct
 						l->spec->provider.base_image.v);
 	virStorageVolPtr vol;
 
-	if (!journal_object(ctx, journaled, undo_op(h->uri, "volume", n->overlay, l->pool), what,
+	if (!journal_object(ctx, n->name, journaled, undo_op(h->uri, "volume", n->overlay, l->pool), what,
 			    error))
 		return false;
 	vol = virStorageVolLookupByName(h->pool, n->overlay);
@@ -1143,7 +1149,7 @@ static bool make_seed_volume(struct provider_ctx *ctx, struct libvirt_lab *l, st
 	GStatBuf st;
 	bool ok;
 
-	if (!journal_object(ctx, journaled, undo_op(h->uri, "volume", n->seed, l->pool), what,
+	if (!journal_object(ctx, n->name, journaled, undo_op(h->uri, "volume", n->seed, l->pool), what,
 			    error))
 		return false;
 	vol = virStorageVolLookupByName(h->pool, n->seed);
@@ -1243,7 +1249,7 @@ static bool make_domain(struct provider_ctx *ctx, struct libvirt_lab *l, struct 
 		goto out;
 	what = g_strdup_printf("libvirt domain %s (%s, %s, %u vcpu%s, %s)", n->domain,
 			       h->virt_type, mem, n->vcpus, n->vcpus == 1 ? "" : "s", n->address);
-	if (!journal_object(ctx, journaled, undo_op(h->uri, "domain", n->domain, NULL), what, error))
+	if (!journal_object(ctx, n->name, journaled, undo_op(h->uri, "domain", n->domain, NULL), what, error))
 		goto out;
 	if (!dom) {
 		g_autofree char *xml = libvirt_domain_xml(l, n, h->virt_type, h->arch, overlay, seed);
@@ -1479,7 +1485,7 @@ GPtrArray *libvirt_up(struct provider_ctx *ctx, const struct libvirt_opts *opts,
 	key = g_strdup_printf("libvirt-files:%s", l->dir);
 	if (g_hash_table_contains(journaled, key))
 		json_object_unref(rm);
-	else if (!provider_journal_then(ctx, key, "libvirt keys and seeds", rm, journaled, error))
+	else if (!provider_journal_then(ctx, NULL, key, "libvirt keys and seeds", rm, journaled, error))
 		return NULL;
 	if (!make_dir(l->dir, error) || !provider_keygen(l->client_key, error))
 		return NULL;
@@ -1673,6 +1679,49 @@ static bool undo_dhcp_host(virConnectPtr c, JsonObject *u, GError **error)
 	}
 	virNetworkFree(n);
 	return ok;
+}
+
+/*
+ * Whether the object an undo names is the lab's: named from its hash, or
+ * (a DHCP host in a network labctl did not make) with the MAC labctl
+ * derives for the node.
+ */
+bool libvirt_undo_check(const struct undo_ctx *u, JsonObject *undo, GError **error)
+{
+	const char *kind = json_object_get_string_member_with_default(undo, "kind", "");
+	const char *name = json_object_get_string_member_with_default(undo, "name", "");
+	g_autofree char *own = g_strdup_printf("labctl-%s", u->hash);
+	g_autofree char *own_prefix = g_strdup_printf("labctl-%s-", u->hash);
+	bool ours;
+
+	if (!json_object_has_member(undo, "uri") || !json_object_has_member(undo, "name") ||
+	    (!strcmp(kind, "volume") && !json_object_has_member(undo, "pool"))) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+			    "libvirt undo without uri, name or pool");
+		return false;
+	}
+	if (!strcmp(kind, "pool") || !strcmp(kind, "network")) {
+		ours = !strcmp(name, own);
+	} else if (!strcmp(kind, "domain") || !strcmp(kind, "volume")) {
+		ours = g_str_has_prefix(name, own_prefix) && !strchr(name, '/');
+	} else if (!strcmp(kind, "dhcp-host")) {
+		const char *host = json_object_get_string_member_with_default(undo, "host", "");
+		const char *mac = json_object_get_string_member_with_default(undo, "mac", "");
+		char want[18];
+
+		libvirt_node_mac(u->hash, host, want);
+		ours = *host && !strcmp(mac, want);
+		name = mac;
+	} else {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+			    "unknown libvirt object kind '%s'", kind);
+		return false;
+	}
+	if (!ours)
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+			    "undo 'libvirt' names %s '%s', which is not this lab's: refused, and nothing was run",
+			    kind, name);
+	return ours;
 }
 
 bool libvirt_undo(JsonObject *undo, GError **error)

@@ -27,7 +27,7 @@
 #include "labctl/provider.h"
 #include "labctl/teardown.h"
 
-#define NETNS_RUNTIME_ROOT "/var/lib/labctl/netns"
+#define NETNS_RUNTIME_ROOT PROVIDER_NETNS_RUNTIME_ROOT
 #define SSHD_WAIT_SECONDS 10
 
 struct netns_lab {
@@ -168,7 +168,7 @@ static bool make_bridge(struct provider_ctx *ctx, struct netns_lab *l, GError **
 		return false;
 	json_object_set_string_member(undo, "op", "link");
 	json_object_set_string_member(undo, "name", l->bridge);
-	return provider_journal_then(ctx, l->bridge, what, json_object_ref(undo), NULL, error) &&
+	return provider_journal_then(ctx, NULL, l->bridge, what, json_object_ref(undo), NULL, error) &&
 	       provider_run(add, error) && provider_run(addr, error) &&
 	       provider_run(up, error);
 }
@@ -200,7 +200,7 @@ static bool open_forward(struct provider_ctx *ctx, struct netns_lab *l, GError *
 			return false;
 		if (present)
 			continue;
-		if (!provider_journal_then(ctx, key, what, json_object_ref(rule), NULL, error) ||
+		if (!provider_journal_then(ctx, NULL, key, what, json_object_ref(rule), NULL, error) ||
 		    !hostfw_rule_add(rule, error))
 			return false;
 	}
@@ -229,7 +229,7 @@ static bool make_netns(struct provider_ctx *ctx, struct netns_lab *l,
 	json_object_set_string_member(undo, "op", "netns");
 	json_object_set_string_member(undo, "name", ns);
 	json_object_set_string_member(undo, "veth", veth);
-	return provider_journal_then(ctx, ns, what, json_object_ref(undo), NULL, error) &&
+	return provider_journal_then(ctx, n->name.v, ns, what, json_object_ref(undo), NULL, error) &&
 	       provider_run(add, error) && provider_run(pair, error) &&
 	       provider_run(master, error) && provider_run(addr, error) &&
 	       provider_run(eth_up, error) && provider_run(lo_up, error);
@@ -406,7 +406,7 @@ static bool start_sshd(struct provider_ctx *ctx, struct netns_lab *l,
 	json_object_set_string_member(undo, "op", "kill");
 	json_object_set_string_member(undo, "pidfile", pidfile);
 	json_object_set_string_member(undo, "match", conf);
-	if (!provider_journal(ctx, key, what, undo, error))
+	if (!provider_journal(ctx, n->name.v, key, what, undo, error))
 		return false;
 	if (ctx->say)
 		ctx->say(ctx->say_data, "%s", what);
@@ -441,7 +441,7 @@ static bool make_pin_dir(struct provider_ctx *ctx, struct netns_lab *l, GError *
 			    "cannot make '%s': %s", dir, g_strerror(errno));
 		return false;
 	}
-	if (!provider_journal(ctx, key, "private mount for the namespace pins", undo, error))
+	if (!provider_journal(ctx, NULL, key, "private mount for the namespace pins", undo, error))
 		return false;
 	/* "none": the kernel ignores the type here, and valgrind wants one */
 	if (mount(dir, dir, "none", MS_BIND, NULL) || mount("none", dir, "none", MS_PRIVATE, NULL)) {
@@ -480,7 +480,7 @@ static bool pin_mount_ns(struct provider_ctx *ctx, struct netns_lab *l,
 		return false;
 	}
 	src = g_strdup_printf("/proc/%ld/ns/mnt", strtol(pid, NULL, 10));
-	if (!provider_journal_then(ctx, key, what, umount_undo(pin), NULL, error) ||
+	if (!provider_journal_then(ctx, n->name.v, key, what, umount_undo(pin), NULL, error) ||
 	    !g_file_set_contents(pin, "", 0, error))
 		return false;
 	if (mount(src, pin, "none", MS_BIND, NULL)) {
@@ -517,6 +517,7 @@ static bool write_known_hosts(struct provider_ctx *ctx, struct netns_lab *l, GEr
 {
 	g_autoptr(GString) out = g_string_new(NULL);
 
+	g_string_append(out, PROVIDER_KNOWN_HOSTS_MARK);
 	for (guint i = 0; i < ctx->spec->nodes->len; i++) {
 		const struct spec_node *n = g_ptr_array_index(ctx->spec->nodes, i);
 		g_autofree char *dir = node_dir(l, n);
@@ -580,7 +581,7 @@ static bool make_dirs(struct provider_ctx *ctx, const char *path, GError **error
 		return false;
 	json_object_set_string_member(undo, "op", "rmdir");
 	json_object_set_string_member(undo, "path", path);
-	if (!provider_journal(ctx, path, "directory", undo, error))
+	if (!provider_journal(ctx, NULL, path, "directory", undo, error))
 		return false;
 	if (g_mkdir(path, 0700) && errno != EEXIST) {
 		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
@@ -673,7 +674,7 @@ static GPtrArray *netns_up(struct provider_ctx *ctx, GError **error)
 	json_object_set_string_member(rm, "op", "rmtree");
 	json_object_set_string_member(rm, "path", l.runtime);
 	if (!g_file_test(l.runtime, G_FILE_TEST_IS_DIR) &&
-	    !provider_journal(ctx, l.runtime, "runtime files", rm, error))
+	    !provider_journal(ctx, NULL, l.runtime, "runtime files", rm, error))
 		goto out;
 	if (g_mkdir_with_parents(l.runtime, 0700) || !provider_keygen(l.client_key, error))
 		goto out;

@@ -9,10 +9,12 @@
  *
  * Host keys: vagrant turns checking off (StrictHostKeyChecking no,
  * UserKnownHostsFile /dev/null) because a box makes new host keys on every
- * "vagrant up".  labctl does not follow it there: keys are checked against
- * the lab's own known_hosts, which "labctl down" removes with the rest of
- * the state, and a key seen for the first time is recorded only with
- * --accept-new-host-keys.
+ * "vagrant up".  labctl does not follow it there: the machines outlive the
+ * lab, so their keys are checked against labctl's own known_hosts, which
+ * down keeps, and ~/.ssh/known_hosts (provider_kept_known_hosts); a key
+ * seen for the first time is recorded only with --accept-new-host-keys,
+ * and a machine made anew by "vagrant destroy" and "vagrant up" has a
+ * changed key, refused until its old line is removed.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +34,7 @@ static void link_ssh(struct node_access *a)
 	a->ssh.user = a->user;
 	a->ssh.key = a->key;
 	a->ssh.known_hosts = a->known_hosts;
+	a->ssh.also_known_hosts = a->also_known_hosts;
 	a->ssh.passphrase = a->passphrase;
 }
 
@@ -412,8 +415,10 @@ static GPtrArray *vagrant_access(struct provider_ctx *ctx, GError **error)
 			g_free(a->key);
 			a->key = g_strdup(key);
 		}
-		a->known_hosts = kh ? g_strdup(kh)
-				    : g_build_filename(ctx->state_dir, "known_hosts", NULL);
+		if (kh)
+			a->known_hosts = g_strdup(kh);
+		else
+			provider_kept_known_hosts(a);
 		if (pass) {
 			a->passphrase = spec_read_secret(spec, pass, error);
 			if (!a->passphrase)

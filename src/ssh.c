@@ -53,6 +53,7 @@ struct lab_ssh {
 	char *key;
 	char *passphrase;
 	char *known_hosts;
+	char *also_known_hosts;
 	bool accept_new;
 	bool use_config;
 	unsigned connect_timeout;
@@ -218,10 +219,16 @@ static bool configure(struct lab_ssh *c, ssh_session s, GError **error)
 		return false;
 	if (c->user && !set_option(c, s, SSH_OPTIONS_USER, c->user, "the user", error))
 		return false;
+	/*
+	 * libssh checks two files and writes the first: the second is where a
+	 * node labctl did not make may be known already (~/.ssh/known_hosts),
+	 * and nothing else (not /etc/ssh/ssh_known_hosts) is consulted.
+	 */
 	if (c->known_hosts &&
 	    (!set_option(c, s, SSH_OPTIONS_KNOWNHOSTS, c->known_hosts,
 			 "the known_hosts file", error) ||
-	     !set_option(c, s, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null",
+	     !set_option(c, s, SSH_OPTIONS_GLOBAL_KNOWNHOSTS,
+			 c->also_known_hosts ? c->also_known_hosts : "/dev/null",
 			 "the global known_hosts file", error)))
 		return false;
 	/* each command is a few small request/reply packets: Nagle's algorithm
@@ -270,6 +277,12 @@ static bool check_host_key(struct lab_ssh *c, ssh_session s, char **notice,
 				  "run with --accept-new-host-keys to record it in '%s'",
 				  fp, known_hosts_file(c));
 			break;
+		}
+		/* labctl's own file for kept keys may not exist yet */
+		if (c->known_hosts) {
+			g_autofree char *dir = g_path_get_dirname(c->known_hosts);
+
+			g_mkdir_with_parents(dir, 0700);
 		}
 		if (ssh_session_update_known_hosts(s) != SSH_OK) {
 			cause = ssh_cause(s);
@@ -422,6 +435,7 @@ struct lab_ssh *lab_ssh_open(const struct lab_ssh_target *target, char **notice,
 	c->key = g_strdup(target->key);
 	c->passphrase = g_strdup(target->passphrase);
 	c->known_hosts = g_strdup(target->known_hosts);
+	c->also_known_hosts = g_strdup(target->also_known_hosts);
 	c->accept_new = target->accept_new;
 	c->use_config = target->use_config;
 	c->connect_timeout = target->connect_timeout ? target->connect_timeout
@@ -449,6 +463,7 @@ void lab_ssh_close(struct lab_ssh *c)
 	g_free(c->key);
 	g_free(c->passphrase);
 	g_free(c->known_hosts);
+	g_free(c->also_known_hosts);
 	g_free(c->addr);
 	g_free(c);
 }

@@ -17,6 +17,7 @@ static void undo_step_free(gpointer p)
 	g_free(s->node);
 	g_free(s->what);
 	g_free(s->command);
+	g_free(s->of_node);
 	if (s->local)
 		json_object_unref(s->local);
 	g_free(s);
@@ -92,6 +93,8 @@ GPtrArray *teardown_steps(GPtrArray *records)
 			s = g_new0(struct undo_step, 1);
 			s->what = g_strdup(json_object_get_string_member_with_default(e->rec, "what", ""));
 			s->local = json_object_ref(u);
+			s->of_node = g_strdup(json_object_get_string_member_with_default(e->rec, "of_node",
+											  NULL));
 		}
 		s->key = g_strdup(json_object_get_string_member(e->rec, "key"));
 		g_ptr_array_add(steps, s);
@@ -103,10 +106,13 @@ GPtrArray *teardown_steps(GPtrArray *records)
 struct td {
 	const struct teardown_opts *o;
 	struct journal *journal;
+	struct undo_ctx lab;    /* what local undos may touch */
 	GMutex lock;
 	GHashTable *conns;      /* node -> struct lab_ssh *, NULL: unreachable */
 	GHashTable *ran;        /* the steps that ran, failed or not */
 	guint failed;
+	guint kept;             /* local steps kept for a node that still needs them */
+	GHashTable *failed_nodes;       /* nodes with a remote step that failed */
 	bool stop;              /* a step failed without --force */
 };
 
@@ -148,7 +154,7 @@ static bool run_remote(struct td *td, const struct undo_step *s, GError **error)
 		return false;
 	ok = lab_ssh_exec(ssh, s->command, NULL, 0, s->timeout, &r, error);
 	if (ok && (r.status != 0 || r.timed_out)) {
-		g_autofree char *err = g_strndup(r.err, r.err_len);
+		g_autofree char *err = redact_text(td->o->redact, r.err, (gssize)r.err_len, NULL);
 
 		g_strstrip(err);
 		if (r.timed_out)
@@ -200,7 +206,7 @@ static bool run_step(struct td *td, const struct undo_step *s)
 	double seconds;
 	bool ok;
 
-	ok = s->remote ? run_remote(td, s, &error) : provider_undo(s->local, &error);
+	ok = s->remote ? run_remote(td, s, &error) : provider_undo(&td->lab, s->local, &error);
 	g_mutex_lock(&td->lock);
 	g_hash_table_add(td->ran, (gpointer)s);
 	if (ok) {
@@ -209,6 +215,23 @@ static bool run_step(struct td *td, const struct undo_step *s)
 		json_object_set_string_member(rec, "type", "undone");
 		json_object_set_string_member(rec, "key", s->key);
 		ok = journal_append(td->journal, rec, &error);
+	} else {
+		/* what failed, for status; given up only when asked to forget */
+		g_autoptr(JsonObject) rec = json_object_new();
+		g_autoptr(JsonObject) gone = json_object_new();
+
+		json_object_set_string_member(rec, "type", "undo-failed");
+		json_object_set_string_member(rec, "key", s->key);
+		json_object_set_string_member(rec, "error", error->message);
+		journal_append(td->journal, rec, NULL);
+		if (o->force && o->forget) {
+			json_object_set_string_member(gone, "type", "undone");
+			json_object_set_string_member(gone, "key", s->key);
+			json_object_set_boolean_member(gone, "given_up", true);
+			journal_append(td->journal, gone, NULL);
+		}
+		if (s->remote)
+			g_hash_table_add(td->failed_nodes, g_strdup(s->node));
 	}
 	seconds = (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC;
 	record_step(o, s, ok ? "undone" : "failed", ok ? NULL : error, seconds);
@@ -324,20 +347,79 @@ static void run_remote_steps(struct td *td, GPtrArray *steps, guint from, guint 
 	}
 }
 
+/*
+ * With --force, a node whose undo failed stays reachable for the next
+ * down, which can then finish: its own objects (namespace, sshd, domain)
+ * and what every node needs (bridge, network, runtime files) are kept.
+ */
+static bool keeps(struct td *td, const struct undo_step *s)
+{
+	const struct teardown_opts *o = td->o;
+	bool keep;
+
+	if (!o->force || o->forget || !g_hash_table_size(td->failed_nodes))
+		return false;
+	keep = !s->of_node || g_hash_table_contains(td->failed_nodes, s->of_node);
+	if (keep) {
+		td->kept++;
+		record_step(o, s, "kept", NULL, 0);
+		if (o->out && o->verbosity >= 0)
+			fprintf(o->out, "%-12s kept    %s (%s still has undos to run)\n", "local", s->what,
+				s->of_node ? s->of_node : "a node");
+	}
+	return keep;
+}
+
+/*
+ * Every local step must name only the lab's own objects, or none runs: a
+ * journal with one record that reaches outside the lab was not written
+ * by labctl for this lab, and what else it says cannot be trusted either.
+ */
+static bool steps_are_the_labs(GPtrArray *steps, const struct undo_ctx *lab,
+			       const struct teardown_opts *o)
+{
+	for (guint i = 0; i < steps->len; i++) {
+		const struct undo_step *s = g_ptr_array_index(steps, i);
+		g_autoptr(GError) error = NULL;
+
+		if (s->remote || provider_undo_check(lab, s->local, &error))
+			continue;
+		if (o->out)
+			fprintf(o->out, "local: %s: %s\n"
+				"the journal in %s holds an undo that is not this lab's (record '%s'): "
+				"nothing of it was run\n", s->what, error->message, lab->state_dir, s->key);
+		record_step(o, s, "failed", error, 0);
+		return false;
+	}
+	return true;
+}
+
 bool teardown_run(GPtrArray *steps, struct journal *journal,
-		  const struct teardown_opts *o, guint *failed)
+		  const struct teardown_opts *o, struct teardown_result *res)
 {
 	struct td td = { .o = o, .journal = journal };
 	guint i = 0;
 
 	g_mutex_init(&td.lock);
+	undo_ctx_init(&td.lab, journal_dir(journal));
+	if (!steps_are_the_labs(steps, &td.lab, o)) {
+		undo_ctx_clear(&td.lab);
+		g_mutex_clear(&td.lock);
+		*res = (struct teardown_result){ .failed = 1, .refused = true };
+		return false;
+	}
 	td.conns = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, close_conn);
 	td.ran = g_hash_table_new(g_direct_hash, g_direct_equal);
+	td.failed_nodes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	while (i < steps->len && !td.stop) {
 		const struct undo_step *s = g_ptr_array_index(steps, i);
 		guint to = i;
 
 		if (!s->remote) {
+			if (keeps(&td, s)) {
+				i++;
+				continue;
+			}
 			/*
 			 * Local steps take the network and the sshds away: close the
 			 * sessions first, or their sshd processes (and so the network
@@ -359,7 +441,9 @@ bool teardown_run(GPtrArray *steps, struct journal *journal,
 		if (!g_hash_table_contains(td.ran, g_ptr_array_index(steps, k)))
 			record_step(o, g_ptr_array_index(steps, k), "not run", NULL, 0);
 	g_hash_table_unref(td.ran);
+	g_hash_table_unref(td.failed_nodes);
+	undo_ctx_clear(&td.lab);
 	g_mutex_clear(&td.lock);
-	*failed = td.failed;
+	*res = (struct teardown_result){ .failed = td.failed, .kept = td.kept };
 	return td.failed == 0;
 }

@@ -15,6 +15,7 @@
 
 #include "labctl/journal.h"
 #include "labctl/plan.h"
+#include "labctl/redact.h"
 #include "labctl/spec.h"
 
 /* Exit codes, documented in labctl(1). */
@@ -90,13 +91,26 @@ struct journal *cmd_open_journal(const char *dir, int *status);
 void cmd_catch_signals(void);
 
 /*
- * Undoes everything the journal of @j records, newest first, reaching
- * nodes through the provider of @spec.  On success removes the journal and
- * the state directory's own files.  Prints progress and failures; returns
- * the number of undos that failed.  @record, if not NULL, gets an object
- * per step (teardown.h).
+ * The secret values @spec refers to that can be read now (best effort:
+ * down may run without them), for masking what nodes print.
  */
-guint cmd_teardown(const struct lab_spec *spec, struct journal *j, bool force,
+struct redact *cmd_secrets(const struct lab_spec *spec);
+
+/* What a teardown does with an undo that fails. */
+enum teardown_mode {
+	TEARDOWN_STOP,          /* stop there (down) */
+	TEARDOWN_FORCE,         /* go on, and keep it to undo later (down --force, test) */
+	TEARDOWN_FORGET,        /* go on, and give it up (down --forget) */
+};
+
+/*
+ * Undoes everything the journal of @j records, newest first, reaching
+ * nodes through the provider of @spec.  When nothing is left to undo,
+ * removes the journal and the state directory's own files.  Prints
+ * progress and failures; returns the number of undos that failed.
+ * @record, if not NULL, gets an object per step (teardown.h).
+ */
+guint cmd_teardown(const struct lab_spec *spec, struct journal *j, enum teardown_mode mode,
 		   bool keep_nodes, int verbosity, JsonArray *record);
 
 struct lab_run_opts {

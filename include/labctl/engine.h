@@ -21,6 +21,7 @@
 
 #include "labctl/journal.h"
 #include "labctl/plan.h"
+#include "labctl/redact.h"
 #include "labctl/ssh.h"
 
 enum task_outcome {
@@ -55,6 +56,11 @@ struct engine_opts {
 	FILE *out;              /* progress and messages */
 	bool tty;               /* @out is a terminal: live lines per node */
 	const char *transcript_dir;     /* NULL: none */
+	/*
+	 * The secret values of the run: every output and error of a node
+	 * is scrubbed of them before anything of it is written or kept.
+	 */
+	const struct redact *redact;
 };
 
 /*

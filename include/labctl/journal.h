@@ -9,7 +9,13 @@
  * with a message naming the process that holds it.
  *
  * The journal knows nothing of what records mean; it adds "seq" (from 1)
- * and "time" (ISO 8601, UTC) to each.
+ * and "time" (ISO 8601, UTC) to each.  Except the first: a new journal
+ * starts with a "lab" record that binds it to its state directory,
+ *   {"type": "lab", "state_dir": ABSOLUTE-PATH, "hash": H, "lab_id": ID}
+ * (H: journal_lab_hash(); ID: 32 random hex digits), and a journal whose
+ * first record is not that, for this very directory, is refused
+ * (JOURNAL_ERROR_FOREIGN) by journal_open and journal_read: its undos were
+ * written for another place, or not by labctl.
  */
 #ifndef LABCTL_JOURNAL_H
 #define LABCTL_JOURNAL_H
@@ -26,6 +32,7 @@ enum journal_error_code {
 	JOURNAL_ERROR_UNSAFE,       /* state directory writable by others, ... */
 	JOURNAL_ERROR_IO,
 	JOURNAL_ERROR_CORRUPT,      /* a line in the middle is not JSON */
+	JOURNAL_ERROR_FOREIGN,      /* not bound to this state directory */
 };
 
 struct journal;
@@ -35,7 +42,10 @@ struct journal;
  * opens the journal for appending (0600).  Fails with JOURNAL_ERROR_BUSY
  * when locked ("lab state DIR is in use by labctl pid N"), UNSAFE when the
  * directory or the journal is writable by group or others or not owned by
- * the current user.
+ * the current user, FOREIGN when the journal is not bound to @dir.  Writes
+ * the header record into a journal that has no record yet, and then first
+ * refuses (UNSAFE) a directory holding a file labctl did not write (see
+ * JOURNAL_OWN_MARK); it also writes a ".gitignore" of "*" there.
  */
 struct journal *journal_open(const char *dir, GError **error);
 
@@ -52,7 +62,8 @@ bool journal_append(struct journal *j, JsonObject *record, GError **error);
  * The records of the journal in @dir, oldest first (JsonObject *, owned by
  * the array).  A missing journal is an empty array.  A last line cut short
  * by a crash is ignored (it was never acted upon: the change comes after
- * the fsync); a bad line before the last is JOURNAL_ERROR_CORRUPT.  Works
+ * the fsync); a bad line before the last is JOURNAL_ERROR_CORRUPT, a journal
+ * not bound to @dir JOURNAL_ERROR_FOREIGN.  Works
  * without the lock, for "status".
  */
 GPtrArray *journal_read(const char *dir, GError **error);
@@ -69,5 +80,25 @@ bool journal_remove(struct journal *j, GError **error);
 
 /* The directory of @j. */
 const char *journal_dir(const struct journal *j);
+
+/*
+ * The first line of every file labctl writes into a state directory
+ * besides the journal and the lock (known_hosts, ssh_config, .gitignore):
+ * only a file that starts with it is labctl's, to overwrite or remove.
+ */
+#define JOURNAL_OWN_MARK "# labctl:"
+
+/* Whether @path is a regular file (not a link) whose first line is JOURNAL_OWN_MARK... */
+bool journal_is_own_file(const char *path);
+
+/* The lab id of @j's header record. */
+const char *journal_lab_id(const struct journal *j);
+
+/*
+ * The lab's hash: the first 8 hex digits of the SHA-256 of @dir made
+ * absolute.  It names what providers make for the lab (lcHASH,
+ * labctl-HASH-NODE, ...).  Free with g_free().
+ */
+char *journal_lab_hash(const char *dir);
 
 #endif

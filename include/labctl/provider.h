@@ -7,34 +7,44 @@
  * the lab apart from the journal alone, whatever the provider, even after
  * a crash.  Providers are a vtable, as curl's TLS backends are.
  *
- * Local undo operations (member "op" of a record's "undo" object):
- *   {"op": "run", "argv": [...]}                  run a command, no shell
+ * Local undo operations (member "op" of a record's "undo" object), a
+ * closed table: each checks that what it names is this lab's (HASH is the
+ * lab's hash, journal_lab_hash(); RUNTIME is /var/lib/labctl/netns/HASH)
+ * and refuses, running nothing, what is not.
  *   {"op": "kill", "pidfile": P, "match": S}      SIGTERM the pid in P if its
  *                                                 command line contains S,
- *                                                 wait, then SIGKILL
- *   {"op": "rmtree", "path": P}                   remove a directory labctl made
- *   {"op": "rmdir", "path": P}                    remove a directory labctl made,
- *                                                 if it is empty
- *   {"op": "link", "name": D}                     delete network device D if
+ *                                                 wait, then SIGKILL; P and S
+ *                                                 inside RUNTIME
+ *   {"op": "rmtree", "path": P}                   remove RUNTIME, or the state
+ *                                                 directory's libvirt/, whole
+ *   {"op": "rmdir", "path": P}                    remove /var/lib/labctl or
+ *                                                 /var/lib/labctl/netns (made
+ *                                                 by labctl) if it is empty
+ *   {"op": "link", "name": D}                     delete the bridge lcHASH if
  *                                                 it exists
  *   {"op": "forward", "tool": T, "family": F,     delete the rule that lets
- *    "table": TB, "chain": C, "bridge": B}        bridge B's frames through
- *                                                 this machine's firewall
- *                                                 (hostfw.h), if it is there
- *   {"op": "netns", "name": N, "veth": V}         delete veth V, stop what runs
- *                                                 in network namespace N,
- *                                                 delete N
+ *    "table": TB, "chain": C, "bridge": B}        bridge lcHASH's frames
+ *                                                 through this machine's
+ *                                                 firewall (hostfw.h)
+ *   {"op": "netns", "name": N, "veth": V}         delete veth lcHASHvK, stop
+ *                                                 what runs in network
+ *                                                 namespace labctl-HASH-NODE,
+ *                                                 delete it
+ *   {"op": "umount", "path": P}                   unmount P in RUNTIME/pins
  *   {"op": "libvirt", "uri": U, "kind": K,        on the hypervisor at libvirt
  *    "name": N, "pool": P}                        URI U, remove object N of
  *                                                 kind K if it exists:
- *       "domain"     stop (destroy) and undefine domain N
- *       "volume"     delete volume N of storage pool P (P inactive: started
- *                    first; P gone or not starting: nothing to do)
- *       "pool"       delete every volume in pool N (a pool labctl made holds
- *                    only its own), stop it, delete its directory, undefine it
- *       "network"    stop and undefine network N
+ *       "domain"     stop (destroy) and undefine domain labctl-HASH-NODE
+ *       "volume"     delete volume labctl-HASH-... of storage pool P (P
+ *                    inactive: started first; P gone or not starting:
+ *                    nothing to do)
+ *       "pool"       delete every volume in pool labctl-HASH (a pool labctl
+ *                    made holds only its own), stop it, delete its
+ *                    directory, undefine it
+ *       "network"    stop and undefine network labctl-HASH
  *       "dhcp-host"  remove the DHCP host entry of MAC "mac" (members "mac",
- *                    "ip", "host") from network N, which labctl did not make
+ *                    "ip", "host"; the MAC labctl derives for node "host")
+ *                    from network N, which labctl did not make
  *   An object that is already gone is undone; libvirtd not answering is a
  *   failure that names U.
  */
@@ -57,6 +67,7 @@ struct node_access {
 	char *user;
 	char *key;
 	char *known_hosts;
+	char *also_known_hosts; /* consulted too, never written (~/.ssh/known_hosts), or NULL */
 	char *passphrase;       /* of @key, resolved from the spec's reference */
 	/*
 	 * A connection the provider opened (waiting for a guest to boot), for
@@ -103,6 +114,19 @@ const struct provider *provider_for(const struct lab_spec *spec);
 void node_access_free(gpointer p);
 
 /*
+ * Host keys of a node labctl did not make (static, vagrant) when the spec
+ * names no known_hosts: checked against labctl's own file, which outlives
+ * the lab (so that every up after the first needs no
+ * --accept-new-host-keys, and --accept-new-host-keys writes there), and
+ * against ~/.ssh/known_hosts, as ssh does, which labctl never writes.
+ * Sets @a's files and its ssh target's.
+ */
+void provider_kept_known_hosts(struct node_access *a);
+
+/* labctl's own known_hosts for nodes it did not make: DATA_DIR/labctl/known_hosts. */
+char *provider_kept_known_hosts_file(void);
+
+/*
  * Access to a node labctl made itself: root on port 22 with the lab's own
  * client key and known_hosts, and nothing of the user's ssh_config.
  */
@@ -111,17 +135,26 @@ struct node_access *node_access_new_own(const char *name, const char *host,
 
 /*
  * Journals @undo as a "local" record keyed @key, before the change it
- * undoes is made.
+ * undoes is made.  @node names the node the object is part of (its
+ * namespace, its sshd, its domain and volumes: member "of_node"), or is
+ * NULL for what the lab's nodes share (a bridge, a network, a runtime
+ * directory): down --force keeps these for as long as some node still
+ * has undos that failed, so that a later down can still reach it.
  */
-bool provider_journal(struct provider_ctx *ctx, const char *key, const char *what,
-		      JsonObject *undo, GError **error);
+bool provider_journal(struct provider_ctx *ctx, const char *node, const char *key,
+		      const char *what, JsonObject *undo, GError **error);
 
 /*
  * provider_journal(), taking @undo's reference; once journaled, adds @key
  * to @journaled (when not NULL) and says @what.
  */
-bool provider_journal_then(struct provider_ctx *ctx, const char *key, const char *what,
-			   JsonObject *undo, GHashTable *journaled, GError **error);
+bool provider_journal_then(struct provider_ctx *ctx, const char *node, const char *key,
+			   const char *what, JsonObject *undo, GHashTable *journaled,
+			   GError **error);
+
+/* The first line of the known_hosts labctl writes for the nodes it made. */
+#define PROVIDER_KNOWN_HOSTS_MARK \
+	JOURNAL_OWN_MARK " the host keys of the nodes labctl made for this lab; labctl down removes this file\n"
 
 /*
  * Appends the known_hosts line "ADDRESS TYPE KEY" of a node at @address
@@ -130,10 +163,36 @@ bool provider_journal_then(struct provider_ctx *ctx, const char *key, const char
 bool provider_known_host(GString *out, const char *address, const char *pub,
 			 GError **error);
 
-/* Runs a local undo operation; false with @error when it failed. */
-bool provider_undo(JsonObject *undo, GError **error);
+/* Where the netns provider keeps a lab's runtime files: ROOT/HASH. */
+#define PROVIDER_NETNS_RUNTIME_ROOT "/var/lib/labctl/netns"
 
-/* The "libvirt" undo operation (provider_libvirt.c). */
+/* What a local undo may act on: the lab of one state directory. */
+struct undo_ctx {
+	char *state_dir;        /* absolute */
+	char *hash;             /* journal_lab_hash() of it */
+};
+
+bool undo_ctx_init(struct undo_ctx *u, const char *state_dir);
+void undo_ctx_clear(struct undo_ctx *u);
+
+/* PROVIDER_NETNS_RUNTIME_ROOT/HASH of @u's lab; free with g_free(). */
+char *provider_runtime_dir(const struct undo_ctx *u);
+
+/*
+ * Whether @undo is an operation of the table above that names only what is
+ * @u's lab's; false with @error (G_IO_ERROR_PERMISSION_DENIED, or
+ * INVALID_ARGUMENT for a malformed one) when not.  Runs nothing.
+ */
+bool provider_undo_check(const struct undo_ctx *u, JsonObject *undo, GError **error);
+
+/*
+ * Runs a local undo operation of @u's lab, after provider_undo_check();
+ * false with @error when the check refused it (nothing ran) or it failed.
+ */
+bool provider_undo(const struct undo_ctx *u, JsonObject *undo, GError **error);
+
+/* The "libvirt" undo operation and its check (provider_libvirt.c). */
+bool libvirt_undo_check(const struct undo_ctx *u, JsonObject *undo, GError **error);
 bool libvirt_undo(JsonObject *undo, GError **error);
 
 /* Seconds a local command of provider_run() may take. */

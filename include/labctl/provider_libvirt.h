@@ -69,6 +69,9 @@ struct libvirt_lab {
 	GPtrArray *uris;            /* char *: the distinct URIs, in order of use */
 };
 
+/* The MAC labctl gives node @node of the lab of hash @hash: 52:54:00:xx:xx:xx. */
+void libvirt_node_mac(const char *hash, const char *node, char mac[18]);
+
 /*
  * Names and paths of the lab of @spec whose state directory is @state_dir;
  * touches nothing.  NULL with @error for a subnet that is not IPv4.  Free

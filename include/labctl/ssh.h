@@ -33,6 +33,7 @@ struct lab_ssh_target {
 	const char *key;            /* private key file; NULL: agent + defaults */
 	const char *passphrase;     /* of @key, or NULL */
 	const char *known_hosts;    /* file checked, and written with accept_new */
+	const char *also_known_hosts;   /* checked too, never written; NULL: none */
 	bool accept_new;            /* record a first-seen host key */
 	bool use_config;            /* read ~/.ssh/config (false for netns nodes) */
 	unsigned connect_timeout;   /* seconds; 0: 10 */

@@ -17,6 +17,7 @@
 #include <json-glib/json-glib.h>
 
 #include "labctl/journal.h"
+#include "labctl/redact.h"
 #include "labctl/ssh.h"
 
 struct undo_step {
@@ -26,6 +27,7 @@ struct undo_step {
 	char *what;             /* for messages */
 	char *command;          /* remote: the undo command */
 	JsonObject *local;      /* !remote: the undo operation */
+	char *of_node;          /* !remote: the node the object is part of, or NULL */
 	unsigned timeout;       /* seconds */
 };
 
@@ -46,11 +48,17 @@ typedef int (*teardown_wave_fn)(const char *node, void *data);
 
 struct teardown_opts {
 	bool force;             /* go on past a failing step */
+	/*
+	 * With force: a step that fails is given up (journaled as undone)
+	 * instead of kept for a later down.
+	 */
+	bool forget;
 	int verbosity;          /* -1 quiet, 0 normal, 1 verbose */
 	FILE *out;
 	teardown_connect_fn connect;
 	void *connect_data;
 	teardown_wave_fn wave;  /* NULL: one step at a time */
+	const struct redact *redact;    /* secrets to mask in what nodes print, or NULL */
 	void *wave_data;
 	/*
 	 * If not NULL, gets an object per step: node (null for local),
@@ -61,16 +69,29 @@ struct teardown_opts {
 };
 
 /*
- * Runs @steps, journaling an "undone" record after each that succeeds.
- * Local steps run one at a time, in order.  Between two local steps, the
+ * Runs @steps, journaling an "undone" record after each that succeeds,
+ * and an "undo-failed" record (key, error) after each that fails; a failed
+ * step stays to undo (for "status" and the next "down"), unless
+ * opts->forget gives it up.  Local steps run one at a time, in order.  Between two local steps, the
  * remote steps of the nodes of one wave (opts->wave) run at once, each
  * node's in order, and the next wave starts when that one is done; when
  * a node of them has no wave, or without opts->wave, they run one at a
  * time, in order.  Stops at the first failure unless opts->force (steps
- * already running on other nodes finish).  Every failure is printed;
- * *@failed counts them.  Returns true when every step succeeded.
+ * already running on other nodes finish).  With force and without forget,
+ * a local step of a node one of whose steps failed, and a local step
+ * shared by the nodes (no of_node) while any node has, is kept rather than
+ * run: the node stays reachable for the next down.  Every failure is
+ * printed and counted in @res.  A local step that names what is not the
+ * lab's (provider_undo_check) refuses the whole run before any step runs
+ * (res->refused).  Returns true when every step succeeded.
  */
+struct teardown_result {
+	guint failed;           /* steps that failed */
+	guint kept;             /* local steps kept for a node whose undo failed */
+	bool refused;           /* the journal is not this lab's: nothing ran */
+};
+
 bool teardown_run(GPtrArray *steps, struct journal *journal,
-		  const struct teardown_opts *opts, guint *failed);
+		  const struct teardown_opts *opts, struct teardown_result *res);
 
 #endif

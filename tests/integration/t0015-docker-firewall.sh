@@ -14,11 +14,14 @@
 outer=lcit15-$$
 sysctl_file=/proc/sys/net/bridge/bridge-nf-call-iptables
 inside() { nsenter --net="/run/netns/$outer" "$@"; }
-# the machine's own firewall, compared at the end
+# the machine's own firewall, compared at the end: its chains and
+# policies, and any rule of labctl's or naming a lab bridge (others, such
+# as libvirt's for a guest network, may come and go meanwhile)
 machine_fw() {
 	{ iptables-save 2>/dev/null; nft -s list ruleset 2>/dev/null
 	  cat /proc/net/ip_tables_names 2>/dev/null; cat $sysctl_file 2>/dev/null; } |
-		grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//g'
+		grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//g' |
+		grep -E '^[*:]|policy|labctl|lc[0-9a-f]{8}|^[01]$|^[a-z]+$'
 }
 machine_fw >"$tmp/machine-before"
 

@@ -133,14 +133,14 @@ static void fixture_down(struct lab_fixture *f)
 	g_autoptr(GPtrArray) steps = NULL;
 	struct teardown_opts o = { .verbosity = -1, .connect = fixture_connect, .connect_data = f };
 	const char *argv[] = { "rm", "-rf", f->tmp, NULL };
-	guint failed = 0;
+	struct teardown_result res = { 0 };
 
 	g_clear_pointer(&f->conns, g_ptr_array_unref);
 	recs = journal_records(f->journal, &error);
 	assert_non_null(recs);
 	steps = teardown_steps(recs);
-	if (!teardown_run(steps, f->journal, &o, &failed))
-		fail_msg("teardown: %u steps failed", failed);
+	if (!teardown_run(steps, f->journal, &o, &res))
+		fail_msg("teardown: %u steps failed", res.failed);
 	journal_close(f->journal);
 	g_ptr_array_unref(f->access);
 	spec_free(f->spec);

@@ -41,7 +41,9 @@ static bool run(GPtrArray **results, const char *transcripts)
 		.secret = read_secret, .secret_data = lab.spec,
 	};
 	struct plan_options shown_o = { .playbook_dir = lab.playbooks, .flags = TEMPLATE_REDACT };
-	struct engine_opts eo = { .jobs = jobs, .verbosity = -1, .transcript_dir = transcripts };
+	g_autoptr(redact) secrets = redact_new();
+	struct engine_opts eo = { .jobs = jobs, .verbosity = -1, .transcript_dir = transcripts,
+				  .redact = secrets };
 	g_autoptr(GPtrArray) diags = diags_new();
 	struct plan *live = plan_build(lab.spec, &live_o, diags);
 	struct plan *shown = plan_build(lab.spec, &shown_o, diags);
@@ -54,6 +56,7 @@ static bool run(GPtrArray **results, const char *transcripts)
 	}
 	assert_non_null(live);
 	assert_non_null(shown);
+	redact_add(secrets, "fixture-secret-value");
 	ok = engine_run(live, shown, lab.conns, lab.journal, &eo, results);
 	/* results point into the shown plan: copy out what tests need first */
 	plan_free(live);
@@ -153,6 +156,54 @@ static void test_order_journal_transcripts(void **state)
 
 		assert_true(g_file_get_contents(hpath, &hlog, NULL, NULL));
 		assert_non_null(strstr(hlog, "--- exit 0"));
+	}
+	node_results_free(results);
+}
+
+/*
+ * What a node prints is not labctl's to control (targetcli echoes a CHAP
+ * password): every output and error is scrubbed of the run's secrets
+ * before the transcript, the results (JSON, JUnit) or a message get it.
+ */
+static void test_node_output_scrubbed(void **state)
+{
+	g_autofree char *transcripts = g_build_filename(lab.tmp, "tr-scrub", NULL);
+	g_autofree char *logpath = g_build_filename(transcripts, "d.log", NULL);
+	g_autofree char *log = NULL;
+	GPtrArray *results = NULL;
+	const struct task_result *r;
+
+	(void)state;
+	fixture_write(&lab, "playbooks/target-tgt.yaml",
+		      "playbook: target-tgt\nrole: disk\ntasks:\n"
+		      "  - name: tell the secret\n"
+		      "    script: tell.sh\n"
+		      "    verify: true\n");
+	fixture_write(&lab, "templates/tell.sh",
+		      "s={{ target.chap.password | raw }}\n"
+		      "echo \"Parameter password is now '$s'.\"\n"
+		      "printf 'bin\\000%s\\n' \"$s\"\n"
+		      "echo \"failed with $s\" >&2\n"
+		      "exit 3\n");
+	fixture_write(&lab, "playbooks/initiator-libiscsi.yaml",
+		      "playbook: initiator-libiscsi\nrole: host\ntasks: []\n");
+	assert_false(run(&results, transcripts));
+	r = result(results, 0, 0);
+	assert_int_equal(r->outcome, TASK_FAILED);
+	assert_non_null(strstr(r->stderr_text, "failed with ***"));
+	assert_null(strstr(r->stderr_text, "fixture-secret-value"));
+	assert_null(strstr(r->error, "fixture-secret-value"));
+	assert_true(g_file_get_contents(logpath, &log, NULL, NULL));
+	assert_non_null(strstr(log, "Parameter password is now '***'."));
+	assert_non_null(strstr(log, "failed with ***"));
+	assert_null(strstr(log, "fixture-secret-value"));
+	/* the raw bytes too: nothing of it past a NUL byte either */
+	{
+		gsize len;
+		g_autofree char *raw = NULL;
+
+		assert_true(g_file_get_contents(logpath, &raw, &len, NULL));
+		assert_null(memmem(raw, len, "fixture-secret-value", 20));
 	}
 	node_results_free(results);
 }
@@ -362,6 +413,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_order_journal_transcripts),
+		cmocka_unit_test(test_node_output_scrubbed),
 		cmocka_unit_test(test_failure_stops),
 		cmocka_unit_test(test_timeout_and_retries),
 		cmocka_unit_test(test_one_job),

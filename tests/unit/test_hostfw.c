@@ -42,6 +42,9 @@ static const char docker_json[] =
 	"{\"chain\": {\"family\": \"ip6\", \"table\": \"six\", \"name\": \"f\", \"handle\": 1,"
 	" \"type\": \"filter\", \"hook\": \"forward\", \"prio\": 0, \"policy\": \"drop\"}}]}";
 
+/* Undos of the lab of hash 0123abcd, whose bridge is lc0123abcd. */
+static struct undo_ctx lab = { .state_dir = (char *)"/nonexistent/state", .hash = (char *)"0123abcd" };
+
 static const char docker_ipt[] = "-P FORWARD DROP\n-A FORWARD -j DOCKER-USER\n";
 
 static char *describe_all(GPtrArray *chains)
@@ -131,7 +134,7 @@ static void test_refuses_foreign_rules(void **state)
 		assert_false(hostfw_rule_delete(r, &error));
 		assert_non_null(error);
 		g_clear_error(&error);
-		assert_false(provider_undo(r, &error));
+		assert_false(provider_undo(&lab, r, &error));
 		assert_non_null(error);
 	}
 }
@@ -167,6 +170,8 @@ static void round_trip(const char *setup, const char *save, const char *want_too
 	assert_int_equal(chains->len, 1);
 	assert_string_equal(((struct hostfw_chain *)g_ptr_array_index(chains, 0))->tool, want_tool);
 	rule = hostfw_rule(g_ptr_array_index(chains, 0), "lc0123abcd");
+	/* the bridge of the lab of hash 0123abcd */
+	assert_string_equal(lab.hash, "0123abcd");
 	assert_true(hostfw_rule_present(rule, &present, &error));
 	assert_false(present);
 	assert_true(hostfw_rule_add(rule, &error));
@@ -177,13 +182,13 @@ static void round_trip(const char *setup, const char *save, const char *want_too
 		fail_msg("'%s' not in:\n%s", want_line, with);
 	/* twice, as a second up after one was deleted by hand would leave it */
 	assert_true(hostfw_rule_add(rule, &error));
-	assert_true(provider_undo(rule, &error));
+	assert_true(provider_undo(&lab, rule, &error));
 	assert_true(hostfw_rule_present(rule, &present, &error));
 	assert_false(present);
 	after = sh_out(save);
 	assert_string_equal(before, after);
 	/* gone is undone */
-	assert_true(provider_undo(rule, &error));
+	assert_true(provider_undo(&lab, rule, &error));
 	again = sh_out(save);
 	assert_string_equal(before, again);
 }
@@ -223,6 +228,8 @@ static void test_nft(void **state)
 		assert_non_null(chains);
 		assert_int_equal(chains->len, 1);
 		rule = hostfw_rule(g_ptr_array_index(chains, 0), "lc0123abcd");
+	/* the bridge of the lab of hash 0123abcd */
+	assert_string_equal(lab.hash, "0123abcd");
 		assert_true(hostfw_rule_add(rule, &error));
 		with = sh_out("nft list chain bridge b f");
 		assert_non_null(strstr(with, "iifname \"lc0123abcdv*\" oifname \"lc0123abcdv*\" accept"));

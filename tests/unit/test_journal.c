@@ -108,11 +108,22 @@ static GPtrArray *read_ok(const char *dir)
 	return records;
 }
 
-/* @records hold seq 1..@n in order, each with a time that parses. */
-static void check_seq(GPtrArray *records, guint n)
+/*
+ * @records hold the header that binds the journal to @dir, then @n records:
+ * seq 1..@n+1 in order, each with a time that parses.
+ */
+static void check_seq_of(GPtrArray *records, guint n, const char *dir)
 {
-	assert_int_equal(records->len, n);
-	for (guint i = 0; i < n; i++) {
+	JsonObject *h;
+	g_autofree char *hash = journal_lab_hash(dir);
+
+	assert_int_equal(records->len, n + 1);
+	h = g_ptr_array_index(records, 0);
+	assert_string_equal(json_object_get_string_member(h, "type"), "lab");
+	assert_string_equal(json_object_get_string_member(h, "state_dir"), dir);
+	assert_string_equal(json_object_get_string_member(h, "hash"), hash);
+	assert_int_equal(strlen(json_object_get_string_member(h, "lab_id")), 32);
+	for (guint i = 0; i < n + 1; i++) {
 		JsonObject *r = g_ptr_array_index(records, i);
 		g_autoptr(GDateTime) t = NULL;
 
@@ -123,6 +134,8 @@ static void check_seq(GPtrArray *records, guint n)
 		assert_int_equal(g_date_time_get_utc_offset(t), 0);
 	}
 }
+
+#define check_seq(records, n) check_seq_of(records, n, dir)
 
 static void append_raw(const char *file, const char *data, size_t len)
 {
@@ -162,13 +175,13 @@ static void test_append_read(void **state)
 	records = read_ok(dir);
 	check_seq(records, 5);
 	for (guint i = 0; i < 4; i++) {
-		JsonObject *r = g_ptr_array_index(records, i);
+		JsonObject *r = g_ptr_array_index(records, i + 1);
 
 		assert_string_equal(json_object_get_string_member(r, "action"), "create-volume");
 		assert_int_equal(json_object_get_int_member(r, "n"), i + 1);
 	}
 	assert_string_equal(json_object_get_string_member(
-		json_object_get_object_member(g_ptr_array_index(records, 4), "target"), "iqn"),
+		json_object_get_object_member(g_ptr_array_index(records, 5), "target"), "iqn"),
 		"iqn.2024-01.lab:disk\n'1'");
 
 	own = journal_records(j, NULL);
@@ -179,9 +192,13 @@ static void test_append_read(void **state)
 	/* one record a line, seq and time first */
 	assert_true(g_file_get_contents(file, &text, NULL, NULL));
 	lines = g_strsplit(text, "\n", -1);
-	assert_int_equal(g_strv_length(lines), 6);
-	assert_string_equal(lines[5], "");
+	assert_int_equal(g_strv_length(lines), 7);
+	assert_string_equal(lines[6], "");
 	assert_true(g_str_has_prefix(lines[0], "{\"seq\":1,\"time\":\""));
+	assert_true(g_str_has_prefix(lines[1], "{\"seq\":2,\"time\":\""));
+	assert_string_equal(journal_lab_id(j = open_ok(dir)),
+			    json_object_get_string_member(g_ptr_array_index(records, 0), "lab_id"));
+	journal_close(j);
 }
 
 static void test_reopen_continues(void **state)
@@ -559,6 +576,13 @@ static void test_remove(void **state)
 	assert_true(g_error_matches(error, JOURNAL_ERROR, JOURNAL_ERROR_IO));
 	journal_close(j);
 
+	/* a new lab needs a state directory of only labctl's files */
+	g_clear_error(&error);
+	assert_null(journal_open(dir, &error));
+	assert_true(g_error_matches(error, JOURNAL_ERROR, JOURNAL_ERROR_UNSAFE));
+	assert_non_null(strstr(error->message, "holds 'other', which labctl did not write"));
+	g_unlink(other);
+
 	/* a new lab starts from seq 1 */
 	j = open_ok(dir);
 	append_ok(j, 1);
@@ -566,6 +590,48 @@ static void test_remove(void **state)
 	g_clear_pointer(&records, g_ptr_array_unref);
 	records = read_ok(dir);
 	check_seq(records, 1);
+}
+
+/* A journal is its state directory's: found anywhere else, nothing of it runs. */
+static void test_foreign(void **state)
+{
+	g_autofree char *dir = tmp_path("state");
+	g_autofree char *copy = tmp_path("copy");
+	g_autofree char *old = tmp_path("old");
+	g_autofree char *cmd = g_strdup_printf("cp -a '%s' '%s'", dir, copy);
+	g_autofree char *want = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GError) open_error = NULL;
+	struct journal *j;
+
+	(void)state;
+	make_journal(dir);
+	assert_int_equal(system(cmd), 0);
+	assert_null(journal_read(copy, &error));
+	assert_true(g_error_matches(error, JOURNAL_ERROR, JOURNAL_ERROR_FOREIGN));
+	want = g_strdup_printf("journal '%s/journal.jsonl' was written for the lab whose state "
+			       "directory is '%s', not '%s' (copied or unpacked here?): labctl "
+			       "runs no undo from it; take that lab down from its own place",
+			       copy, dir, copy);
+	assert_string_equal(error->message, want);
+	assert_null(journal_open(copy, &open_error));
+	assert_true(g_error_matches(open_error, JOURNAL_ERROR, JOURNAL_ERROR_FOREIGN));
+	g_clear_error(&error);
+
+	/* a journal without the header: an older labctl's, or not labctl's */
+	assert_int_equal(g_mkdir(old, 0700), 0);
+	{
+		g_autofree char *file = g_build_filename(old, "journal.jsonl", NULL);
+		const char *text = "{\"seq\":1,\"type\":\"local\",\"key\":\"x\","
+				   "\"undo\":{\"op\":\"rmtree\",\"path\":\"/srv\"}}\n";
+
+		append_raw(file, text, strlen(text));
+	}
+	assert_null(journal_read(old, &error));
+	assert_true(g_error_matches(error, JOURNAL_ERROR, JOURNAL_ERROR_FOREIGN));
+	assert_non_null(strstr(error->message, "does not start with the record that binds it"));
+	j = journal_open(old, NULL);
+	assert_null(j);
 }
 
 static void test_read_missing(void **state)
@@ -648,18 +714,19 @@ static void test_crash(void **state)
 			    (WIFEXITED(status) && WEXITSTATUS(status) == 0));
 
 		records = read_ok(dir);
-		assert_true(records->len <= CRASH_RECORDS);
-		check_seq(records, records->len);
-		for (guint i = 0; i < records->len; i++)
+		/* the header comes before the child says it is ready */
+		assert_true(records->len >= 1 && records->len <= CRASH_RECORDS + 1);
+		check_seq(records, records->len - 1);
+		for (guint i = 1; i < records->len; i++)
 			assert_int_equal(json_object_get_int_member(
-				g_ptr_array_index(records, i), "n"), i + 1);
+				g_ptr_array_index(records, i), "n"), i);
 
 		/* the lock died with the child; the journal goes on after it */
 		j = open_ok(dir);
-		append_ok(j, (int)records->len + 1);
+		append_ok(j, (int)records->len);
 		journal_close(j);
 		after = read_ok(dir);
-		check_seq(after, records->len + 1);
+		check_seq(after, records->len);
 		rm_rf(dir);
 	}
 }
@@ -676,6 +743,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_torn_tail, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(test_corrupt, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(test_remove, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(test_foreign, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(test_read_missing, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(test_crash, make_dir, remove_dir),
 	};

@@ -27,26 +27,101 @@ static JsonObject *op(const char *json)
 	return json_node_dup_object(n);
 }
 
+/* The lab whose objects the undos may touch: one of a state directory here. */
+static struct undo_ctx lab;
+static char *lab_tmp;           /* holds its state directory */
+static char *runtime;           /* PROVIDER_NETNS_RUNTIME_ROOT/HASH */
+
+static int lab_setup(void **state)
+{
+	g_autofree char *dir = NULL;
+
+	(void)state;
+	lab_tmp = g_dir_make_tmp("labctl-prov-XXXXXX", NULL);
+	dir = g_build_filename(lab_tmp, "state", NULL);
+	undo_ctx_init(&lab, dir);
+	runtime = provider_runtime_dir(&lab);
+	return 0;
+}
+
+static int lab_teardown(void **state)
+{
+	const char *argv[] = { "rm", "-rf", lab_tmp, runtime, NULL };
+
+	(void)state;
+	g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
+	undo_ctx_clear(&lab);
+	g_clear_pointer(&lab_tmp, g_free);
+	g_clear_pointer(&runtime, g_free);
+	return 0;
+}
+
 static bool undo(const char *json, GError **error)
 {
 	g_autoptr(JsonObject) o = op(json);
 
-	return provider_undo(o, error);
+	return provider_undo(&lab, o, error);
 }
 
-static void test_run_op(void **state)
+/* Formats @fmt with the lab's hash and runtime directory (%1$s, %2$s). */
+static char *lab_json(const char *fmt)
 {
-	g_autoptr(GError) error = NULL;
+	g_autoptr(GString) s = g_string_new(fmt);
+
+	g_string_replace(s, "HASH", lab.hash, 0);
+	g_string_replace(s, "RUNTIME", runtime, 0);
+	g_string_replace(s, "STATE", lab.state_dir, 0);
+	return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+/*
+ * A journal can ask only for the operations of the table, and each only
+ * for objects of its own lab: anything else is refused, and nothing runs.
+ */
+static void test_foreign_objects(void **state)
+{
+	static const char *const refused[] = {
+		"{\"op\":\"run\",\"argv\":[\"true\"]}",
+		"{\"op\":\"explode\"}",
+		"{\"op\":\"rmtree\",\"path\":\"/\"}",
+		"{\"op\":\"rmtree\",\"path\":\"/srv/data\"}",
+		"{\"op\":\"rmtree\",\"path\":\"RUNTIME/..\"}",
+		"{\"op\":\"rmtree\",\"path\":\"/var/lib/labctl/netns/00000000\"}",
+		"{\"op\":\"rmtree\",\"path\":\"STATE\"}",
+		"{\"op\":\"rmtree\",\"path\":\"relative\"}",
+		"{\"op\":\"rmdir\",\"path\":\"/var/lib\"}",
+		"{\"op\":\"rmdir\",\"path\":\"/home/someone\"}",
+		"{\"op\":\"kill\",\"pidfile\":\"/run/sshd.pid\",\"match\":\"sshd\"}",
+		"{\"op\":\"kill\",\"pidfile\":\"RUNTIME/../../x/sshd.pid\",\"match\":\"RUNTIME/x\"}",
+		"{\"op\":\"kill\",\"pidfile\":\"RUNTIME/d/sshd.pid\",\"match\":\"sshd\"}",
+		"{\"op\":\"link\",\"name\":\"eth0\"}",
+		"{\"op\":\"link\",\"name\":\"lc00000000\"}",
+		"{\"op\":\"netns\",\"name\":\"docker-ns\"}",
+		"{\"op\":\"netns\",\"name\":\"labctl-HASH-\"}",
+		"{\"op\":\"netns\",\"name\":\"labctl-HASH-d\",\"veth\":\"eth0\"}",
+		"{\"op\":\"umount\",\"path\":\"/mnt\"}",
+		"{\"op\":\"umount\",\"path\":\"RUNTIME\"}",
+		"{\"op\":\"forward\",\"tool\":\"iptables-nft\",\"family\":\"ip\",\"table\":\"filter\",\"chain\":\"FORWARD\",\"bridge\":\"lc00000000\"}",
+		"{\"op\":\"libvirt\",\"uri\":\"test:///default\",\"kind\":\"domain\",\"name\":\"production-db\"}",
+		"{\"op\":\"libvirt\",\"uri\":\"test:///default\",\"kind\":\"pool\",\"name\":\"default\"}",
+		"{\"op\":\"libvirt\",\"uri\":\"test:///default\",\"kind\":\"network\",\"name\":\"labctl-HASH-x\"}",
+		"{\"op\":\"libvirt\",\"uri\":\"test:///default\",\"kind\":\"volume\",\"name\":\"disk.qcow2\",\"pool\":\"default\"}",
+		"{\"op\":\"libvirt\",\"uri\":\"test:///default\",\"kind\":\"dhcp-host\",\"name\":\"default\",\"mac\":\"52:54:00:12:34:56\",\"host\":\"d\"}",
+	};
 
 	(void)state;
-	assert_true(undo("{\"op\":\"run\",\"argv\":[\"true\"]}", &error));
-	assert_false(undo("{\"op\":\"run\",\"argv\":[\"sh\",\"-c\",\"echo boom >&2; exit 3\"]}", &error));
-	assert_non_null(strstr(error->message, "failed: boom"));
-	g_clear_error(&error);
-	assert_false(undo("{\"op\":\"run\",\"argv\":[]}", &error));
-	g_clear_error(&error);
-	assert_false(undo("{\"op\":\"explode\"}", &error));
-	assert_string_equal(error->message, "unknown undo operation 'explode'");
+	for (size_t i = 0; i < G_N_ELEMENTS(refused); i++) {
+		g_autofree char *json = lab_json(refused[i]);
+		g_autoptr(GError) error = NULL;
+
+		if (undo(json, &error))
+			fail_msg("accepted: %s", json);
+		if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED) &&
+		    !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT))
+			fail_msg("%s: %s", json, error->message);
+		if (i >= 2 && !strstr(error->message, "which is not this lab's: refused, and nothing was run"))
+			fail_msg("%s: %s", json, error->message);
+	}
 }
 
 /* Local commands: input, output, exit status, and a bound on their time. */
@@ -106,25 +181,28 @@ static bool exited(GPid pid)
 
 static void test_kill_op(void **state)
 {
-	g_autofree char *tmp = g_dir_make_tmp("labctl-prov-XXXXXX", NULL);
-	g_autofree char *pidfile = g_build_filename(tmp, "pid", NULL);
+	g_autofree char *dir = g_build_filename(runtime, "d", NULL);
+	g_autofree char *pidfile = g_build_filename(dir, "sshd.pid", NULL);
+	g_autofree char *match = g_build_filename(dir, "987.125", NULL);
 	g_autofree char *text = NULL;
 	g_autofree char *json = NULL;
 	g_autoptr(GError) error = NULL;
 	GPid pid;
 
 	(void)state;
+	assert_int_equal(g_mkdir_with_parents(dir, 0700), 0);
 	/* a pid file whose process does not match: that process is not ours */
-	pid = start_sleep("987.125");
+	pid = start_sleep(match);
 	text = g_strdup_printf("%d\n", pid);
 	assert_true(g_file_set_contents(pidfile, text, -1, NULL));
-	json = g_strdup_printf("{\"op\":\"kill\",\"pidfile\":\"%s\",\"match\":\"not-this-one\"}", pidfile);
+	json = g_strdup_printf("{\"op\":\"kill\",\"pidfile\":\"%s\",\"match\":\"%s/other\"}",
+			       pidfile, dir);
 	assert_true(undo(json, &error));
 	assert_int_equal(kill(pid, 0), 0);
 
 	/* matching: stopped */
 	g_free(json);
-	json = g_strdup_printf("{\"op\":\"kill\",\"pidfile\":\"%s\",\"match\":\"987.125\"}", pidfile);
+	json = g_strdup_printf("{\"op\":\"kill\",\"pidfile\":\"%s\",\"match\":\"%s\"}", pidfile, match);
 	assert_true(undo(json, &error));
 	assert_true(exited(pid));
 
@@ -132,37 +210,32 @@ static void test_kill_op(void **state)
 	assert_true(undo(json, &error));
 	g_unlink(pidfile);
 	assert_true(undo(json, &error));
-	g_rmdir(tmp);
 }
 
 static void test_dir_ops(void **state)
 {
-	g_autofree char *tmp = g_dir_make_tmp("labctl-prov-XXXXXX", NULL);
-	g_autofree char *sub = g_build_filename(tmp, "sub", NULL);
+	g_autofree char *sub = g_build_filename(runtime, "sub", NULL);
 	g_autofree char *file = g_build_filename(sub, "f", NULL);
+	g_autofree char *files = g_build_filename(lab.state_dir, "libvirt", NULL);
 	g_autofree char *json = NULL;
 	g_autoptr(GError) error = NULL;
 
 	(void)state;
-	assert_int_equal(g_mkdir(sub, 0700), 0);
+	assert_int_equal(g_mkdir_with_parents(sub, 0700), 0);
 	assert_true(g_file_set_contents(file, "x", -1, NULL));
-	/* rmdir leaves a directory that is not empty */
-	json = g_strdup_printf("{\"op\":\"rmdir\",\"path\":\"%s\"}", sub);
-	assert_true(undo(json, &error));
+	/* rmdir leaves a directory that is not empty, and one not its to remove */
+	assert_true(undo("{\"op\":\"rmdir\",\"path\":\"/var/lib/labctl/netns\"}", &error));
 	assert_true(g_file_test(file, G_FILE_TEST_EXISTS));
-	/* rmtree removes it all; rmdir of what is gone is fine */
-	g_free(json);
-	json = g_strdup_printf("{\"op\":\"rmtree\",\"path\":\"%s\"}", tmp);
+	/* rmtree removes the lab's runtime directory, whole */
+	json = g_strdup_printf("{\"op\":\"rmtree\",\"path\":\"%s\"}", runtime);
 	assert_true(undo(json, &error));
-	assert_false(g_file_test(tmp, G_FILE_TEST_EXISTS));
+	assert_false(g_file_test(runtime, G_FILE_TEST_EXISTS));
+	/* and the libvirt files of its state directory */
+	assert_int_equal(g_mkdir_with_parents(files, 0700), 0);
 	g_free(json);
-	json = g_strdup_printf("{\"op\":\"rmdir\",\"path\":\"%s\"}", sub);
+	json = g_strdup_printf("{\"op\":\"rmtree\",\"path\":\"%s\"}", files);
 	assert_true(undo(json, &error));
-	/* never "/" or a relative path */
-	assert_false(undo("{\"op\":\"rmtree\",\"path\":\"/\"}", &error));
-	assert_string_equal(error->message, "refusing to remove '/'");
-	g_clear_error(&error);
-	assert_false(undo("{\"op\":\"rmtree\",\"path\":\"relative\"}", &error));
+	assert_false(g_file_test(files, G_FILE_TEST_EXISTS));
 }
 
 static bool sh(const char *cmd)
@@ -176,8 +249,8 @@ static bool sh(const char *cmd)
 
 static void test_netns_op(void **state)
 {
-	g_autofree char *ns = g_strdup_printf("labctl-unit-%d", (int)getpid());
-	g_autofree char *veth = g_strdup_printf("lcunit%d", (int)getpid() % 100000);
+	g_autofree char *ns = g_strdup_printf("labctl-%s-unit", lab.hash);
+	g_autofree char *veth = g_strdup_printf("lc%sv7", lab.hash);
 	g_autofree char *setup = NULL;
 	g_autofree char *json = NULL;
 	g_autofree char *dev = g_strdup_printf("/sys/class/net/%s", veth);
@@ -233,22 +306,31 @@ static void test_static_access(void **state)
 	assert_string_equal(d->ssh.user, "root");
 	assert_int_equal(d->ssh.port, 2222);
 	assert_string_equal(d->ssh.key, "/k");
-	assert_string_equal(d->ssh.known_hosts, "/state/known_hosts");
+	/* a node labctl did not make: its key is kept across labs, ~/.ssh's consulted */
+	{
+		g_autofree char *kept = g_build_filename(g_get_user_data_dir(), "labctl", "known_hosts", NULL);
+		g_autofree char *home = g_build_filename(g_get_home_dir(), ".ssh", "known_hosts", NULL);
+
+		assert_string_equal(d->ssh.known_hosts, kept);
+		assert_string_equal(d->ssh.also_known_hosts, home);
+	}
 	assert_true(d->ssh.use_config);
 	assert_string_equal(h->ssh.user, "admin");
 	assert_null(h->ssh.key);
+	/* the spec's own file, alone */
 	assert_string_equal(h->ssh.known_hosts, "/kh");
+	assert_null(h->ssh.also_known_hosts);
 	spec_free(spec);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_run_op),
+		cmocka_unit_test_setup_teardown(test_foreign_objects, lab_setup, lab_teardown),
 		cmocka_unit_test(test_exec),
-		cmocka_unit_test(test_kill_op),
-		cmocka_unit_test(test_dir_ops),
-		cmocka_unit_test(test_netns_op),
+		cmocka_unit_test_setup_teardown(test_kill_op, lab_setup, lab_teardown),
+		cmocka_unit_test_setup_teardown(test_dir_ops, lab_setup, lab_teardown),
+		cmocka_unit_test_setup_teardown(test_netns_op, lab_setup, lab_teardown),
 		cmocka_unit_test(test_static_access),
 	};
 
