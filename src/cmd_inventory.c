@@ -3,7 +3,10 @@
  *
  * YAML with the groups "disk" and "host" and the connection variables of
  * each node.  Values are written as JSON strings, which YAML reads as
- * double-quoted scalars, so nothing in them needs YAML quoting rules.
+ * double-quoted scalars, so nothing in them needs YAML quoting rules, and
+ * each is tagged !unsafe: Ansible templates a plain string when it uses
+ * it, and "{{ lookup('pipe', CMD) }}" in a spec's ssh key path would run
+ * CMD on the machine that uses the inventory.
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,7 +19,7 @@ static void put_str(GString *out, const char *indent, const char *key, const cha
 	g_autoptr(JsonNode) n = json_node_init_string(json_node_alloc(), value);
 	g_autofree char *q = json_to_string(n, FALSE);
 
-	g_string_append_printf(out, "%s%s: %s\n", indent, key, q);
+	g_string_append_printf(out, "%s%s: !unsafe %s\n", indent, key, q);
 }
 
 static void put_group(GString *out, const struct lab_spec *spec, GPtrArray *access,
@@ -27,11 +30,14 @@ static void put_group(GString *out, const struct lab_spec *spec, GPtrArray *acce
 		const struct node_access *a = g_ptr_array_index(access, i);
 		const struct spec_node *n = spec_find_node(spec, a->name);
 		g_autofree char *args = NULL;
-		g_autofree char *kh = g_shell_quote(a->known_hosts);
+		g_autofree char *files = a->also_known_hosts
+			? g_strdup_printf("UserKnownHostsFile=%s %s", a->known_hosts, a->also_known_hosts)
+			: g_strdup_printf("UserKnownHostsFile=%s", a->known_hosts);
+		g_autofree char *kh = g_shell_quote(files);
 
 		if (!n || n->role.v != (int)role)
 			continue;
-		args = g_strdup_printf("-o UserKnownHostsFile=%s -o StrictHostKeyChecking=yes%s", kh,
+		args = g_strdup_printf("-o %s -o StrictHostKeyChecking=yes%s", kh,
 				       a->key ? " -o IdentitiesOnly=yes" : "");
 		g_string_append_printf(out, "        %s:\n", a->name);
 		put_str(out, "          ", "ansible_host", a->host);

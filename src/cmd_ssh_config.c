@@ -21,26 +21,43 @@
  * quotes, '"' and '\' escaped inside them.  A newline cannot be written at
  * all; validation refuses one in the paths that come from the spec.
  */
-static void put_value(GString *out, const char *key, const char *value)
+static void put_word(GString *out, const char *value)
 {
 	if (!strpbrk(value, " \t'\"\\")) {
-		g_string_append_printf(out, "  %s %s\n", key, value);
+		g_string_append(out, value);
 		return;
 	}
-	g_string_append_printf(out, "  %s \"", key);
+	g_string_append_c(out, '"');
 	for (const char *c = value; *c; c++) {
 		if (*c == '"' || *c == '\\')
 			g_string_append_c(out, '\\');
 		g_string_append_c(out, *c);
 	}
-	g_string_append(out, "\"\n");
+	g_string_append_c(out, '"');
+}
+
+/* "  KEY VALUE [VALUE2]": a keyword that takes several words */
+static void put_values(GString *out, const char *key, const char *value, const char *value2)
+{
+	g_string_append_printf(out, "  %s ", key);
+	put_word(out, value);
+	if (value2) {
+		g_string_append_c(out, ' ');
+		put_word(out, value2);
+	}
+	g_string_append_c(out, '\n');
+}
+
+static void put_value(GString *out, const char *key, const char *value)
+{
+	put_values(out, key, value, NULL);
 }
 
 static char *ssh_config_text(const struct lab_spec *spec, GPtrArray *access)
 {
 	GString *out = g_string_new(NULL);
 
-	g_string_append_printf(out, "# labctl: lab '%s' (%s)\n", spec->name.v, spec->file);
+	g_string_append_printf(out, JOURNAL_OWN_MARK " lab '%s' (%s)\n", spec->name.v, spec->file);
 	for (guint i = 0; i < access->len; i++) {
 		const struct node_access *a = g_ptr_array_index(access, i);
 		g_autofree char *port = g_strdup_printf("%u", a->ssh.port ? a->ssh.port : 22);
@@ -54,7 +71,7 @@ static char *ssh_config_text(const struct lab_spec *spec, GPtrArray *access)
 			put_value(out, "IdentityFile", a->key);
 			put_value(out, "IdentitiesOnly", "yes");
 		}
-		put_value(out, "UserKnownHostsFile", a->known_hosts);
+		put_values(out, "UserKnownHostsFile", a->known_hosts, a->also_known_hosts);
 		put_value(out, "StrictHostKeyChecking", a->ssh.accept_new ? "accept-new" : "yes");
 	}
 	return g_string_free(out, FALSE);
@@ -102,6 +119,12 @@ int cmd_ssh(const struct cmd *self, int argc, char **argv)
 	}
 	text = ssh_config_text(spec, access);
 	file = g_build_filename(state, "ssh_config", NULL);
+	if (g_file_test(file, G_FILE_TEST_EXISTS) && !journal_is_own_file(file)) {
+		fprintf(stderr, "labctl ssh: '%s' is not labctl's: it is left as it is; "
+			"choose another --state-dir\n", file);
+		spec_free(spec);
+		return EXIT_FAILED;
+	}
 	if (g_mkdir_with_parents(state, 0700) ||
 	    !g_file_set_contents(file, text, -1, &error) || g_chmod(file, 0600)) {
 		fprintf(stderr, "labctl ssh: cannot write '%s': %s\n", file,

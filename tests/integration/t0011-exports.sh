@@ -23,7 +23,8 @@ if command -v ansible-inventory >/dev/null; then
 	run "ansible-inventory parses it" 0 ansible-inventory -i "$tmp/inventory.yaml" --list
 	has "it lists the disk node" '"disks"' "$tmp/out"
 	has "it lists the host node" '"host"' "$tmp/out"
-	has "with its address" '"ansible_host": "10\.231\.12\.10"' "$tmp/out"
+	# every value comes marked unsafe (never templated): {"__ansible_unsafe": VALUE}
+	has "with its address" '"__ansible_unsafe": "10\.231\.12\.10"' "$tmp/out"
 	run "ansible-inventory groups" 0 ansible-inventory -i "$tmp/inventory.yaml" --graph
 	has "group disk holds disks" "@disk:" "$tmp/out"
 else
