@@ -33,6 +33,7 @@
 G_DEFINE_QUARK(journal-error-quark, journal_error)
 
 struct journal {
+	GMutex lock;		/* journal_append from several threads */
 	char *dir;
 	char *lab_id;		/* of the header record */
 	char *path;		/* DIR/journal.jsonl, for messages */
@@ -184,6 +185,7 @@ static void journal_free(struct journal *j)
 		close(j->lock_fd);
 	if (j->dir_fd >= 0)
 		close(j->dir_fd);
+	g_mutex_clear(&j->lock);
 	g_free(j->dir);
 	g_free(j->lab_id);
 	g_free(j->path);
@@ -545,6 +547,7 @@ struct journal *journal_open(const char *dir, GError **error)
 
 	g_return_val_if_fail(dir && *dir, NULL);
 	j = g_new0(struct journal, 1);
+	g_mutex_init(&j->lock);
 	n = strlen(dir);
 	/* "dir/" would make lstat and O_NOFOLLOW follow a symbolic link */
 	while (n > 1 && dir[n - 1] == '/')
@@ -650,13 +653,25 @@ static char *serialize(JsonObject *o, gsize *len)
 	return g_strconcat(text, "\n", NULL);
 }
 
+static bool append_locked(struct journal *j, JsonObject *record, GError **error);
+
 bool journal_append(struct journal *j, JsonObject *record, GError **error)
+{
+	bool ok;
+
+	g_return_val_if_fail(j && record, false);
+	g_mutex_lock(&j->lock);
+	ok = append_locked(j, record, error);
+	g_mutex_unlock(&j->lock);
+	return ok;
+}
+
+static bool append_locked(struct journal *j, JsonObject *record, GError **error)
 {
 	g_autoptr(JsonObject) o = NULL;
 	g_autofree char *line = NULL;
 	gsize len;
 
-	g_return_val_if_fail(j && record, false);
 	if (j->removed || j->broken) {
 		g_set_error(error, JOURNAL_ERROR, JOURNAL_ERROR_IO,
 			    j->removed ? "journal '%s' has been removed"

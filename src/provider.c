@@ -207,9 +207,6 @@ bool provider_keygen(const char *file, GError **error)
 	return provider_run(argv, error);
 }
 
-/* Providers may make nodes from several threads; the journal is one file. */
-static GMutex journal_lock;
-
 bool provider_journal(struct provider_ctx *ctx, const char *node, const char *key,
 		      const char *what, JsonObject *undo, GError **error)
 {
@@ -222,9 +219,8 @@ bool provider_journal(struct provider_ctx *ctx, const char *node, const char *ke
 		json_object_set_string_member(rec, "of_node", node);
 	json_object_set_string_member(rec, "what", what);
 	json_object_set_object_member(rec, "undo", json_object_ref(undo));
-	g_mutex_lock(&journal_lock);
+	/* providers make nodes from several threads: the journal serializes them */
 	ok = journal_append(ctx->journal, rec, error);
-	g_mutex_unlock(&journal_lock);
 	return ok;
 }
 

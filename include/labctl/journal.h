@@ -55,6 +55,7 @@ void journal_close(struct journal *j);
 /*
  * Appends @record (not consumed) with "seq" and "time" added, as one line,
  * and fsyncs it (and the directory, the first time) before returning.
+ * Thread safe: records of several threads follow one another whole.
  */
 bool journal_append(struct journal *j, JsonObject *record, GError **error);
 
