@@ -223,6 +223,7 @@ guint cmd_teardown(const struct lab_spec *spec, struct journal *j, enum teardown
 		.verbosity = verbosity, .out = cmd_out,
 		.connect = reach_node, .connect_data = &reach, .record = record,
 		.wave = node_wave, .wave_data = (void *)spec, .redact = secrets,
+		.provider = prov,
 	};
 	g_autoptr(GPtrArray) records = NULL;
 	g_autoptr(GPtrArray) steps = NULL;

@@ -1,18 +1,16 @@
 /*
- * provider.c - what providers share: local undo operations, and the static
- * provider (nodes that exist already)
+ * provider.c - what providers share: the registry, bounded local commands,
+ * journaling, and the checks and runs that their undo operations build on
  */
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <net/if.h>
 #include <unistd.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 
-#include "labctl/hostfw.h"
 #include "labctl/journal.h"
 #include "labctl/provider.h"
 
@@ -248,26 +246,6 @@ bool provider_link_exists(const char *dev)
 	return dev && if_nametoindex(dev) != 0;
 }
 
-/* Whether /proc/PID/cmdline contains @match: a pid file may be stale. */
-static bool pid_matches(pid_t pid, const char *match)
-{
-	g_autofree char *path = g_strdup_printf("/proc/%d/cmdline", (int)pid);
-	g_autofree char *cmdline = NULL;
-	gsize len;
-
-	if (!g_file_get_contents(path, &cmdline, &len, NULL))
-		return false;
-	for (gsize i = 0; i + 1 < len; i++)
-		if (!cmdline[i])
-			cmdline[i] = ' ';
-	return strstr(cmdline, match) != NULL;
-}
-
-static bool ours_alive(pid_t pid, const char *match)
-{
-	return kill(pid, 0) == 0 && pid_matches(pid, match);
-}
-
 /*
  * The first look comes after 1 ms and the pause doubles up to 100 ms: a
  * process usually exits within milliseconds of SIGTERM, and a fixed 100 ms
@@ -288,45 +266,7 @@ bool provider_poll_until(bool (*done)(gpointer), gpointer data, gint64 max_us)
 	}
 }
 
-struct victim {
-	pid_t pid;
-	const char *match;
-};
-
-static bool victim_gone(gpointer data)
-{
-	const struct victim *v = data;
-
-	return !ours_alive(v->pid, v->match);
-}
-
-static bool kill_pidfile(const char *pidfile, const char *match, GError **error)
-{
-	g_autofree char *text = NULL;
-	char *end;
-	long pid;
-
-	if (!g_file_get_contents(pidfile, &text, NULL, NULL))
-		return true;    /* never started, or gone with its pid file */
-	pid = strtol(text, &end, 10);
-	if (pid <= 1 || (*end && *end != '\n'))
-		return true;
-	if (!pid_matches((pid_t)pid, match))
-		return true;    /* not ours any more */
-	kill((pid_t)pid, SIGTERM);
-	if (!provider_poll_until(victim_gone, &(struct victim){ (pid_t)pid, match }, 5 * G_USEC_PER_SEC)) {
-		kill((pid_t)pid, SIGKILL);
-		provider_poll_until(victim_gone, &(struct victim){ (pid_t)pid, match }, G_USEC_PER_SEC / 10);
-	}
-	if (ours_alive((pid_t)pid, match)) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
-			    "process %ld (%s) does not stop", pid, match);
-		return false;
-	}
-	return true;
-}
-
-static bool rmtree(const char *path, GError **error)
+bool provider_rmtree(const char *path, GError **error)
 {
 	const char *argv[] = { "rm", "-rf", "--one-file-system", "--", path, NULL };
 
@@ -337,63 +277,6 @@ static bool rmtree(const char *path, GError **error)
 		return false;
 	}
 	return provider_run(argv, error);
-}
-
-/* Whether none of the pids (strings, NULL-terminated) is alive any more. */
-static bool pids_gone(gpointer data)
-{
-	for (char **q = data; *q; q++) {
-		long pid = strtol(*q, NULL, 10);
-
-		if (pid > 1 && kill((pid_t)pid, 0) == 0)
-			return false;
-	}
-	return true;
-}
-
-/*
- * Stops every process left in network namespace @ns (all started by the
- * lab: its sshd, their sessions, daemons the playbooks started) and then
- * deletes it.  A process left inside would keep the namespace, and its end
- * of the veth pair, alive after "ip netns del".
- */
-static bool netns_delete(const char *ns, const char *veth, GError **error)
-{
-	const char *del[] = { "ip", "netns", "del", ns, NULL };
-	const char *del_veth[] = { "ip", "link", "del", veth, NULL };
-	g_autofree char *path = g_strdup_printf("/run/netns/%s", ns);
-
-	/*
-	 * The host's end first: deleting it removes the pair even when some
-	 * other program's mount namespace still holds the network namespace.
-	 */
-	if (provider_link_exists(veth) && !provider_run(del_veth, error))
-		return false;
-	if (!g_file_test(path, G_FILE_TEST_EXISTS))
-		return true;
-	for (int round = 0; round < 2; round++) {
-		g_autoptr(GSubprocess) p = NULL;
-		g_autofree char *out = NULL;
-		g_auto(GStrv) pids = NULL;
-		guint live = 0;
-
-		p = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-				     error, "ip", "netns", "pids", ns, NULL);
-		if (!p || !g_subprocess_communicate_utf8(p, NULL, NULL, &out, NULL, error))
-			return false;
-		pids = g_strsplit(out ? out : "", "\n", -1);
-		for (char **q = pids; *q; q++) {
-			long pid = strtol(*q, NULL, 10);
-
-			if (pid > 1 && kill((pid_t)pid, round ? SIGKILL : SIGTERM) == 0)
-				live++;
-		}
-		if (!live)
-			break;
-		/* up to 3 s for them to go, looking often rather than sleeping it all */
-		provider_poll_until(pids_gone, pids, 3 * G_USEC_PER_SEC);
-	}
-	return provider_run(del, error);
 }
 
 bool provider_known_host(GString *out, const char *address, const char *pub,
@@ -417,7 +300,7 @@ bool provider_known_host(GString *out, const char *address, const char *pub,
 
 /* ---- the local undo operations, and the checks of their arguments ---- */
 
-static bool refuse(GError **error, const char *op, const char *what, const char *value)
+bool provider_refuse(GError **error, const char *op, const char *what, const char *value)
 {
 	g_set_error(error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
 		    "undo '%s' names %s '%s', which is not this lab's: refused, and nothing was run",
@@ -426,7 +309,7 @@ static bool refuse(GError **error, const char *op, const char *what, const char 
 }
 
 /* A string member, "" when it is missing or not a string. */
-static const char *member(JsonObject *o, const char *name)
+const char *provider_undo_member(JsonObject *o, const char *name)
 {
 	JsonNode *n = json_object_get_member(o, name);
 
@@ -435,7 +318,7 @@ static const char *member(JsonObject *o, const char *name)
 }
 
 /* Whether @path is @dir or below it, written plainly (no "..", no "//"). */
-static bool path_in(const char *path, const char *dir)
+bool provider_path_in(const char *path, const char *dir)
 {
 	size_t n = strlen(dir);
 
@@ -465,235 +348,6 @@ void undo_ctx_clear(struct undo_ctx *u)
 
 /* Each operation's check says whether what it names is the lab's. */
 
-static bool check_kill(const struct undo_ctx *u, JsonObject *o, GError **error)
-{
-	g_autofree char *rt = provider_runtime_dir(u);
-
-	if (!path_in(member(o, "pidfile"), rt))
-		return refuse(error, "kill", "pid file", member(o, "pidfile"));
-	if (!path_in(member(o, "match"), rt))
-		return refuse(error, "kill", "process", member(o, "match"));
-	return true;
-}
-
-static bool run_kill(JsonObject *o, GError **error)
-{
-	return kill_pidfile(member(o, "pidfile"), member(o, "match"), error);
-}
-
-static bool check_rmtree(const struct undo_ctx *u, JsonObject *o, GError **error)
-{
-	g_autofree char *rt = provider_runtime_dir(u);
-	g_autofree char *files = g_build_filename(u->state_dir, "libvirt", NULL);
-	const char *path = member(o, "path");
-
-	/* only the two trees labctl makes for a lab, whole */
-	if (strcmp(path, rt) && strcmp(path, files))
-		return refuse(error, "rmtree", "directory", path);
-	return true;
-}
-
-static bool run_rmtree(JsonObject *o, GError **error)
-{
-	return rmtree(member(o, "path"), error);
-}
-
-static bool check_rmdir(const struct undo_ctx *u, JsonObject *o, GError **error)
-{
-	const char *path = member(o, "path");
-
-	(void)u;
-	/* the parents of the runtime root that labctl made, when empty */
-	if (!path_in(PROVIDER_NETNS_RUNTIME_ROOT, path) || !path_in(path, "/var/lib/labctl"))
-		return refuse(error, "rmdir", "directory", path);
-	return true;
-}
-
-static bool run_rmdir(JsonObject *o, GError **error)
-{
-	const char *path = member(o, "path");
-
-	if (g_rmdir(path) && errno != ENOENT && errno != ENOTEMPTY) {
-		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
-			    "cannot remove '%s': %s", path, g_strerror(errno));
-		return false;
-	}
-	return true;
-}
-
-static bool check_link(const struct undo_ctx *u, JsonObject *o, GError **error)
-{
-	g_autofree char *bridge = g_strdup_printf("lc%s", u->hash);
-
-	if (strcmp(member(o, "name"), bridge))
-		return refuse(error, "link", "device", member(o, "name"));
-	return true;
-}
-
-static bool run_link(JsonObject *o, GError **error)
-{
-	const char *name = member(o, "name");
-	const char *del[] = { "ip", "link", "del", name, NULL };
-
-	/* a device that is not there (never made, or gone) is undone */
-	return !provider_link_exists(name) || provider_run(del, error);
-}
-
-/* "lcHASHvN": a veth of the lab */
-static bool is_lab_veth(const struct undo_ctx *u, const char *name)
-{
-	g_autofree char *prefix = g_strdup_printf("lc%sv", u->hash);
-	const char *n = name + strlen(prefix);
-
-	if (!g_str_has_prefix(name, prefix) || !*n)
-		return false;
-	for (; *n; n++)
-		if (!g_ascii_isdigit(*n))
-			return false;
-	return true;
-}
-
-static bool check_netns(const struct undo_ctx *u, JsonObject *o, GError **error)
-{
-	g_autofree char *prefix = g_strdup_printf("labctl-%s-", u->hash);
-	const char *name = member(o, "name");
-
-	if (!g_str_has_prefix(name, prefix) || strchr(name, '/') || strlen(name) == strlen(prefix))
-		return refuse(error, "netns", "network namespace", name);
-	if (json_object_has_member(o, "veth") && !is_lab_veth(u, member(o, "veth")))
-		return refuse(error, "netns", "device", member(o, "veth"));
-	return true;
-}
-
-static bool run_netns(JsonObject *o, GError **error)
-{
-	return netns_delete(member(o, "name"),
-			    json_object_has_member(o, "veth") ? member(o, "veth") : NULL, error);
-}
-
-static bool check_umount(const struct undo_ctx *u, JsonObject *o, GError **error)
-{
-	g_autofree char *rt = provider_runtime_dir(u);
-	g_autofree char *pins = g_build_filename(rt, "pins", NULL);
-
-	if (!path_in(member(o, "path"), pins))
-		return refuse(error, "umount", "mount", member(o, "path"));
-	return true;
-}
-
-static bool run_umount(JsonObject *o, GError **error)
-{
-	const char *path = member(o, "path");
-
-	/* not mounted (never pinned, or undone already) is undone */
-	if (umount2(path, MNT_DETACH) && errno != EINVAL && errno != ENOENT) {
-		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
-			    "cannot unmount '%s': %s", path, g_strerror(errno));
-		return false;
-	}
-	return true;
-}
-
-static bool check_forward(const struct undo_ctx *u, JsonObject *o, GError **error)
-{
-	g_autofree char *bridge = g_strdup_printf("lc%s", u->hash);
-
-	if (strcmp(member(o, "bridge"), bridge))
-		return refuse(error, "forward", "bridge", member(o, "bridge"));
-	return true;
-}
-
-/*
- * The closed table: a journal can ask for nothing else, and each operation
- * checks that what it names is this lab's (named from the lab's hash, or
- * inside its runtime directory) before anything runs.
- */
-static const struct undo_op {
-	const char *op;
-	bool (*check)(const struct undo_ctx *u, JsonObject *o, GError **error);
-	bool (*run)(JsonObject *o, GError **error);
-} undo_ops[] = {
-	{ "kill", check_kill, run_kill },
-	{ "rmtree", check_rmtree, run_rmtree },
-	{ "rmdir", check_rmdir, run_rmdir },
-	{ "link", check_link, run_link },
-	{ "netns", check_netns, run_netns },
-	{ "umount", check_umount, run_umount },
-	{ "forward", check_forward, hostfw_rule_delete },
-	{ "libvirt", libvirt_undo_check, libvirt_undo },
-};
-
-static const struct undo_op *find_op(JsonObject *undo, GError **error)
-{
-	const char *op = member(undo, "op");
-
-	for (size_t i = 0; i < G_N_ELEMENTS(undo_ops); i++)
-		if (!strcmp(op, undo_ops[i].op))
-			return &undo_ops[i];
-	g_set_error(error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
-		    "unknown undo operation '%s': refused, and nothing was run", op);
-	return NULL;
-}
-
-bool provider_undo_check(const struct undo_ctx *u, JsonObject *undo, GError **error)
-{
-	const struct undo_op *op = find_op(undo, error);
-
-	return op && op->check(u, undo, error);
-}
-
-bool provider_undo(const struct undo_ctx *u, JsonObject *undo, GError **error)
-{
-	const struct undo_op *op = find_op(undo, error);
-
-	return op && op->check(u, undo, error) && op->run(undo, error);
-}
-
-/* ---- static: the nodes exist; reach them as the spec says ---- */
-
-static GPtrArray *static_access(struct provider_ctx *ctx, GError **error)
-{
-	const struct lab_spec *spec = ctx->spec;
-	g_autoptr(GPtrArray) nodes = g_ptr_array_new_with_free_func(node_access_free);
-
-	for (guint i = 0; i < spec->nodes->len; i++) {
-		const struct spec_node *n = g_ptr_array_index(spec->nodes, i);
-		struct node_access *a = g_new0(struct node_access, 1);
-		const char *kh = n->ssh.known_hosts.v ? n->ssh.known_hosts.v : spec->ssh.known_hosts.v;
-		const char *pass = n->ssh.passphrase.ref ? n->ssh.passphrase.ref : spec->ssh.passphrase.ref;
-
-		a->name = g_strdup(n->name.v);
-		a->host = g_strdup(n->address.v);
-		a->user = g_strdup(spec_node_user(spec, n));
-		a->key = spec_node_key(spec, n) ? g_strdup(spec_node_key(spec, n)) : NULL;
-		a->known_hosts = g_strdup(kh);
-		a->ssh.name = a->name;
-		a->ssh.host = a->host;
-		a->ssh.port = spec_node_port(spec, n);
-		a->ssh.user = a->user;
-		a->ssh.key = a->key;
-		a->ssh.known_hosts = a->known_hosts;
-		if (!kh)
-			provider_kept_known_hosts(a);
-		a->ssh.accept_new = ctx->accept_new_host_keys;
-		a->ssh.use_config = true;
-		g_ptr_array_add(nodes, a);
-		if (pass) {
-			a->passphrase = spec_read_secret(spec, pass, error);
-			if (!a->passphrase)
-				return NULL;
-			a->ssh.passphrase = a->passphrase;
-		}
-	}
-	return g_steal_pointer(&nodes);
-}
-
-const struct provider provider_static = {
-	.name = "static",
-	.up = static_access,
-	.access = static_access,
-};
-
 const struct provider *provider_for(const struct lab_spec *spec)
 {
 	switch ((enum provider_type)spec->provider.type.v) {
@@ -707,4 +361,34 @@ const struct provider *provider_for(const struct lab_spec *spec)
 		return &provider_libvirt;
 	}
 	return NULL;
+}
+
+static const struct provider_undo_op *find_op(const struct provider *prov, JsonObject *undo,
+					      GError **error)
+{
+	const char *op = provider_undo_member(undo, "op");
+
+	for (size_t i = 0; prov && prov->undo_ops && prov->undo_ops[i].op; i++)
+		if (!strcmp(op, prov->undo_ops[i].op))
+			return &prov->undo_ops[i];
+	g_set_error(error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+		    "undo operation '%s' is not one the %s provider makes: refused, and nothing was run",
+		    op, prov ? prov->name : "(no)");
+	return NULL;
+}
+
+bool provider_undo_check(const struct provider *prov, const struct undo_ctx *u, JsonObject *undo,
+			 GError **error)
+{
+	const struct provider_undo_op *op = find_op(prov, undo, error);
+
+	return op && op->check(u, undo, error);
+}
+
+bool provider_undo(const struct provider *prov, const struct undo_ctx *u, JsonObject *undo,
+		   GError **error)
+{
+	const struct provider_undo_op *op = find_op(prov, undo, error);
+
+	return op && op->check(u, undo, error) && op->run(undo, error);
 }

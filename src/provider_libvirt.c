@@ -1533,11 +1533,7 @@ static GPtrArray *lv_provider_access(struct provider_ctx *ctx, GError **error)
 	return l ? access_list(l) : NULL;
 }
 
-const struct provider provider_libvirt = {
-	.name = "libvirt",
-	.up = lv_provider_up,
-	.access = lv_provider_access,
-};
+
 
 /* ---- undo ---- */
 
@@ -1686,7 +1682,7 @@ static bool undo_dhcp_host(virConnectPtr c, JsonObject *u, GError **error)
  * (a DHCP host in a network labctl did not make) with the MAC labctl
  * derives for the node.
  */
-bool libvirt_undo_check(const struct undo_ctx *u, JsonObject *undo, GError **error)
+static bool libvirt_undo_check(const struct undo_ctx *u, JsonObject *undo, GError **error)
 {
 	const char *kind = json_object_get_string_member_with_default(undo, "kind", "");
 	const char *name = json_object_get_string_member_with_default(undo, "name", "");
@@ -1724,7 +1720,7 @@ bool libvirt_undo_check(const struct undo_ctx *u, JsonObject *undo, GError **err
 	return ours;
 }
 
-bool libvirt_undo(JsonObject *undo, GError **error)
+static bool libvirt_undo(JsonObject *undo, GError **error)
 {
 	const char *uri = json_object_get_string_member_with_default(undo, "uri", NULL);
 	const char *kind = json_object_get_string_member_with_default(undo, "kind", "");
@@ -1759,3 +1755,32 @@ bool libvirt_undo(JsonObject *undo, GError **error)
 	conn_close(c);
 	return ok;
 }
+
+/* The state directory's libvirt/ (keys, seeds, console logs), whole. */
+static bool check_files(const struct undo_ctx *u, JsonObject *o, GError **error)
+{
+	g_autofree char *files = g_build_filename(u->state_dir, "libvirt", NULL);
+
+	if (strcmp(provider_undo_member(o, "path"), files))
+		return provider_refuse(error, "rmtree", "directory", provider_undo_member(o, "path"));
+	return true;
+}
+
+static bool run_files(JsonObject *o, GError **error)
+{
+	return provider_rmtree(provider_undo_member(o, "path"), error);
+}
+
+/* What the libvirt provider journals, and nothing else. */
+static const struct provider_undo_op libvirt_undo_ops[] = {
+	{ "libvirt", libvirt_undo_check, libvirt_undo },
+	{ "rmtree", check_files, run_files },
+	{ NULL, NULL, NULL },
+};
+
+const struct provider provider_libvirt = {
+	.name = "libvirt",
+	.up = lv_provider_up,
+	.access = lv_provider_access,
+	.undo_ops = libvirt_undo_ops,
+};

@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -750,9 +751,281 @@ out:
 	netns_lab_clear(&l);
 }
 
+
+/* ---- the undo operations, and the checks of their arguments ---- */
+
+/* Whether /proc/PID/cmdline contains @match: a pid file may be stale. */
+static bool pid_matches(pid_t pid, const char *match)
+{
+	g_autofree char *path = g_strdup_printf("/proc/%d/cmdline", (int)pid);
+	g_autofree char *cmdline = NULL;
+	gsize len;
+
+	if (!g_file_get_contents(path, &cmdline, &len, NULL))
+		return false;
+	for (gsize i = 0; i + 1 < len; i++)
+		if (!cmdline[i])
+			cmdline[i] = ' ';
+	return strstr(cmdline, match) != NULL;
+}
+
+static bool ours_alive(pid_t pid, const char *match)
+{
+	return kill(pid, 0) == 0 && pid_matches(pid, match);
+}
+
+struct victim {
+	pid_t pid;
+	const char *match;
+};
+
+static bool victim_gone(gpointer data)
+{
+	const struct victim *v = data;
+
+	return !ours_alive(v->pid, v->match);
+}
+
+static bool kill_pidfile(const char *pidfile, const char *match, GError **error)
+{
+	g_autofree char *text = NULL;
+	char *end;
+	long pid;
+
+	if (!g_file_get_contents(pidfile, &text, NULL, NULL))
+		return true;    /* never started, or gone with its pid file */
+	pid = strtol(text, &end, 10);
+	if (pid <= 1 || (*end && *end != '\n'))
+		return true;
+	if (!pid_matches((pid_t)pid, match))
+		return true;    /* not ours any more */
+	kill((pid_t)pid, SIGTERM);
+	if (!provider_poll_until(victim_gone, &(struct victim){ (pid_t)pid, match }, 5 * G_USEC_PER_SEC)) {
+		kill((pid_t)pid, SIGKILL);
+		provider_poll_until(victim_gone, &(struct victim){ (pid_t)pid, match }, G_USEC_PER_SEC / 10);
+	}
+	if (ours_alive((pid_t)pid, match)) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+			    "process %ld (%s) does not stop", pid, match);
+		return false;
+	}
+	return true;
+}
+
+/* Whether none of the pids (strings, NULL-terminated) is alive any more. */
+static bool pids_gone(gpointer data)
+{
+	for (char **q = data; *q; q++) {
+		long pid = strtol(*q, NULL, 10);
+
+		if (pid > 1 && kill((pid_t)pid, 0) == 0)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Stops every process left in network namespace @ns (all started by the
+ * lab: its sshd, their sessions, daemons the playbooks started) and then
+ * deletes it.  A process left inside would keep the namespace, and its end
+ * of the veth pair, alive after "ip netns del".
+ */
+static bool netns_delete(const char *ns, const char *veth, GError **error)
+{
+	const char *del[] = { "ip", "netns", "del", ns, NULL };
+	const char *del_veth[] = { "ip", "link", "del", veth, NULL };
+	g_autofree char *path = g_strdup_printf("/run/netns/%s", ns);
+
+	/*
+	 * The host's end first: deleting it removes the pair even when some
+	 * other program's mount namespace still holds the network namespace.
+	 */
+	if (provider_link_exists(veth) && !provider_run(del_veth, error))
+		return false;
+	if (!g_file_test(path, G_FILE_TEST_EXISTS))
+		return true;
+	for (int round = 0; round < 2; round++) {
+		g_autoptr(GSubprocess) p = NULL;
+		g_autofree char *out = NULL;
+		g_auto(GStrv) pids = NULL;
+		guint live = 0;
+
+		p = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+				     error, "ip", "netns", "pids", ns, NULL);
+		if (!p || !g_subprocess_communicate_utf8(p, NULL, NULL, &out, NULL, error))
+			return false;
+		pids = g_strsplit(out ? out : "", "\n", -1);
+		for (char **q = pids; *q; q++) {
+			long pid = strtol(*q, NULL, 10);
+
+			if (pid > 1 && kill((pid_t)pid, round ? SIGKILL : SIGTERM) == 0)
+				live++;
+		}
+		if (!live)
+			break;
+		/* up to 3 s for them to go, looking often rather than sleeping it all */
+		provider_poll_until(pids_gone, pids, 3 * G_USEC_PER_SEC);
+	}
+	return provider_run(del, error);
+}
+
+static bool check_kill(const struct undo_ctx *u, JsonObject *o, GError **error)
+{
+	g_autofree char *rt = provider_runtime_dir(u);
+
+	if (!provider_path_in(provider_undo_member(o, "pidfile"), rt))
+		return provider_refuse(error, "kill", "pid file", provider_undo_member(o, "pidfile"));
+	if (!provider_path_in(provider_undo_member(o, "match"), rt))
+		return provider_refuse(error, "kill", "process", provider_undo_member(o, "match"));
+	return true;
+}
+
+static bool run_kill(JsonObject *o, GError **error)
+{
+	return kill_pidfile(provider_undo_member(o, "pidfile"), provider_undo_member(o, "match"), error);
+}
+
+static bool check_rmtree(const struct undo_ctx *u, JsonObject *o, GError **error)
+{
+	g_autofree char *rt = provider_runtime_dir(u);
+	const char *path = provider_undo_member(o, "path");
+
+	/* the lab's runtime directory, whole, and nothing else */
+	if (strcmp(path, rt))
+		return provider_refuse(error, "rmtree", "directory", path);
+	return true;
+}
+
+static bool run_rmtree(JsonObject *o, GError **error)
+{
+	return provider_rmtree(provider_undo_member(o, "path"), error);
+}
+
+static bool check_rmdir(const struct undo_ctx *u, JsonObject *o, GError **error)
+{
+	const char *path = provider_undo_member(o, "path");
+
+	(void)u;
+	/* the parents of the runtime root that labctl made, when empty */
+	if (!provider_path_in(PROVIDER_NETNS_RUNTIME_ROOT, path) || !provider_path_in(path, "/var/lib/labctl"))
+		return provider_refuse(error, "rmdir", "directory", path);
+	return true;
+}
+
+static bool run_rmdir(JsonObject *o, GError **error)
+{
+	const char *path = provider_undo_member(o, "path");
+
+	if (g_rmdir(path) && errno != ENOENT && errno != ENOTEMPTY) {
+		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
+			    "cannot remove '%s': %s", path, g_strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+static bool check_link(const struct undo_ctx *u, JsonObject *o, GError **error)
+{
+	g_autofree char *bridge = g_strdup_printf("lc%s", u->hash);
+
+	if (strcmp(provider_undo_member(o, "name"), bridge))
+		return provider_refuse(error, "link", "device", provider_undo_member(o, "name"));
+	return true;
+}
+
+static bool run_link(JsonObject *o, GError **error)
+{
+	const char *name = provider_undo_member(o, "name");
+	const char *del[] = { "ip", "link", "del", name, NULL };
+
+	/* a device that is not there (never made, or gone) is undone */
+	return !provider_link_exists(name) || provider_run(del, error);
+}
+
+/* "lcHASHvN": a veth of the lab */
+static bool is_lab_veth(const struct undo_ctx *u, const char *name)
+{
+	g_autofree char *prefix = g_strdup_printf("lc%sv", u->hash);
+	const char *n = name + strlen(prefix);
+
+	if (!g_str_has_prefix(name, prefix) || !*n)
+		return false;
+	for (; *n; n++)
+		if (!g_ascii_isdigit(*n))
+			return false;
+	return true;
+}
+
+static bool check_netns(const struct undo_ctx *u, JsonObject *o, GError **error)
+{
+	g_autofree char *prefix = g_strdup_printf("labctl-%s-", u->hash);
+	const char *name = provider_undo_member(o, "name");
+
+	if (!g_str_has_prefix(name, prefix) || strchr(name, '/') || strlen(name) == strlen(prefix))
+		return provider_refuse(error, "netns", "network namespace", name);
+	if (json_object_has_member(o, "veth") && !is_lab_veth(u, provider_undo_member(o, "veth")))
+		return provider_refuse(error, "netns", "device", provider_undo_member(o, "veth"));
+	return true;
+}
+
+static bool run_netns(JsonObject *o, GError **error)
+{
+	return netns_delete(provider_undo_member(o, "name"),
+			    json_object_has_member(o, "veth") ? provider_undo_member(o, "veth") : NULL, error);
+}
+
+static bool check_umount(const struct undo_ctx *u, JsonObject *o, GError **error)
+{
+	g_autofree char *rt = provider_runtime_dir(u);
+	g_autofree char *pins = g_build_filename(rt, "pins", NULL);
+
+	if (!provider_path_in(provider_undo_member(o, "path"), pins))
+		return provider_refuse(error, "umount", "mount", provider_undo_member(o, "path"));
+	return true;
+}
+
+static bool run_umount(JsonObject *o, GError **error)
+{
+	const char *path = provider_undo_member(o, "path");
+
+	/* not mounted (never pinned, or undone already) is undone */
+	if (umount2(path, MNT_DETACH) && errno != EINVAL && errno != ENOENT) {
+		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
+			    "cannot unmount '%s': %s", path, g_strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+static bool check_forward(const struct undo_ctx *u, JsonObject *o, GError **error)
+{
+	g_autofree char *bridge = g_strdup_printf("lc%s", u->hash);
+
+	if (strcmp(provider_undo_member(o, "bridge"), bridge))
+		return provider_refuse(error, "forward", "bridge", provider_undo_member(o, "bridge"));
+	return true;
+}
+
+/*
+ * The netns provider's undo operations: what it journals, and nothing
+ * else; each checks that what it names is this lab's (named from the
+ * lab's hash, or inside its runtime directory) before anything runs.
+ */
+static const struct provider_undo_op netns_undo_ops[] = {
+	{ "kill", check_kill, run_kill },
+	{ "rmtree", check_rmtree, run_rmtree },
+	{ "rmdir", check_rmdir, run_rmdir },
+	{ "link", check_link, run_link },
+	{ "netns", check_netns, run_netns },
+	{ "umount", check_umount, run_umount },
+	{ "forward", check_forward, hostfw_rule_delete },
+	{ NULL, NULL, NULL },
+};
+
 const struct provider provider_netns = {
 	.name = "netns",
 	.up = netns_up,
 	.access = netns_access,
 	.revive = netns_revive,
+	.undo_ops = netns_undo_ops,
 };

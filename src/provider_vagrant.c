@@ -20,7 +20,7 @@
 #include <string.h>
 #include <gio/gio.h>
 
-#include "labctl/provider.h"
+#include "labctl/provider_vagrant.h"
 
 /* "vagrant ssh-config" starts Ruby and asks the hypervisor: seconds, not minutes */
 #define VAGRANT_TIMEOUT_SECONDS 60

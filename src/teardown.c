@@ -206,7 +206,7 @@ static bool run_step(struct td *td, const struct undo_step *s)
 	double seconds;
 	bool ok;
 
-	ok = s->remote ? run_remote(td, s, &error) : provider_undo(&td->lab, s->local, &error);
+	ok = s->remote ? run_remote(td, s, &error) : provider_undo(td->o->provider, &td->lab, s->local, &error);
 	g_mutex_lock(&td->lock);
 	g_hash_table_add(td->ran, (gpointer)s);
 	if (ok) {
@@ -382,7 +382,7 @@ static bool steps_are_the_labs(GPtrArray *steps, const struct undo_ctx *lab,
 		const struct undo_step *s = g_ptr_array_index(steps, i);
 		g_autoptr(GError) error = NULL;
 
-		if (s->remote || provider_undo_check(lab, s->local, &error))
+		if (s->remote || provider_undo_check(o->provider, lab, s->local, &error))
 			continue;
 		if (o->out)
 			fprintf(o->out, "local: %s: %s\n"

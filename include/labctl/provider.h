@@ -8,7 +8,10 @@
  * a crash.  Providers are a vtable, as curl's TLS backends are.
  *
  * Local undo operations (member "op" of a record's "undo" object), a
- * closed table: each checks that what it names is this lab's (HASH is the
+ * closed table per provider (struct provider's undo_ops: the netns
+ * provider's all but "libvirt"; the libvirt provider's "libvirt" and
+ * "rmtree" of its state files; static and vagrant none): each checks that
+ * what it names is this lab's (HASH is the
  * lab's hash, journal_lab_hash(); RUNTIME is /var/lib/labctl/netns/HASH)
  * and refuses, running nothing, what is not.
  *   {"op": "kill", "pidfile": P, "match": S}      SIGTERM the pid in P if its
@@ -85,6 +88,25 @@ struct provider_ctx {
 	void *say_data;
 };
 
+/* What a local undo may act on: the lab of one state directory. */
+struct undo_ctx {
+	char *state_dir;        /* absolute */
+	char *hash;             /* journal_lab_hash() of it */
+};
+
+bool undo_ctx_init(struct undo_ctx *u, const char *state_dir);
+void undo_ctx_clear(struct undo_ctx *u);
+
+/*
+ * One local undo operation of a provider: @check says whether what the
+ * record names is @u's lab's (without acting), @run undoes it.
+ */
+struct provider_undo_op {
+	const char *op;
+	bool (*check)(const struct undo_ctx *u, JsonObject *o, GError **error);
+	bool (*run)(JsonObject *o, GError **error);
+};
+
 struct provider {
 	const char *name;
 	/*
@@ -101,6 +123,11 @@ struct provider {
 	 * did through ctx->say and changes nothing else.
 	 */
 	void (*revive)(struct provider_ctx *ctx, GPtrArray *steps);
+	/*
+	 * The local undo operations the provider journals, ending with a NULL
+	 * op; NULL when it journals none.  down runs these and no others.
+	 */
+	const struct provider_undo_op *undo_ops;
 };
 
 extern const struct provider provider_static;
@@ -166,34 +193,35 @@ bool provider_known_host(GString *out, const char *address, const char *pub,
 /* Where the netns provider keeps a lab's runtime files: ROOT/HASH. */
 #define PROVIDER_NETNS_RUNTIME_ROOT "/var/lib/labctl/netns"
 
-/* What a local undo may act on: the lab of one state directory. */
-struct undo_ctx {
-	char *state_dir;        /* absolute */
-	char *hash;             /* journal_lab_hash() of it */
-};
-
-bool undo_ctx_init(struct undo_ctx *u, const char *state_dir);
-void undo_ctx_clear(struct undo_ctx *u);
-
 /* PROVIDER_NETNS_RUNTIME_ROOT/HASH of @u's lab; free with g_free(). */
 char *provider_runtime_dir(const struct undo_ctx *u);
 
 /*
- * Whether @undo is an operation of the table above that names only what is
+ * Whether @undo is one of @prov's undo operations and names only what is
  * @u's lab's; false with @error (G_IO_ERROR_PERMISSION_DENIED, or
  * INVALID_ARGUMENT for a malformed one) when not.  Runs nothing.
  */
-bool provider_undo_check(const struct undo_ctx *u, JsonObject *undo, GError **error);
+bool provider_undo_check(const struct provider *prov, const struct undo_ctx *u,
+			 JsonObject *undo, GError **error);
 
 /*
  * Runs a local undo operation of @u's lab, after provider_undo_check();
  * false with @error when the check refused it (nothing ran) or it failed.
  */
-bool provider_undo(const struct undo_ctx *u, JsonObject *undo, GError **error);
+bool provider_undo(const struct provider *prov, const struct undo_ctx *u, JsonObject *undo,
+		   GError **error);
 
-/* The "libvirt" undo operation and its check (provider_libvirt.c). */
-bool libvirt_undo_check(const struct undo_ctx *u, JsonObject *undo, GError **error);
-bool libvirt_undo(JsonObject *undo, GError **error);
+/* For the providers' checks: the refusal every check gives, as an error; false. */
+bool provider_refuse(GError **error, const char *op, const char *what, const char *value);
+
+/* String member @name of @o, "" when missing or not a string. */
+const char *provider_undo_member(JsonObject *o, const char *name);
+
+/* Whether @path is @dir or below it, written plainly (absolute, no "..", "//", "."). */
+bool provider_path_in(const char *path, const char *dir);
+
+/* rm -rf --one-file-system of @path, never "/" or a relative path. */
+bool provider_rmtree(const char *path, GError **error);
 
 /* Seconds a local command of provider_run() may take. */
 #define PROVIDER_RUN_TIMEOUT 60
@@ -223,17 +251,5 @@ bool provider_poll_until(bool (*done)(gpointer), gpointer data, gint64 max_us);
 /* Makes an ed25519 key pair without a passphrase at @file, unless it exists. */
 bool provider_keygen(const char *file, GError **error);
 
-/*
- * Parses the output of "vagrant ssh-config": a struct node_access * for
- * every Host entry, in order, with name, host, port, user and key (the
- * first IdentityFile, without quotes) filled in and the ssh members
- * pointing at them; known_hosts is NULL.  Returns NULL with @error set
- * (naming the line) for output that is not what vagrant prints: no Host
- * entry, a line that is not "Keyword value", a line before the first Host,
- * a Host without HostName or User, a HostName or User of more than one
- * word, an empty value, unbalanced quotes, a bad Port, a Host given twice.
- * Other keywords are ignored.  Free with g_ptr_array_unref().
- */
-GPtrArray *provider_vagrant_parse(const char *ssh_config_text, GError **error);
 
 #endif

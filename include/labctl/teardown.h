@@ -17,6 +17,7 @@
 #include <json-glib/json-glib.h>
 
 #include "labctl/journal.h"
+#include "labctl/provider.h"
 #include "labctl/redact.h"
 #include "labctl/ssh.h"
 
@@ -59,6 +60,7 @@ struct teardown_opts {
 	void *connect_data;
 	teardown_wave_fn wave;  /* NULL: one step at a time */
 	const struct redact *redact;    /* secrets to mask in what nodes print, or NULL */
+	const struct provider *provider;        /* whose undo operations local steps are */
 	void *wave_data;
 	/*
 	 * If not NULL, gets an object per step: node (null for local),

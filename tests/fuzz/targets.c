@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "labctl/plan.h"
-#include "labctl/provider.h"
+#include "labctl/provider_vagrant.h"
 #include "labctl/spec.h"
 #include "labctl/template.h"
 #include "labctl/validate.h"

@@ -131,7 +131,8 @@ static void fixture_down(struct lab_fixture *f)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) recs = NULL;
 	g_autoptr(GPtrArray) steps = NULL;
-	struct teardown_opts o = { .verbosity = -1, .connect = fixture_connect, .connect_data = f };
+	struct teardown_opts o = { .verbosity = -1, .connect = fixture_connect, .connect_data = f,
+				   .provider = &provider_netns };
 	const char *argv[] = { "rm", "-rf", f->tmp, NULL };
 	struct teardown_result res = { 0 };
 

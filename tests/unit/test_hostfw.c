@@ -134,7 +134,7 @@ static void test_refuses_foreign_rules(void **state)
 		assert_false(hostfw_rule_delete(r, &error));
 		assert_non_null(error);
 		g_clear_error(&error);
-		assert_false(provider_undo(&lab, r, &error));
+		assert_false(provider_undo(&provider_netns, &lab, r, &error));
 		assert_non_null(error);
 	}
 }
@@ -182,13 +182,13 @@ static void round_trip(const char *setup, const char *save, const char *want_too
 		fail_msg("'%s' not in:\n%s", want_line, with);
 	/* twice, as a second up after one was deleted by hand would leave it */
 	assert_true(hostfw_rule_add(rule, &error));
-	assert_true(provider_undo(&lab, rule, &error));
+	assert_true(provider_undo(&provider_netns, &lab, rule, &error));
 	assert_true(hostfw_rule_present(rule, &present, &error));
 	assert_false(present);
 	after = sh_out(save);
 	assert_string_equal(before, after);
 	/* gone is undone */
-	assert_true(provider_undo(&lab, rule, &error));
+	assert_true(provider_undo(&provider_netns, &lab, rule, &error));
 	again = sh_out(save);
 	assert_string_equal(before, again);
 }

@@ -604,7 +604,7 @@ static void fx_down(struct lv_fixture *f)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) recs = journal_records(f->journal, &error);
 	g_autoptr(GPtrArray) steps = NULL;
-	struct teardown_opts o = { .verbosity = -1, .out = stderr };
+	struct teardown_opts o = { .verbosity = -1, .out = stderr, .provider = &provider_libvirt };
 	struct teardown_result res = { 0 };
 
 	assert_non_null(recs);
@@ -1037,14 +1037,14 @@ static void test_undo_gone(void **state)
 
 		g_string_replace(json, "MAC", mac, 0);
 		node = json_from_string(json->str, NULL);
-		if (!provider_undo(&lab0, json_node_get_object(node), &error))
+		if (!provider_undo(&provider_libvirt, &lab0, json_node_get_object(node), &error))
 			fail_msg("%s: %s", json->str, error->message);
 	}
 	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
 		g_autoptr(JsonNode) node = json_from_string(bad[i].json, NULL);
 		g_autoptr(GError) error = NULL;
 
-		assert_false(provider_undo(&lab0, json_node_get_object(node), &error));
+		assert_false(provider_undo(&provider_libvirt, &lab0, json_node_get_object(node), &error));
 		assert_string_equal(error->message, bad[i].error);
 	}
 	virConnectClose(keep);
@@ -1062,7 +1062,7 @@ static void test_no_daemon(void **state)
 	g_autofree char *want = g_strdup_printf("cannot connect to libvirt at '%s': ", uri);
 
 	(void)state;
-	assert_false(provider_undo(&lab0, json_node_get_object(node), &error));
+	assert_false(provider_undo(&provider_libvirt, &lab0, json_node_get_object(node), &error));
 	assert_true(g_str_has_prefix(error->message, want));
 	assert_true(has(error->message, "'virtlogd -d; libvirtd -d'"));
 }

@@ -117,7 +117,7 @@ static void test_subnet_in_use(void **state)
 	{
 		g_autoptr(GPtrArray) recs = journal_records(j, NULL);
 		g_autoptr(GPtrArray) steps = teardown_steps(recs);
-		struct teardown_opts o = { .verbosity = -1 };
+		struct teardown_opts o = { .verbosity = -1, .provider = &provider_netns };
 		struct teardown_result res;
 
 		/* only directories were made: undo them */

@@ -20,7 +20,7 @@
 #include <cmocka.h>
 #include <glib/gstdio.h>
 
-#include "labctl/provider.h"
+#include "labctl/provider_vagrant.h"
 #include "labctl/validate.h"
 
 static char *data_file(const char *name)

@@ -139,7 +139,8 @@ static void test_run(void **state)
 	g_autoptr(GError) error = NULL;
 	struct journal *j;
 	int calls = 0;
-	struct teardown_opts o = { .verbosity = -1, .connect = no_connect, .connect_data = &calls };
+	struct teardown_opts o = { .verbosity = -1, .connect = no_connect, .connect_data = &calls,
+				   .provider = &provider_netns };
 	struct teardown_result res = { .failed = 99 };
 	const char *argv[] = { "rm", "-rf", tmp, NULL };
 
