@@ -69,6 +69,9 @@ struct libvirt_lab {
 	GPtrArray *uris;            /* char *: the distinct URIs, in order of use */
 };
 
+/* Whether @uri is a hypervisor on this machine (its files are local). */
+bool libvirt_uri_is_local(const char *uri);
+
 /* The MAC labctl gives node @node of the lab of hash @hash: 52:54:00:xx:xx:xx. */
 void libvirt_node_mac(const char *hash, const char *node, char mac[18]);
 
@@ -80,6 +83,12 @@ void libvirt_node_mac(const char *hash, const char *node, char mac[18]);
 struct libvirt_lab *libvirt_lab_new(const struct lab_spec *spec, const char *state_dir,
 				    GError **error);
 void libvirt_lab_free(struct libvirt_lab *l);
+/* for g_autoptr(libvirt_lab) only; code says struct libvirt_lab */
+typedef struct libvirt_lab libvirt_lab;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(libvirt_lab, libvirt_lab_free)
+
+/* The value of attribute @name of a GMarkup element, or NULL. */
+const char *libvirt_xml_attr(const char **names, const char **values, const char *name);
 
 /*
  * The virtualization type and architecture a hypervisor offers, from its
