@@ -23,11 +23,106 @@
 
 FILE *cmd_out;
 
+#define HELP_COLUMN 27
+#define USAGE_WIDTH 80
+
+static bool has_short(const struct cmd_opt *o)
+{
+	return o->code < 256;
+}
+
+char *cmd_usage_line(const struct cmd *self, guint indent)
+{
+	GString *s = g_string_new(NULL);
+	guint col = indent;
+
+	for (const struct cmd_opt *o = self->opts; o && o->name; o++) {
+		g_autofree char *word = NULL;
+
+		if (has_short(o))
+			word = g_strdup_printf("[-%c%s%s]", o->code, o->arg ? " " : "", o->arg ? o->arg : "");
+		else
+			word = g_strdup_printf("[--%s%s%s]", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+		if (col > indent && col + 1 + strlen(word) > USAGE_WIDTH) {
+			g_string_append_printf(s, "\n%*s", (int)indent, "");
+			col = indent;
+		} else if (col > indent) {
+			g_string_append_c(s, ' ');
+			col++;
+		}
+		g_string_append(s, word);
+		col += (guint)strlen(word);
+	}
+	if (col > indent)
+		g_string_append_c(s, ' ');
+	g_string_append(s, self->args);
+	return g_string_free(s, FALSE);
+}
+
 void cmd_usage(const struct cmd *self, FILE *f)
 {
-	fprintf(f, "usage: labctl %s %s\n\n%s.\n", self->name, self->usage, self->summary);
-	if (self->options && *self->options)
-		fprintf(f, "\n%s", self->options);
+	g_autofree char *head = g_strdup_printf("usage: labctl %s ", self->name);
+	g_autofree char *line = cmd_usage_line(self, (guint)strlen(head));
+
+	fprintf(f, "%s%s\n\n%s.\n", head, line, self->summary);
+	if (!self->opts || !self->opts->name)
+		return;
+	fprintf(f, "\n");
+	for (const struct cmd_opt *o = self->opts; o->name; o++) {
+		g_autofree char *left = has_short(o)
+			? g_strdup_printf("  -%c, --%s%s%s", o->code, o->name, o->arg ? " " : "", o->arg ? o->arg : "")
+			: g_strdup_printf("  --%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+		g_auto(GStrv) lines = g_strsplit(o->help, "\n", -1);
+
+		if (strlen(left) + 1 < HELP_COLUMN)
+			fprintf(f, "%-*s%s\n", HELP_COLUMN, left, lines[0]);
+		else
+			fprintf(f, "%s\n%*s%s\n", left, HELP_COLUMN, "", lines[0]);
+		for (guint i = 1; lines[i]; i++)
+			fprintf(f, "%*s%s\n", HELP_COLUMN, "", lines[i]);
+	}
+}
+
+int cmd_getopt(const struct cmd *self, int argc, char **argv)
+{
+	/* one verb runs per process: its tables are built once */
+	static const struct cmd *built;
+	static struct option longopts[32];
+	static char shortopts[64];
+	int c;
+
+	if (built != self) {
+		guint n = 0, k = 0;
+
+		shortopts[k++] = self->in_order ? '+' : ':';
+		if (self->in_order)
+			shortopts[k++] = ':';
+		for (const struct cmd_opt *o = self->opts; o && o->name; o++) {
+			g_assert(n + 2 < G_N_ELEMENTS(longopts) && k + 3 < sizeof(shortopts));
+			longopts[n++] = (struct option){ o->name, o->arg ? required_argument : no_argument,
+							 NULL, o->code };
+			if (has_short(o)) {
+				shortopts[k++] = (char)o->code;
+				if (o->arg)
+					shortopts[k++] = ':';
+			}
+		}
+		longopts[n++] = (struct option){ "help", no_argument, NULL, OPT_HELP };
+		longopts[n] = (struct option){ NULL, 0, NULL, 0 };
+		shortopts[k++] = 'h';
+		shortopts[k] = '\0';
+		built = self;
+	}
+	/* ':' first: getopt says nothing, cmd_usage_error below says it all */
+	c = getopt_long(argc, argv, shortopts, longopts, NULL);
+	if (c == OPT_HELP)
+		cmd_usage(self, stdout);
+	if (c == '?' || c == ':') {
+		cmd_usage_error(self, c == ':' ? "option '%s' needs an argument" : "unknown option '%s'",
+				argv[optind - 1]);
+		return '?';
+	}
+	return c;
 }
 
 int cmd_usage_error(const struct cmd *self, const char *fmt, ...)
@@ -38,7 +133,12 @@ int cmd_usage_error(const struct cmd *self, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nusage: labctl %s %s\n", self->name, self->usage);
+	{
+		g_autofree char *head = g_strdup_printf("usage: labctl %s ", self->name);
+		g_autofree char *line = cmd_usage_line(self, (guint)strlen(head));
+
+		fprintf(stderr, "\n%s%s\n", head, line);
+	}
 	return EXIT_USAGE;
 }
 
@@ -536,58 +636,36 @@ int cmd_run_lab(const struct lab_spec *spec, struct journal *j, GPtrArray *acces
 
 int cmd_parse_run_opts(const struct cmd *self, int argc, char **argv, struct run_cli *o)
 {
-	static const struct option longopts[] = {
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "state-dir", required_argument, NULL, 'S' },
-		{ "playbook-dir", required_argument, NULL, 'P' },
-		{ "accept-new-host-keys", no_argument, NULL, 'A' },
-		{ "on-failure", required_argument, NULL, 'F' },
-		{ "junit", required_argument, NULL, 'U' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	int c;
 
 	memset(o, 0, sizeof(*o));
 	o->on_failure = -1;
-	while ((c = getopt_long(argc, argv, "j:qvh", longopts, NULL)) != -1) {
+	/* each verb takes only the options of its own table */
+	while ((c = cmd_getopt(self, argc, argv)) != -1) {
 		char *end;
 
-		/* each verb takes only the options its usage names */
-		if (c != 'h' && c != '?' && !strchr(self->flags, c)) {
-			const char *name = "?";
-
-			for (const struct option *lo = longopts; lo->name; lo++)
-				if (lo->val == c)
-					name = lo->name;
-			return cmd_usage_error(self, "option '--%s' does not apply to %s",
-					       name, self->name);
-		}
 		switch (c) {
-		case 'j':
+		case OPT_JOBS:
 			o->run.jobs = (unsigned)strtoul(optarg, &end, 10);
 			if (*end || !*optarg || !o->run.jobs)
 				return cmd_usage_error(self, "--jobs takes a number of at least 1, not '%s'", optarg);
 			break;
-		case 'q':
+		case OPT_QUIET:
 			o->run.verbosity = -1;
 			break;
-		case 'v':
+		case OPT_VERBOSE:
 			o->run.verbosity = 1;
 			break;
-		case 'S':
+		case OPT_STATE_DIR:
 			o->state_dir = optarg;
 			break;
-		case 'P':
+		case OPT_PLAYBOOK_DIR:
 			o->run.playbook_dir = optarg;
 			break;
-		case 'A':
+		case OPT_ACCEPT_NEW:
 			o->accept_new = true;
 			break;
-		case 'F':
+		case OPT_ON_FAILURE:
 			if (!strcmp(optarg, "keep"))
 				o->on_failure = 0;
 			else if (!strcmp(optarg, "destroy"))
@@ -595,19 +673,18 @@ int cmd_parse_run_opts(const struct cmd *self, int argc, char **argv, struct run
 			else
 				return cmd_usage_error(self, "--on-failure is keep or destroy, not '%s'", optarg);
 			break;
-		case 'U':
+		case OPT_JUNIT:
 			o->junit = optarg;
 			break;
-		case 'J':
+		case OPT_JSON:
 			/* stdout is for the JSON document alone */
 			o->json = true;
 			cmd_out = stderr;
 			break;
-		case 'h':
-			cmd_usage(self, stdout);
+		case OPT_HELP:
 			return -1;
 		default:
-			return cmd_usage_error(self, "unknown option");
+			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc - 1)
@@ -694,11 +771,6 @@ int cmd_up_lab(const struct lab_spec *spec, struct journal *j, const struct run_
 int cmd_lab_access(const struct cmd *self, int argc, char **argv, struct lab_spec **spec,
 		   GPtrArray **access, int *rest, char **state_dir)
 {
-	static const struct option longopts[] = {
-		{ "state-dir", required_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	const struct provider *prov;
 	g_autoptr(GError) error = NULL;
 	g_autofree char *state = NULL;
@@ -706,17 +778,16 @@ int cmd_lab_access(const struct cmd *self, int argc, char **argv, struct lab_spe
 	struct provider_ctx ctx = { 0 };
 	int c, want = rest ? 2 : 1;
 
-	/* "+": for ssh, what follows the node is the remote command's */
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	/* for ssh (in_order), what follows the node is the remote command's */
+	while ((c = cmd_getopt(self, argc, argv)) != -1) {
 		switch (c) {
-		case 'S':
+		case OPT_STATE_DIR:
 			state_opt = optarg;
 			break;
-		case 'h':
-			cmd_usage(self, stdout);
+		case OPT_HELP:
 			return -1;
 		default:
-			return cmd_usage_error(self, "unknown option");
+			return EXIT_USAGE;
 		}
 	}
 	if (argc - optind < want || (!rest && argc - optind > want))

@@ -1,7 +1,6 @@
 /*
  * cmd_down.c - labctl down: undo everything labctl did, newest first
  */
-#include <getopt.h>
 #include <stdio.h>
 
 #include "labctl/cmd.h"
@@ -37,17 +36,6 @@ static void print_json(const struct lab_spec *spec, const char *state, JsonArray
 
 int cmd_down(const struct cmd *self, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "force", no_argument, NULL, 'f' },
-		{ "forget", no_argument, NULL, 'F' },
-		{ "keep-nodes", no_argument, NULL, 'k' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "state-dir", required_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	g_autofree char *state = NULL;
 	g_autofree char *journal_file = NULL;
 	g_autoptr(JsonArray) steps = NULL;
@@ -60,35 +48,34 @@ int cmd_down(const struct cmd *self, int argc, char **argv)
 	gint64 t0 = g_get_monotonic_time();
 	guint failed = 0;
 
-	while ((c = getopt_long(argc, argv, "fqvh", longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(self, argc, argv)) != -1) {
 		switch (c) {
-		case 'f':
+		case OPT_FORCE:
 			if (mode == TEARDOWN_STOP)
 				mode = TEARDOWN_FORCE;
 			break;
-		case 'F':
+		case OPT_FORGET:
 			mode = TEARDOWN_FORGET;
 			break;
-		case 'k':
+		case OPT_KEEP_NODES:
 			keep_nodes = true;
 			break;
-		case 'j':
+		case OPT_JSON:
 			json = true;
 			break;
-		case 'q':
+		case OPT_QUIET:
 			verbosity = -1;
 			break;
-		case 'v':
+		case OPT_VERBOSE:
 			verbosity = 1;
 			break;
-		case 'S':
+		case OPT_STATE_DIR:
 			state_opt = optarg;
 			break;
-		case 'h':
-			cmd_usage(self, stdout);
+		case OPT_HELP:
 			return EXIT_OK;
 		default:
-			return cmd_usage_error(self, "unknown option");
+			return EXIT_USAGE;
 		}
 	}
 	status = cmd_spec_arg(self, argc, argv, &spec);

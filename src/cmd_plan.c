@@ -1,7 +1,6 @@
 /*
  * cmd_plan.c - labctl plan: every task, per node, with the exact shell it runs
  */
-#include <getopt.h>
 #include <stdio.h>
 
 #include "labctl/cmd.h"
@@ -9,12 +8,6 @@
 
 int cmd_plan(const struct cmd *self, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'J' },
-		{ "playbook-dir", required_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct plan_options opts = { .flags = TEMPLATE_REDACT };
 	g_autoptr(GPtrArray) diags = diags_new();
 	struct lab_spec *spec;
@@ -22,19 +15,18 @@ int cmd_plan(const struct cmd *self, int argc, char **argv)
 	bool json = false;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(self, argc, argv)) != -1) {
 		switch (c) {
-		case 'J':
+		case OPT_JSON:
 			json = true;
 			break;
-		case 'P':
+		case OPT_PLAYBOOK_DIR:
 			opts.playbook_dir = optarg;
 			break;
-		case 'h':
-			cmd_usage(self, stdout);
+		case OPT_HELP:
 			return EXIT_OK;
 		default:
-			return cmd_usage_error(self, "unknown option");
+			return EXIT_USAGE;
 		}
 	}
 	c = cmd_spec_arg(self, argc, argv, &spec);

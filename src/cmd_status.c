@@ -2,7 +2,6 @@
  * cmd_status.c - labctl status: what the journal says exists, and whether
  * the nodes answer
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -62,12 +61,6 @@ static GPtrArray *failed_steps(GPtrArray *records, GPtrArray *steps)
 
 int cmd_status(const struct cmd *self, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'J' },
-		{ "state-dir", required_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	g_autoptr(GPtrArray) records = NULL;
 	g_autoptr(GPtrArray) steps = NULL;
 	g_autoptr(GPtrArray) access = NULL;
@@ -82,19 +75,18 @@ int cmd_status(const struct cmd *self, int argc, char **argv)
 	guint n, locals = 0;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(self, argc, argv)) != -1) {
 		switch (c) {
-		case 'J':
+		case OPT_JSON:
 			json = true;
 			break;
-		case 'S':
+		case OPT_STATE_DIR:
 			state_opt = optarg;
 			break;
-		case 'h':
-			cmd_usage(self, stdout);
+		case OPT_HELP:
 			return EXIT_OK;
 		default:
-			return cmd_usage_error(self, "unknown option");
+			return EXIT_USAGE;
 		}
 	}
 	c = cmd_spec_arg(self, argc, argv, &spec);

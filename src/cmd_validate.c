@@ -1,7 +1,6 @@
 /*
  * cmd_validate.c - labctl validate: check specs, report every problem
  */
-#include <getopt.h>
 #include <stdio.h>
 
 #include "labctl/cmd.h"
@@ -36,30 +35,23 @@ static void add_file_json(JsonBuilder *jb, const char *file, GPtrArray *diags)
 
 int cmd_validate(const struct cmd *self, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'J' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	g_autoptr(JsonBuilder) jb = NULL;
 	bool json = false, quiet = false;
 	int status = EXIT_OK;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(self, argc, argv)) != -1) {
 		switch (c) {
-		case 'J':
+		case OPT_JSON:
 			json = true;
 			break;
-		case 'q':
+		case OPT_QUIET:
 			quiet = true;
 			break;
-		case 'h':
-			cmd_usage(self, stdout);
+		case OPT_HELP:
 			return EXIT_OK;
 		default:
-			return cmd_usage_error(self, "unknown option");
+			return EXIT_USAGE;
 		}
 	}
 	if (optind >= argc)

@@ -10,88 +10,117 @@
 #include "labctl/cmd.h"
 #include "labctl/ssh.h"
 
+/* Options that several verbs share, with the same words everywhere. */
+#define O_JOBS { "jobs", OPT_JOBS, "JOBS", "nodes worked on at once (default: all)" }
+#define O_STATE_DIR { "state-dir", OPT_STATE_DIR, "DIR", "the lab's state directory, as given to up" }
+#define O_PLAYBOOK_DIR { "playbook-dir", OPT_PLAYBOOK_DIR, "DIR", \
+	"read playbooks/ and templates/ from DIR instead of\nthe copies built into labctl" }
+#define O_JUNIT { "junit", OPT_JUNIT, "FILE", "write the results as JUnit XML to FILE" }
+#define O_JSON_RUN { "json", OPT_JSON, NULL, \
+	"print the results as JSON (docs/json.md); what a\nperson reads goes to stderr instead" }
+#define O_ACCEPT_NEW { "accept-new-host-keys", OPT_ACCEPT_NEW, NULL, \
+	"trust a node's host key seen for the first time and\nrecord it in labctl's known_hosts" }
+#define O_END { NULL, 0, NULL, NULL }
+
+static const struct cmd_opt validate_opts[] = {
+	{ "json", OPT_JSON, NULL, "one JSON document with every file and error (docs/json.md)" },
+	{ "quiet", OPT_QUIET, NULL, "print nothing for a valid spec" },
+	O_END,
+};
+
+static const struct cmd_opt plan_opts[] = {
+	{ "json", OPT_JSON, NULL, "the plan as JSON (docs/json.md)" },
+	O_PLAYBOOK_DIR,
+	O_END,
+};
+
+static const struct cmd_opt up_opts[] = {
+	O_JOBS,
+	{ "quiet", OPT_QUIET, NULL, "print only failures and the last line" },
+	{ "verbose", OPT_VERBOSE, NULL, "print every task, also those already done" },
+	{ "on-failure", OPT_ON_FAILURE, "keep|destroy",
+	  "after a failure, leave the lab for a look or take it\napart (default: keep on a terminal unless CI is set)" },
+	O_ACCEPT_NEW,
+	{ "state-dir", OPT_STATE_DIR, "DIR", "the lab's journal and transcripts (default:\n.labctl/LAB beside the spec)" },
+	O_PLAYBOOK_DIR,
+	O_JUNIT,
+	O_JSON_RUN,
+	O_END,
+};
+
+static const struct cmd_opt check_opts[] = {
+	O_JOBS,
+	{ "quiet", OPT_QUIET, NULL, "print only failures and the last line" },
+	{ "verbose", OPT_VERBOSE, NULL, "print every check" },
+	O_STATE_DIR,
+	O_PLAYBOOK_DIR,
+	O_JUNIT,
+	O_JSON_RUN,
+	O_END,
+};
+
+static const struct cmd_opt test_opts[] = {
+	O_JOBS,
+	{ "quiet", OPT_QUIET, NULL, "print only failures and the last lines" },
+	{ "verbose", OPT_VERBOSE, NULL, "print every task" },
+	{ "on-failure", OPT_ON_FAILURE, "keep|destroy",
+	  "after a failure, leave the lab for a look or take it\napart (default: destroy unless on a terminal without CI)" },
+	O_ACCEPT_NEW,
+	O_STATE_DIR,
+	O_PLAYBOOK_DIR,
+	O_JUNIT,
+	O_JSON_RUN,
+	O_END,
+};
+
+static const struct cmd_opt down_opts[] = {
+	{ "force", OPT_FORCE, NULL,
+	  "go on past an undo that fails, and report every one;\nwhat failed stays in the journal, with what its node\nneeds, for the next down" },
+	{ "forget", OPT_FORGET, NULL, "as --force, but give up what fails: it may stay behind" },
+	{ "keep-nodes", OPT_KEEP_NODES, NULL,
+	  "undo the tasks, but keep the nodes (guests,\nnamespaces) for the next up" },
+	{ "json", OPT_JSON, NULL,
+	  "print what was undone as JSON (docs/json.md); what a\nperson reads goes to stderr instead" },
+	{ "quiet", OPT_QUIET, NULL, "print only failures" },
+	{ "verbose", OPT_VERBOSE, NULL, "print more" },
+	O_STATE_DIR,
+	O_END,
+};
+
+static const struct cmd_opt status_opts[] = {
+	{ "json", OPT_JSON, NULL, "as JSON (docs/json.md)" },
+	O_STATE_DIR,
+	O_END,
+};
+
+static const struct cmd_opt access_opts[] = {
+	O_STATE_DIR,
+	O_END,
+};
+
 static const struct cmd cmd_table[] = {
-	{ "validate", cmd_validate, "[--json] [-q] SPEC...",
-	  "check specs and report every problem as FILE:LINE:COL: message",
-	  "  --json        one JSON document with every file and error (docs/json.md)\n"
-	  "  -q, --quiet   print nothing for a valid spec\n", NULL },
-	{ "plan", cmd_plan, "[--json] [--playbook-dir DIR] SPEC",
-	  "show every task per node, in order, with the exact shell it will run",
-	  "  --json               the plan as JSON (docs/json.md)\n"
-	  "  --playbook-dir DIR   read playbooks/ and templates/ from DIR instead of\n"
-	  "                       the copies built into labctl\n", NULL },
-	{ "up", cmd_up, "[-j JOBS] [-q|-v] [--on-failure keep|destroy] [--accept-new-host-keys]\n"
-	  "                 [--state-dir DIR] [--playbook-dir DIR] [--junit FILE] [--json] SPEC",
+	{ "validate", cmd_validate, "SPEC...",
+	  "check specs and report every problem as FILE:LINE:COL: message", validate_opts, false },
+	{ "plan", cmd_plan, "SPEC",
+	  "show every task per node, in order, with the exact shell it will run", plan_opts, false },
+	{ "up", cmd_up, "SPEC",
 	  "create the nodes, configure target and initiator, and prove it with a mount test",
-	  "  -j, --jobs JOBS          nodes worked on at once (default: all)\n"
-	  "  -q, --quiet              print only failures and the last line\n"
-	  "  -v, --verbose            print every task, also those already done\n"
-	  "  --on-failure keep|destroy\n"
-	  "                           after a failure, leave the lab for a look or take it\n"
-	  "                           apart (default: keep on a terminal unless CI is set)\n"
-	  "  --accept-new-host-keys   trust a node's host key seen for the first time and\n"
-	  "                           record it in the lab's known_hosts\n"
-	  "  --state-dir DIR          the lab's journal and transcripts (default:\n"
-	  "                           .labctl/LAB beside the spec)\n"
-	  "  --playbook-dir DIR       read playbooks/ and templates/ from DIR\n"
-	  "  --junit FILE             write the results as JUnit XML to FILE\n"
-	  "  --json                   print the results as JSON (docs/json.md); what a\n"
-	  "                           person reads goes to stderr instead\n",
-	  "jqvSPAFUJ" },
-	{ "check", cmd_check, "[-j JOBS] [-q|-v] [--state-dir DIR] [--playbook-dir DIR]\n"
-	  "                 [--junit FILE] [--json] SPEC",
-	  "on a lab that is up, run the verification again and report each check",
-	  "  -j, --jobs JOBS          nodes worked on at once (default: all)\n"
-	  "  -q, --quiet              print only failures and the last line\n"
-	  "  -v, --verbose            print every check\n"
-	  "  --state-dir DIR          the lab's state directory, as given to up\n"
-	  "  --playbook-dir DIR       read playbooks/ and templates/ from DIR\n"
-	  "  --junit FILE             write the results as JUnit XML to FILE\n"
-	  "  --json                   print the results as JSON (docs/json.md); what a\n"
-	  "                           person reads goes to stderr instead\n",
-	  "jqvSPUJ" },
-	{ "test", cmd_test, "[-j JOBS] [-q|-v] [--on-failure keep|destroy] [--accept-new-host-keys]\n"
-	  "                 [--state-dir DIR] [--playbook-dir DIR] [--junit FILE] [--json] SPEC",
-	  "up, check and down in one go, for CI: exit 0 only if every check passed",
-	  "  -j, --jobs JOBS          nodes worked on at once (default: all)\n"
-	  "  -q, --quiet              print only failures and the last lines\n"
-	  "  -v, --verbose            print every task\n"
-	  "  --on-failure keep|destroy\n"
-	  "                           after a failure, leave the lab for a look or take it\n"
-	  "                           apart (default: destroy unless on a terminal without CI)\n"
-	  "  --accept-new-host-keys   as for up\n"
-	  "  --state-dir DIR          as for up\n"
-	  "  --playbook-dir DIR       read playbooks/ and templates/ from DIR\n"
-	  "  --junit FILE             write the results as JUnit XML to FILE\n"
-	  "  --json                   print the results as JSON (docs/json.md); what a\n"
-	  "                           person reads goes to stderr instead\n",
-	  "jqvSPAFUJ" },
-	{ "down", cmd_down, "[--force|--forget] [--keep-nodes] [--json] [-q|-v] [--state-dir DIR] SPEC",
-	  "undo everything labctl did to the lab, newest first, from its journal",
-	  "  --force           go on past an undo that fails, and report every one; what\n"
-	  "                    failed stays in the journal, with what its node needs,\n"
-	  "                    for the next down\n"
-	  "  --forget          as --force, but give up what fails: it may stay behind\n"
-	  "  --keep-nodes      undo the tasks, but keep the nodes (guests, namespaces)\n"
-	  "                    for the next up\n"
-	  "  --json            print what was undone as JSON (docs/json.md); what a\n"
-	  "                    person reads goes to stderr instead\n"
-	  "  -q, --quiet       print only failures\n"
-	  "  -v, --verbose     print more\n"
-	  "  --state-dir DIR   the lab's state directory, as given to up\n", NULL },
-	{ "ssh-config", cmd_ssh_config, "[--state-dir DIR] SPEC",
-	  "print an ssh_config for the lab's nodes, so that 'ssh -F FILE NODE' works",
-	  "  --state-dir DIR   the lab's state directory, as given to up\n", NULL },
-	{ "inventory", cmd_inventory, "[--state-dir DIR] SPEC",
-	  "print the lab as an Ansible inventory (YAML, groups disk and host)",
-	  "  --state-dir DIR   the lab's state directory, as given to up\n", NULL },
-	{ "ssh", cmd_ssh, "[--state-dir DIR] SPEC NODE [COMMAND...]",
-	  "log in to a node of the lab with ssh(1), or run COMMAND there",
-	  "  --state-dir DIR   the lab's state directory, as given to up\n", NULL },
-	{ "status", cmd_status, "[--json] [--state-dir DIR] SPEC",
-	  "show what the journal says exists and whether the nodes answer",
-	  "  --json            as JSON (docs/json.md)\n"
-	  "  --state-dir DIR   the lab's state directory, as given to up\n", NULL },
+	  up_opts, false },
+	{ "check", cmd_check, "SPEC",
+	  "on a lab that is up, run the verification again and report each check", check_opts, false },
+	{ "test", cmd_test, "SPEC",
+	  "up, check and down in one go, for CI: exit 0 only if every check passed", test_opts, false },
+	{ "down", cmd_down, "SPEC",
+	  "undo everything labctl did to the lab, newest first, from its journal", down_opts, false },
+	{ "ssh-config", cmd_ssh_config, "SPEC",
+	  "print an ssh_config for the lab's nodes, so that 'ssh -F FILE NODE' works", access_opts,
+	  false },
+	{ "inventory", cmd_inventory, "SPEC",
+	  "print the lab as an Ansible inventory (YAML, groups disk and host)", access_opts, false },
+	{ "ssh", cmd_ssh, "SPEC NODE [COMMAND...]",
+	  "log in to a node of the lab with ssh(1), or run COMMAND there", access_opts, true },
+	{ "status", cmd_status, "SPEC",
+	  "show what the journal says exists and whether the nodes answer", status_opts, false },
 };
 
 static const struct cmd *find_cmd(const char *name)

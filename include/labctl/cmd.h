@@ -27,14 +27,52 @@ enum {
 	EXIT_BUSY = 4,          /* another labctl is working on the lab */
 };
 
+/* What cmd_getopt() returns for an option: its letter, or a code above 255. */
+enum cmd_opt_code {
+	OPT_JOBS = 'j',
+	OPT_QUIET = 'q',
+	OPT_VERBOSE = 'v',
+	OPT_HELP = 'h',
+	OPT_JSON = 256,
+	OPT_STATE_DIR,
+	OPT_PLAYBOOK_DIR,
+	OPT_ACCEPT_NEW,
+	OPT_ON_FAILURE,
+	OPT_JUNIT,
+	OPT_FORCE,
+	OPT_FORGET,
+	OPT_KEEP_NODES,
+};
+
+/*
+ * One option of a verb.  A verb's table of them is the one place an
+ * option is declared: cmd_getopt() parses with it, and "labctl VERB
+ * --help" and the usage line are printed from it (tests/cli/run checks the
+ * man page's synopsis and the bash completion against that).
+ */
+struct cmd_opt {
+	const char *name;       /* the long name, without "--" */
+	int code;               /* enum cmd_opt_code; a letter is also a short option */
+	const char *arg;        /* the argument as usage names it ("DIR"); NULL: none */
+	const char *help;       /* what it does; "\n" starts another line */
+};
+
 struct cmd {
 	const char *name;
 	int (*exec)(const struct cmd *self, int argc, char **argv);
-	const char *usage;      /* after "labctl NAME " */
+	const char *args;       /* what follows the options: "SPEC", "SPEC NODE [COMMAND...]" */
 	const char *summary;    /* one line for "labctl --help" */
-	const char *options;    /* the option lines of "labctl NAME --help" */
-	const char *flags;      /* for up/check/test: the getopt codes they take */
+	const struct cmd_opt *opts;     /* ends with a NULL name; --help is implied */
+	bool in_order;          /* options stop at the first other argument (ssh) */
 };
+
+/*
+ * getopt_long() over @self's options: the code of the next one (optarg set
+ * for an option with an argument), -1 at the end, '?' for one that is not
+ * @self's (getopt has said so).  Handles OPT_HELP itself by returning it
+ * after printing the usage: the caller returns EXIT_OK.
+ */
+int cmd_getopt(const struct cmd *self, int argc, char **argv);
 
 int cmd_validate(const struct cmd *self, int argc, char **argv);
 int cmd_plan(const struct cmd *self, int argc, char **argv);
@@ -53,8 +91,11 @@ int cmd_ssh(const struct cmd *self, int argc, char **argv);
  */
 extern FILE *cmd_out;
 
-/* Prints "usage: labctl NAME USAGE" and the options to @f. */
+/* Prints "usage: labctl NAME [OPTIONS] ARGS", the summary and the options to @f. */
 void cmd_usage(const struct cmd *self, FILE *f);
+
+/* The usage line's text after "labctl NAME ", wrapped for @indent columns; free it. */
+char *cmd_usage_line(const struct cmd *self, guint indent);
 
 /* Reports a bad option or argument and returns EXIT_USAGE. */
 int cmd_usage_error(const struct cmd *self, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
