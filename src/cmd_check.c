@@ -60,8 +60,8 @@ int cmd_check_lab(const struct lab_spec *spec, struct journal *j,
 int cmd_check(const struct cmd *self, int argc, char **argv)
 {
 	g_autofree char *state = NULL;
-	struct lab_spec *spec;
-	struct journal *j;
+	g_autoptr(lab_spec) spec = NULL;
+	g_autoptr(lab_journal) j = NULL;
 	struct lab_run run;
 	struct run_cli o;
 	gint64 t0 = g_get_monotonic_time();
@@ -74,12 +74,13 @@ int cmd_check(const struct cmd *self, int argc, char **argv)
 	if (!spec)
 		return EXIT_USAGE;
 	state = cmd_state_dir(spec, o.state_dir);
-	spec_free(spec);
 	if (!lab_is_up(state)) {
 		fprintf(stderr, "labctl: the lab of %s is not up (its journal in %s records nothing); 'labctl up %s' first\n",
 			o.spec_path, state, o.spec_path);
 		return EXIT_FAILED;
 	}
+	/* the lab is up: load it again, with its secrets checked, and lock it */
+	g_clear_pointer(&spec, spec_free);
 	status = cmd_open_lab(&o, &spec, &j);
 	if (status)
 		return status;
@@ -88,7 +89,5 @@ int cmd_check(const struct cmd *self, int argc, char **argv)
 	status = cmd_report(&o, spec->name.v, "check", run.results, status,
 			    (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC);
 	cmd_lab_run_clear(&run);
-	journal_close(j);
-	spec_free(spec);
 	return status;
 }

@@ -40,7 +40,7 @@ int cmd_down(const struct cmd *self, int argc, char **argv)
 	g_autofree char *journal_file = NULL;
 	g_autoptr(JsonArray) steps = NULL;
 	const char *state_opt = NULL;
-	struct lab_spec *spec;
+	g_autoptr(lab_spec) spec = NULL;
 	struct journal *j;
 	enum teardown_mode mode = TEARDOWN_STOP;
 	bool keep_nodes = false, json = false;
@@ -101,6 +101,5 @@ int cmd_down(const struct cmd *self, int argc, char **argv)
 	if (json && (status == EXIT_OK || failed))
 		print_json(spec, state, steps, failed,
 			   (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC);
-	spec_free(spec);
 	return status;
 }

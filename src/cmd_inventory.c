@@ -58,7 +58,7 @@ int cmd_inventory(const struct cmd *self, int argc, char **argv)
 {
 	g_autoptr(GPtrArray) access = NULL;
 	g_autoptr(GString) out = g_string_new(NULL);
-	struct lab_spec *spec;
+	g_autoptr(lab_spec) spec = NULL;
 	int status;
 
 	status = cmd_lab_access(self, argc, argv, &spec, &access, NULL, NULL);
@@ -71,6 +71,5 @@ int cmd_inventory(const struct cmd *self, int argc, char **argv)
 	put_group(out, spec, access, ROLE_DISK);
 	put_group(out, spec, access, ROLE_HOST);
 	fputs(out->str, stdout);
-	spec_free(spec);
 	return EXIT_OK;
 }

@@ -10,8 +10,8 @@ int cmd_plan(const struct cmd *self, int argc, char **argv)
 {
 	struct plan_options opts = { .flags = TEMPLATE_REDACT };
 	g_autoptr(GPtrArray) diags = diags_new();
-	struct lab_spec *spec;
-	struct plan *plan;
+	g_autoptr(lab_spec) spec = NULL;
+	g_autoptr(lab_plan) plan = NULL;
 	bool json = false;
 	int c;
 
@@ -35,7 +35,6 @@ int cmd_plan(const struct cmd *self, int argc, char **argv)
 	plan = plan_build(spec, &opts, diags);
 	if (!plan) {
 		cmd_print_diags(diags);
-		spec_free(spec);
 		return EXIT_USAGE;
 	}
 	if (json) {
@@ -45,7 +44,5 @@ int cmd_plan(const struct cmd *self, int argc, char **argv)
 	} else {
 		plan_print(plan, stdout);
 	}
-	plan_free(plan);
-	spec_free(spec);
 	return EXIT_OK;
 }

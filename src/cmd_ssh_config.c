@@ -81,7 +81,7 @@ int cmd_ssh_config(const struct cmd *self, int argc, char **argv)
 {
 	g_autoptr(GPtrArray) access = NULL;
 	g_autofree char *text = NULL;
-	struct lab_spec *spec;
+	g_autoptr(lab_spec) spec = NULL;
 	int status;
 
 	status = cmd_lab_access(self, argc, argv, &spec, &access, NULL, NULL);
@@ -89,7 +89,6 @@ int cmd_ssh_config(const struct cmd *self, int argc, char **argv)
 		return status < 0 ? EXIT_OK : status;
 	text = ssh_config_text(spec, access);
 	fputs(text, stdout);
-	spec_free(spec);
 	return EXIT_OK;
 }
 
@@ -102,7 +101,7 @@ int cmd_ssh(const struct cmd *self, int argc, char **argv)
 	g_autofree char *file = NULL;
 	g_autoptr(GPtrArray) args = g_ptr_array_new();
 	const char *node;
-	struct lab_spec *spec;
+	g_autoptr(lab_spec) spec = NULL;
 	bool known = false;
 	int status, rest;
 
@@ -114,7 +113,6 @@ int cmd_ssh(const struct cmd *self, int argc, char **argv)
 		known |= !strcmp(((struct node_access *)g_ptr_array_index(access, i))->name, node);
 	if (!known) {
 		fprintf(stderr, "labctl ssh: lab '%s' has no node '%s'\n", spec->name.v, node);
-		spec_free(spec);
 		return EXIT_USAGE;
 	}
 	text = ssh_config_text(spec, access);
@@ -122,14 +120,12 @@ int cmd_ssh(const struct cmd *self, int argc, char **argv)
 	if (g_file_test(file, G_FILE_TEST_EXISTS) && !journal_is_own_file(file)) {
 		fprintf(stderr, "labctl ssh: '%s' is not labctl's: it is left as it is; "
 			"choose another --state-dir\n", file);
-		spec_free(spec);
 		return EXIT_FAILED;
 	}
 	if (g_mkdir_with_parents(state, 0700) ||
 	    !g_file_set_contents(file, text, -1, &error) || g_chmod(file, 0600)) {
 		fprintf(stderr, "labctl ssh: cannot write '%s': %s\n", file,
 			error ? error->message : g_strerror(errno));
-		spec_free(spec);
 		return EXIT_FAILED;
 	}
 	g_ptr_array_add(args, (gpointer)"ssh");
@@ -143,6 +139,5 @@ int cmd_ssh(const struct cmd *self, int argc, char **argv)
 	execvp("ssh", (char **)args->pdata);
 	fprintf(stderr, "labctl ssh: cannot run ssh: %s (Debian package openssh-client)\n",
 		g_strerror(errno));
-	spec_free(spec);
 	return EXIT_FAILED;
 }

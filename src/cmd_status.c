@@ -69,7 +69,7 @@ int cmd_status(const struct cmd *self, int argc, char **argv)
 	g_autofree struct node_status *ns = NULL;
 	const char *state_opt = NULL;
 	const struct provider *prov;
-	struct lab_spec *spec;
+	g_autoptr(lab_spec) spec = NULL;
 	bool json = false;
 	g_autoptr(GPtrArray) failed_undos = NULL;
 	guint n, locals = 0;
@@ -96,7 +96,6 @@ int cmd_status(const struct cmd *self, int argc, char **argv)
 	records = journal_read(state, &error);
 	if (!records) {
 		fprintf(stderr, "labctl: %s\n", error->message);
-		spec_free(spec);
 		return EXIT_FAILED;
 	}
 	steps = teardown_steps(records);
@@ -233,6 +232,5 @@ int cmd_status(const struct cmd *self, int argc, char **argv)
 	}
 	for (guint i = 0; i < n; i++)
 		g_free(ns[i].why);
-	spec_free(spec);
 	return EXIT_OK;
 }

@@ -150,8 +150,8 @@ static void print_json(const char *lab, struct lab_run *up, struct lab_run *chec
 int cmd_test(const struct cmd *self, int argc, char **argv)
 {
 	struct lab_run up = { 0 }, check = { 0 };
-	struct lab_spec *spec;
-	struct journal *j;
+	g_autoptr(lab_spec) spec = NULL;
+	g_autoptr(lab_journal) j = NULL;
 	struct run_cli o;
 	gint64 t0 = g_get_monotonic_time();
 	int status, up_status, check_status = EXIT_OK;
@@ -206,7 +206,5 @@ int cmd_test(const struct cmd *self, int argc, char **argv)
 	       keep ? "not run" : down_failed ? "failed" : "ok");
 	cmd_lab_run_clear(&up);
 	cmd_lab_run_clear(&check);
-	journal_close(j);
-	spec_free(spec);
 	return status;
 }

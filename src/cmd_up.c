@@ -9,8 +9,8 @@
 int cmd_up(const struct cmd *self, int argc, char **argv)
 {
 	struct run_cli o;
-	struct lab_spec *spec;
-	struct journal *j;
+	g_autoptr(lab_spec) spec = NULL;
+	g_autoptr(lab_journal) j = NULL;
 	struct lab_run run;
 	gint64 t0 = g_get_monotonic_time();
 	int status;
@@ -38,7 +38,5 @@ int cmd_up(const struct cmd *self, int argc, char **argv)
 	status = cmd_report(&o, spec->name.v, "up", run.results, status,
 			    (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC);
 	cmd_lab_run_clear(&run);
-	journal_close(j);
-	spec_free(spec);
 	return status;
 }

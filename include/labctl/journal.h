@@ -51,6 +51,9 @@ struct journal *journal_open(const char *dir, GError **error);
 
 /* Releases the lock and closes the file. */
 void journal_close(struct journal *j);
+/* for g_autoptr(lab_journal) only; code says struct journal */
+typedef struct journal lab_journal;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(lab_journal, journal_close)
 
 /*
  * Appends @record (not consumed) with "seq" and "time" added, as one line,

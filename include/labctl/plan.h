@@ -74,6 +74,9 @@ struct plan_options {
 struct plan *plan_build(const struct lab_spec *spec, const struct plan_options *opts,
 			GPtrArray *diags);
 void plan_free(struct plan *plan);
+/* for g_autoptr(lab_plan) only; code says struct plan */
+typedef struct plan lab_plan;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(lab_plan, plan_free)
 
 /*
  * The variables templates see for @node (see docs/playbooks.md); parts of

@@ -181,6 +181,9 @@ struct lab_spec *spec_load_data(const char *file, const char *data, size_t len,
 				GPtrArray *diags);
 
 void spec_free(struct lab_spec *spec);
+/* for g_autoptr(lab_spec) only; code says struct lab_spec */
+typedef struct lab_spec lab_spec;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(lab_spec, spec_free)
 
 /*
  * Fills in every default: target and initiator IQNs, portals, LUN numbers,

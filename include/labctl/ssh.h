@@ -51,6 +51,9 @@ struct lab_ssh;
 struct lab_ssh *lab_ssh_open(const struct lab_ssh_target *target, char **notice,
 			     GError **error);
 void lab_ssh_close(struct lab_ssh *c);
+/* for g_autoptr(lab_ssh) only; code says struct lab_ssh */
+typedef struct lab_ssh lab_ssh;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(lab_ssh, lab_ssh_close)
 
 struct lab_ssh_result {
 	int status;                 /* exit status; -1 when none (timeout, signal) */
