@@ -410,11 +410,12 @@ got=$(private 'orig; b=$(state); apply la; undo lb; undo la; a=$(state); test "$
 is "the undo of a lab that changed nothing changes nothing" "$got" "la changed lb undone la undone same "
 got=$(private 'apply la; cat /etc/iscsi/initiatorname.iscsi; undo la; state')
 is "no name before: up writes it, down removes it, nothing is left" "$got" "la changed InitiatorName=iqn.2016-06.com.iscsi-host:la la undone . "
-got=$(private 'orig; b=$(state); apply la; echo InitiatorName=iqn.2003-01.org.example:later >/etc/iscsi/initiatorname.iscsi; undo la; cat /etc/iscsi/initiatorname.iscsi; cmp -s /etc/iscsi/initiatorname.iscsi.labctl-saved-la /dev/stdin <<X && echo kept
+got=$(private 'orig; b=$(state); apply la; echo InitiatorName=iqn.2003-01.org.example:later >/etc/iscsi/initiatorname.iscsi; apply la; cp "$c/err" "$c/err.up"; undo la; cat /etc/iscsi/initiatorname.iscsi; cmp -s /etc/iscsi/initiatorname.iscsi.labctl-saved-la /dev/stdin <<X && echo kept
 ## the name this host had
 InitiatorName=iqn.1993-08.org.debian:01:someone
 X')
-is "a name set since is not undone, and the one found is kept" "$got" "la changed la undo failed InitiatorName=iqn.2003-01.org.example:later kept "
+is "a name set since is neither overwritten by up nor undone, and the one found is kept" "$got" "la changed la refused la undo failed InitiatorName=iqn.2003-01.org.example:later kept "
+has "up says why" "is not the name this lab set, and .*labctl-saved-la keeps the one this lab found" "$i/err.up"
 has "the undo says why" "no longer holds this lab's name" "$i/err"
 
 machine_state >"$tmp/machine.after"
