@@ -12,9 +12,25 @@ dev{{ loop.index }}=$(losetup -j {{ lun.image | raw }} | sed -n '1s/:.*//p')
 test -n "$dev{{ loop.index }}" || { echo "no loop device for {{ lun.image | raw }}" >&2; exit 1; }
 {% endif %}
 {% endfor %}
-# Only what is missing is created, so that a run cut short is completed
-# by the next one; targetcli reading commands from stdin reports a failed
-# command but goes on and exits 0, so the result is read back below.
+
+# The backstores this run makes are written down first, each with the
+# serial number (T10 unit serial) it is then made with: down deletes a
+# backstore of this list only while it carries that number.  One that is
+# there already is exactly what the spec asks for (the guard refused any
+# other), and is used as it is and not written down.
+r=/var/lib/labctl/lio/{{ target.iqn | raw }}
+mkdir -p /var/lib/labctl/lio
+{% for lun in target.luns %}
+if ls -d $c/core/*_*/{{ lun.name | raw }} >/dev/null 2>&1; then
+	wwn{{ loop.index }}=
+else
+	wwn{{ loop.index }}=$(cat /proc/sys/kernel/random/uuid)
+	echo "{{ lun.backstore | raw }} {{ lun.name | raw }} $wwn{{ loop.index }}" >>"$r"
+fi
+{% endfor %}
+
+# targetcli reporting a failed command from stdin goes on and exits 0, so
+# the result is read back below.
 #
 # A new target gets a portal on 0.0.0.0:3260 from targetcli when its global
 # preference auto_add_default_portal is on (the default): that one is
@@ -25,9 +41,9 @@ test -n "$dev{{ loop.index }}" || { echo "no loop device for {{ lun.image | raw 
 {
 {% for lun in target.luns %}
 {% if lun.block %}
-ls -d $c/core/iblock_*/{{ lun.name | raw }} >/dev/null 2>&1 || echo "/backstores/block create {{ lun.name | raw }} $dev{{ loop.index }}"
+test -z "$wwn{{ loop.index }}" || echo "/backstores/block create {{ lun.name | raw }} $dev{{ loop.index }} wwn=$wwn{{ loop.index }}"
 {% else %}
-ls -d $c/core/fileio_*/{{ lun.name | raw }} >/dev/null 2>&1 || echo '/backstores/fileio create {{ lun.name | raw }} {{ lun.image | raw }}'
+test -z "$wwn{{ loop.index }}" || echo "/backstores/fileio create {{ lun.name | raw }} {{ lun.image | raw }} wwn=$wwn{{ loop.index }}"
 {% endif %}
 {% endfor %}
 if ! test -d $t; then
