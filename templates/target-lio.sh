@@ -1,7 +1,7 @@
 {# Configures the LIO target of one disk node in a single targetcli run. #}
 {# Sent on stdin to sh; every value below was validated to a safe charset, #}
-{# and "| raw" refuses any that is not.  Secrets reach targetcli through #}
-{# echo, a shell builtin, so no argv ever holds them. #}
+{# and "| raw" refuses any that is not.  CHAP secrets never reach #}
+{# targetcli: they go into configfs by printf, a shell builtin. #}
 # labctl: LIO target {{ target.iqn | raw }} on {{ node.name | raw }}
 set -eu
 c=/sys/kernel/config/target
@@ -12,9 +12,26 @@ dev{{ loop.index }}=$(losetup -j {{ lun.image | raw }} | sed -n '1s/:.*//p')
 test -n "$dev{{ loop.index }}" || { echo "no loop device for {{ lun.image | raw }}" >&2; exit 1; }
 {% endif %}
 {% endfor %}
-# Only what is missing is created, so that a run cut short is completed
-# by the next one; targetcli reading commands from stdin reports a failed
-# command but goes on and exits 0, so the result is read back below.
+
+# The backstores this run makes are written down first, each with the
+# serial number (T10 unit serial) it is then made with: down deletes a
+# backstore of this list only while it carries that number.  One that is
+# there already is exactly what the spec asks for (the guard refused any
+# other), and is used as it is and not written down.
+r=/var/lib/labctl/lio/{{ target.iqn | raw }}
+mkdir -p /var/lib/labctl/lio
+{% for lun in target.luns %}
+if ls -d $c/core/*_*/{{ lun.name | raw }} >/dev/null 2>&1; then
+	wwn{{ loop.index }}=
+else
+	wwn{{ loop.index }}=$(cat /proc/sys/kernel/random/uuid)
+	echo "{{ lun.backstore | raw }} {{ lun.name | raw }} $wwn{{ loop.index }}" >>"$r"
+fi
+{% endfor %}
+
+# targetcli reads its commands from the pipe one at a time, as they come.
+# It reports a failed command but goes on and exits 0, so the result is
+# read back below.
 #
 # A new target gets a portal on 0.0.0.0:3260 from targetcli when its global
 # preference auto_add_default_portal is on (the default): that one is
@@ -22,12 +39,17 @@ test -n "$dev{{ loop.index }}" || { echo "no loop device for {{ lun.image | raw 
 # the preference is left as it was found.  With the preference off there
 # is no such portal, and the delete fails alone: reading the preference
 # first would cost a Python start, a second under TCG.
+#
+# CHAP: targetcli prints and logs the values it sets ("Parameter password
+# is now ...", ~/.targetcli/log.txt), so the ACLs' user names and passwords
+# are written into configfs here, once targetcli has made the ACLs, and
+# saveconfig is sent only after that.
 {
 {% for lun in target.luns %}
 {% if lun.block %}
-ls -d $c/core/iblock_*/{{ lun.name | raw }} >/dev/null 2>&1 || echo "/backstores/block create {{ lun.name | raw }} $dev{{ loop.index }}"
+test -z "$wwn{{ loop.index }}" || echo "/backstores/block create {{ lun.name | raw }} $dev{{ loop.index }} wwn=$wwn{{ loop.index }}"
 {% else %}
-ls -d $c/core/fileio_*/{{ lun.name | raw }} >/dev/null 2>&1 || echo '/backstores/fileio create {{ lun.name | raw }} {{ lun.image | raw }}'
+test -z "$wwn{{ loop.index }}" || echo "/backstores/fileio create {{ lun.name | raw }} {{ lun.image | raw }} wwn=$wwn{{ loop.index }}"
 {% endif %}
 {% endfor %}
 if ! test -d $t; then
@@ -36,12 +58,6 @@ if ! test -d $t; then
 fi
 {% for acl in target.acls %}
 test -d $t/acls/{{ acl.iqn | raw }} || echo '/iscsi/{{ target.iqn | raw }}/tpg1/acls create {{ acl.iqn | raw }}'
-{% if target.chap.enabled %}
-echo '/iscsi/{{ target.iqn | raw }}/tpg1/acls/{{ acl.iqn | raw }} set auth userid={{ target.chap.user | raw }} password={{ target.chap.password | raw }}'
-{% if target.chap.mutual %}
-echo '/iscsi/{{ target.iqn | raw }}/tpg1/acls/{{ acl.iqn | raw }} set auth mutual_userid={{ target.chap.mutual_user | raw }} mutual_password={{ target.chap.mutual_password | raw }}'
-{% endif %}
-{% endif %}
 {% endfor %}
 {% if target.chap.enabled %}
 echo '/iscsi/{{ target.iqn | raw }}/tpg1 set attribute authentication=1'
@@ -52,6 +68,23 @@ test -d $t/lun/lun_{{ lun.number | raw }} || echo '/iscsi/{{ target.iqn | raw }}
 {% for p in target.portals %}
 test -d $t/np/{{ p.portal }} || echo '/iscsi/{{ target.iqn | raw }}/tpg1/portals create {{ p.address | raw }} {{ p.port | raw }}'
 {% endfor %}
+{% if target.chap.enabled %}
+{% for acl in target.acls %}
+a=$t/acls/{{ acl.iqn | raw }}/auth
+i=0
+until test -e "$a/password"; do
+	i=$((i + 1))
+	if test $i -gt 1000; then echo "targetcli made no acl for {{ acl.iqn | raw }} within 100 s" >&2; exit 1; fi
+	sleep 0.1
+done
+printf '%s' {{ target.chap.user }} >"$a/userid"
+printf '%s' {{ target.chap.password }} >"$a/password"
+{% if target.chap.mutual %}
+printf '%s' {{ target.chap.mutual_user }} >"$a/userid_mutual"
+printf '%s' {{ target.chap.mutual_password }} >"$a/password_mutual"
+{% endif %}
+{% endfor %}
+{% endif %}
 echo 'saveconfig'
 } | targetcli
 

@@ -1,18 +1,22 @@
 {# Creates the target, its LUNs, ACL and CHAP accounts with tgtadm. #}
 # labctl: tgt target {{ target.iqn | raw }} on {{ node.name | raw }}
 set -eu
-tgtadm --lld iscsi --mode target --op new --tid 1 --targetname {{ target.iqn | raw }}
+# The lowest tid no target has: a tgtd may serve others' targets too.  Two
+# runs racing for one tid: tgtd refuses the second, which fails here.
+tid=$(tgtadm --lld iscsi --mode target --op show |
+	awk '/^Target [0-9]+: / { used[$2 + 0] = 1 } END { for (t = 1; t in used; t++); print t }')
+tgtadm --lld iscsi --mode target --op new --tid "$tid" --targetname {{ target.iqn | raw }}
 {% for lun in target.luns %}
 {% if lun.block %}
 dev=$(losetup -j {{ lun.image | raw }} | sed -n '1s/:.*//p')
 test -n "$dev" || { echo "no loop device for {{ lun.image | raw }}" >&2; exit 1; }
-tgtadm --lld iscsi --mode logicalunit --op new --tid 1 --lun {{ lun.number | raw }} --backing-store "$dev"
+tgtadm --lld iscsi --mode logicalunit --op new --tid "$tid" --lun {{ lun.number | raw }} --backing-store "$dev"
 {% else %}
-tgtadm --lld iscsi --mode logicalunit --op new --tid 1 --lun {{ lun.number | raw }} --backing-store {{ lun.image | raw }}
+tgtadm --lld iscsi --mode logicalunit --op new --tid "$tid" --lun {{ lun.number | raw }} --backing-store {{ lun.image | raw }}
 {% endif %}
 {% endfor %}
 {% for acl in target.acls %}
-tgtadm --lld iscsi --mode target --op bind --tid 1 --initiator-name {{ acl.iqn | raw }}
+tgtadm --lld iscsi --mode target --op bind --tid "$tid" --initiator-name {{ acl.iqn | raw }}
 {% endfor %}
 {% if target.chap.enabled %}
 # "tgtadm --op new --mode account" takes the password on its command line,
@@ -40,12 +44,12 @@ new_account <<'LABCTL_SECRET'
 {{ target.chap.user | raw }}
 {{ target.chap.password | raw }}
 LABCTL_SECRET
-tgtadm --lld iscsi --mode account --op bind --tid 1 --user {{ target.chap.user | raw }}
+tgtadm --lld iscsi --mode account --op bind --tid "$tid" --user {{ target.chap.user | raw }}
 {% endif %}
 {% if target.chap.mutual %}
 new_account <<'LABCTL_SECRET'
 {{ target.chap.mutual_user | raw }}
 {{ target.chap.mutual_password | raw }}
 LABCTL_SECRET
-tgtadm --lld iscsi --mode account --op bind --tid 1 --user {{ target.chap.mutual_user | raw }} --outgoing
+tgtadm --lld iscsi --mode account --op bind --tid "$tid" --user {{ target.chap.mutual_user | raw }} --outgoing
 {% endif %}

@@ -111,7 +111,8 @@ static void test_seed_reads_like_tutorial(void **state)
 		"dd if=/dev/zero of=/lun1.img bs=1M count=1024",
 		"losetup -f --show /lun1.img",
 		"yum -y install targetcli",
-		"systemctl enable target && systemctl start target",
+		"systemctl enable target",
+		"systemctl start target",
 		"/backstores/block create ib_vol1 $dev0",
 		"/iscsi create iqn.2016-06.com.iscsi-disks:iscsi-disks",
 		"tpg1/acls create iqn.2016-06.com.iscsi-host:iscsi-host",
@@ -224,16 +225,18 @@ static void test_secrets(void **state)
 	/* plan shows *** and never resolves anything */
 	plan = build(spec, &redacted);
 	text = plan_format(plan);
-	assert_non_null(strstr(text, "password=***"));
-	assert_non_null(strstr(text, "mutual_password=***"));
+	assert_non_null(strstr(text, "printf '%s' *** >\"$a/password\""));
+	assert_non_null(strstr(text, "printf '%s' *** >\"$a/password_mutual\""));
 	assert_null(strstr(text, "s3cret"));
 	plan_free(plan);
 
-	/* the engine's plan has the secrets, only in script bodies (stdin) */
+	/* the engine's plan has the secrets, only in script bodies (stdin),
+	 * which write them into configfs: targetcli never sees them */
 	plan = build(spec, &live);
-	assert_true(plan_mentions(plan, "password=s3cret-one", false));
-	assert_true(plan_mentions(plan, "mutual_password=s3cret-two", false));
+	assert_true(plan_mentions(plan, "printf '%s' s3cret-one >\"$a/password\"", false));
+	assert_true(plan_mentions(plan, "printf '%s' s3cret-two >\"$a/password_mutual\"", false));
 	assert_false(plan_mentions(plan, "s3cret", true));
+	assert_false(plan_mentions(plan, "set auth", false));
 	plan_free(plan);
 	spec_free(spec);
 }
