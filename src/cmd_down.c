@@ -41,10 +41,12 @@ int cmd_down(const struct cmd *self, int argc, char **argv)
 	g_autoptr(JsonArray) steps = NULL;
 	const char *state_opt = NULL;
 	g_autoptr(lab_spec) spec = NULL;
-	struct journal *j;
+	g_autoptr(GError) error = NULL;
+	struct lab *lab;
 	enum teardown_mode mode = TEARDOWN_STOP;
+	struct lab_opts lo = { 0 };
 	bool keep_nodes = false, json = false;
-	int verbosity = 0, status = EXIT_OK, c;
+	int status = EXIT_OK, c;
 	gint64 t0 = g_get_monotonic_time();
 	guint failed = 0;
 
@@ -64,10 +66,10 @@ int cmd_down(const struct cmd *self, int argc, char **argv)
 			json = true;
 			break;
 		case OPT_QUIET:
-			verbosity = -1;
+			lo.verbosity = -1;
 			break;
 		case OPT_VERBOSE:
-			verbosity = 1;
+			lo.verbosity = 1;
 			break;
 		case OPT_STATE_DIR:
 			state_opt = optarg;
@@ -86,17 +88,20 @@ int cmd_down(const struct cmd *self, int argc, char **argv)
 		cmd_out = stderr;
 		steps = json_array_new();
 	}
-	state = cmd_state_dir(spec, state_opt);
+	lo.out = cmd_out;
+	state = lab_state_dir(spec, state_opt);
 	journal_file = g_build_filename(state, "journal.jsonl", NULL);
 	if (!g_file_test(journal_file, G_FILE_TEST_EXISTS)) {
-		if (verbosity >= 0)
+		if (lo.verbosity >= 0)
 			fprintf(cmd_out, "lab '%s': nothing to undo (no journal in %s)\n",
 				spec->name.v, state);
-	} else if ((j = cmd_open_journal(state, &status))) {
-		failed = cmd_teardown(spec, j, mode, keep_nodes, verbosity, steps);
+	} else if (!(lab = lab_open(spec, state, 0, &error))) {
+		status = cmd_print_lab_error(error);
+	} else {
+		failed = cmd_teardown(spec, lab, mode, keep_nodes, &lo, steps);
 		if (failed)
 			status = EXIT_FAILED;
-		journal_close(j);
+		lab_close(lab);
 	}
 	if (json && (status == EXIT_OK || failed))
 		print_json(spec, state, steps, failed,

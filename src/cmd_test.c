@@ -7,112 +7,25 @@
  * keep asked to leave a failed lab for a look.
  */
 #include <stdio.h>
-#include <string.h>
 
 #include "labctl/cmd.h"
-#include "labctl/engine.h"
 #include "labctl/report.h"
 
-/*
- * One JUnit file for the whole test: the up run's suites, the check run's
- * (named "NODE (check)") and one suite for the teardown.
- */
-/* A suite of one failed testcase, for a phase that failed before any task ran. */
-struct phase_failure {
-	struct plan_task task;
-	struct task_result result;
-	struct node_result node;
-	GPtrArray *tasks;
-	char *why;
+/* One phase of the test: its run, exit code and time. */
+struct phase {
+	struct lab_run run;
+	int status;
+	double seconds;
 };
 
-static void phase_failure_init(struct phase_failure *f, const char *verb, int status)
-{
-	memset(f, 0, sizeof(*f));
-	f->why = g_strdup_printf("labctl %s failed before any task ran (exit status %d): see its messages",
-				 verb, status);
-	f->task.id = (char *)verb;
-	f->task.name = (char *)verb;
-	f->task.playbook = (char *)"labctl";
-	f->result.task = &f->task;
-	f->result.outcome = TASK_FAILED;
-	f->result.status = -1;
-	f->result.error = f->why;
-	f->tasks = g_ptr_array_new();
-	g_ptr_array_add(f->tasks, &f->result);
-	f->node.name = verb;
-	f->node.failed = 1;
-	f->node.tasks = f->tasks;
-}
-
-static void phase_failure_clear(struct phase_failure *f)
-{
-	g_ptr_array_unref(f->tasks);
-	g_free(f->why);
-}
-
-static bool write_junit(const char *file, const char *lab, struct lab_run *up, int up_status,
-			struct lab_run *check, int check_status, bool down_ran,
-			guint down_failed, double seconds)
-{
-	struct phase_failure up_failure, check_failure;
-	g_autoptr(GPtrArray) all = g_ptr_array_new();
-	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(GPtrArray) saved = g_ptr_array_new();
-	g_autoptr(GError) error = NULL;
-	struct plan_task down_task = { .id = (char *)"down", .name = (char *)"take the lab apart",
-				       .playbook = (char *)"labctl" };
-	struct task_result down_r = { .task = &down_task, .status = -1 };
-	struct node_result down_n = { .name = "labctl down" };
-	g_autoptr(GPtrArray) down_tasks = g_ptr_array_new();
-	bool ok;
-
-	phase_failure_init(&up_failure, "up", up_status);
-	phase_failure_init(&check_failure, "check", check_status);
-	if (!up->results && up_status != EXIT_OK)
-		g_ptr_array_add(all, &up_failure.node);
-	if (!check->results && check_status != EXIT_OK)
-		g_ptr_array_add(all, &check_failure.node);
-	for (guint i = 0; up->results && i < up->results->len; i++)
-		g_ptr_array_add(all, g_ptr_array_index(up->results, i));
-	for (guint i = 0; check->results && i < check->results->len; i++) {
-		struct node_result *nr = g_ptr_array_index(check->results, i);
-		char *name = g_strdup_printf("%s (check)", nr->name);
-
-		g_ptr_array_add(saved, (gpointer)nr->name);
-		nr->name = name;
-		g_ptr_array_add(names, name);
-		g_ptr_array_add(all, nr);
-	}
-	if (down_ran) {
-		down_r.outcome = down_failed ? TASK_FAILED : TASK_OK;
-		down_r.error = down_failed ? g_strdup_printf("%u undo%s failed; see the output", down_failed,
-							     down_failed == 1 ? "" : "s") : NULL;
-		down_n.failed = down_failed ? 1 : 0;
-		down_n.skipped = down_failed ? 0 : 1;
-		g_ptr_array_add(down_tasks, &down_r);
-		down_n.tasks = down_tasks;
-		g_ptr_array_add(all, &down_n);
-	}
-	ok = report_write_junit(file, lab, "test", all, seconds, &error);
-	if (!ok)
-		fprintf(stderr, "labctl: %s\n", error->message);
-	/* the check results are the run's again */
-	for (guint i = 0; i < saved->len; i++)
-		((struct node_result *)g_ptr_array_index(check->results, i))->name =
-			g_ptr_array_index(saved, i);
-	g_free(down_r.error);
-	phase_failure_clear(&up_failure);
-	phase_failure_clear(&check_failure);
-	return ok;
-}
-
-static void print_json(const char *lab, struct lab_run *up, struct lab_run *check,
-		       int up_status, int check_status, double up_seconds, double check_seconds,
+/* The labctl-test/1 document of docs/json.md. */
+static void print_json(const char *lab, const struct phase *up, const struct phase *check,
 		       bool down_ran, guint down_failed, int status, double seconds)
 {
 	g_autoptr(JsonBuilder) jb = json_builder_new();
 	g_autoptr(JsonNode) root = NULL;
+	const struct phase *phases[] = { up, check };
+	const char *names[] = { "up", "check" };
 
 	json_builder_begin_object(jb);
 	json_builder_set_member_name(jb, "format");
@@ -123,18 +36,15 @@ static void print_json(const char *lab, struct lab_run *up, struct lab_run *chec
 	json_builder_add_boolean_value(jb, status == EXIT_OK);
 	json_builder_set_member_name(jb, "seconds");
 	json_builder_add_double_value(jb, (double)(gint64)(seconds * 1000 + 0.5) / 1000);
-	json_builder_set_member_name(jb, "up");
-	if (up->results)
-		json_builder_add_value(jb, report_json(lab, "up", up->results, up_status == EXIT_OK,
-						       up_seconds));
-	else
-		json_builder_add_null_value(jb);
-	json_builder_set_member_name(jb, "check");
-	if (check->results)
-		json_builder_add_value(jb, report_json(lab, "check", check->results,
-						       check_status == EXIT_OK, check_seconds));
-	else
-		json_builder_add_null_value(jb);
+	for (guint i = 0; i < G_N_ELEMENTS(phases); i++) {
+		json_builder_set_member_name(jb, names[i]);
+		if (phases[i]->run.results)
+			json_builder_add_value(jb, report_json(lab, names[i], phases[i]->run.results,
+							       phases[i]->status == EXIT_OK,
+							       phases[i]->seconds));
+		else
+			json_builder_add_null_value(jb);
+	}
 	json_builder_set_member_name(jb, "down");
 	json_builder_begin_object(jb);
 	json_builder_set_member_name(jb, "ran");
@@ -147,64 +57,71 @@ static void print_json(const char *lab, struct lab_run *up, struct lab_run *chec
 	cmd_print_json(root);
 }
 
+static double since(gint64 t0)
+{
+	return (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC;
+}
+
 int cmd_test(const struct cmd *self, int argc, char **argv)
 {
-	struct lab_run up = { 0 }, check = { 0 };
+	struct phase up = { 0 }, check = { 0 };
 	g_autoptr(lab_spec) spec = NULL;
-	g_autoptr(lab_journal) j = NULL;
+	g_autoptr(lab_handle) lab = NULL;
+	g_autoptr(GError) up_error = NULL;
+	g_autoptr(GError) check_error = NULL;
+	g_autoptr(GError) junit_error = NULL;
 	struct run_cli o;
-	gint64 t0 = g_get_monotonic_time();
-	int status, up_status, check_status = EXIT_OK;
-	double up_seconds, check_seconds = 0;
+	gint64 t0 = g_get_monotonic_time(), t1;
+	int status;
 	guint down_failed = 0;
 	bool keep;
 
 	status = cmd_parse_run_opts(self, argc, argv, &o);
-	if (status)
+	if (status || (status = cmd_open_lab(&o, &spec, &lab))) {
+		run_cli_clear(&o);
 		return status < 0 ? EXIT_OK : status;
-	status = cmd_open_lab(&o, &spec, &j);
-	if (status)
-		return status;
-	cmd_catch_signals();
+	}
+	cmd_catch_signals(o.lab.cancel);
 
 	fprintf(cmd_out, "== up\n");
-	up_status = cmd_up_lab(spec, j, &o, &up);
-	up_seconds = (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC;
-	if (up_status == EXIT_OK && !engine_stopped()) {
+	lab_up(lab, o.spec_path, &o.lab, &up.run, &up_error);
+	up.status = cmd_report_run(&o, spec->name.v, "up", &up.run, up_error);
+	up.seconds = since(t0);
+	if (up.status == EXIT_OK && !g_cancellable_is_cancelled(o.lab.cancel)) {
 		fprintf(cmd_out, "\n== check\n");
-		gint64 t1 = g_get_monotonic_time();
-
-		check_status = cmd_check_lab(spec, j, &o.run, &check);
-		check_seconds = (double)(g_get_monotonic_time() - t1) / G_USEC_PER_SEC;
+		t1 = g_get_monotonic_time();
+		lab_check(lab, &o.lab, &check.run, &check_error);
+		check.status = cmd_report_run(&o, spec->name.v, "check", &check.run, check_error);
+		check.seconds = since(t1);
 	}
-	status = up_status ? up_status : check_status;
+	status = up.status ? up.status : check.status;
 
 	keep = status != EXIT_OK && o.on_failure == 0;
 	if (keep) {
 		fprintf(cmd_out, "\nthe lab is left as it is for a look (--on-failure keep); 'labctl down %s' takes it apart\n",
-		       o.spec_path);
+			o.spec_path);
 	} else {
 		fprintf(cmd_out, "\n== down\n");
-		down_failed = cmd_teardown(spec, j, TEARDOWN_FORCE, false, o.run.verbosity, NULL);
+		down_failed = cmd_teardown(spec, lab, TEARDOWN_FORCE, false, &o.lab, NULL);
 		if (down_failed && status == EXIT_OK)
 			status = EXIT_FAILED;
 	}
-	if (o.junit && !write_junit(o.junit, spec->name.v, &up, up_status, &check, check_status,
-				    !keep, down_failed,
-				    (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC) &&
-	    status == EXIT_OK)
-		status = EXIT_FAILED;
+	if (o.junit && !report_write_test_junit(o.junit, spec->name.v, up.run.results, up.status,
+						check.run.results, check.status, !keep,
+						down_failed, since(t0), &junit_error)) {
+		fprintf(stderr, "labctl: %s\n", junit_error->message);
+		if (status == EXIT_OK)
+			status = EXIT_FAILED;
+	}
 	if (o.json)
-		print_json(spec->name.v, &up, &check, up_status, check_status, up_seconds,
-			   check_seconds, !keep, down_failed,
-			   status, (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC);
+		print_json(spec->name.v, &up, &check, !keep, down_failed, status, since(t0));
 	fprintf(cmd_out, "\nlabctl test: %s in %.1f s (up %s, check %s, down %s)\n",
-	       status == EXIT_OK ? "PASSED" : "FAILED",
-	       (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC,
-	       up_status == EXIT_OK ? "ok" : "failed",
-	       up_status != EXIT_OK ? "not run" : check_status == EXIT_OK ? "ok" : "failed",
-	       keep ? "not run" : down_failed ? "failed" : "ok");
-	cmd_lab_run_clear(&up);
-	cmd_lab_run_clear(&check);
+		status == EXIT_OK ? "PASSED" : "FAILED", since(t0),
+		up.status == EXIT_OK ? "ok" : "failed",
+		up.status != EXIT_OK ? "not run" : check.status == EXIT_OK ? "ok" : "failed",
+		keep ? "not run" : down_failed ? "failed" : "ok");
+	lab_run_clear(&up.run);
+	lab_run_clear(&check.run);
+	run_cli_clear(&o);
 	return status;
 }

@@ -20,27 +20,26 @@
 /* A waiting node sends a keepalive this often so that idle sessions live. */
 #define KEEPALIVE_SECONDS 15
 
-static volatile sig_atomic_t stop_requested;
-
-void engine_stop(void)
-{
-	stop_requested = 1;
-}
-
-bool engine_stopped(void)
-{
-	return stop_requested != 0;
-}
-
 char *engine_task_key(const char *node, const char *task_name)
 {
 	return g_strdup_printf("task:%s:%s", node, task_name);
 }
 
+/* One node of the run: its two plans, its connection, where it is, its result. */
+struct node_run {
+	const struct plan_node *live;   /* with secrets: what runs */
+	const struct plan_node *shown;  /* redacted: what is written down */
+	struct lab_ssh *ssh;
+	struct node_result *result;     /* also in the engine's results */
+	const char *current;    /* the task it runs, or NULL */
+	gint64 since;           /* when that task started */
+	guint done;             /* tasks finished */
+};
+
 struct engine {
 	const struct plan *live;
 	const struct plan *shown;
-	GPtrArray *conns;
+	struct node_run *nodes; /* one per plan node */
 	struct journal *journal;
 	const struct engine_opts *opts;
 	GPtrArray *results;
@@ -49,14 +48,17 @@ struct engine {
 	GHashTable *outcome;    /* task id -> GINT_TO_POINTER(enum task_outcome + 1) */
 	bool failed;
 	gint64 start;
-	GPtrArray *current;     /* per node: name of the task it runs, or NULL */
-	GPtrArray *current_since;
-	guint *done;            /* per node: tasks finished */
 	guint drawn;            /* lines of the live region on the terminal */
 	GPtrArray *queue;       /* node indices (GINT_TO_POINTER) not started yet */
 	GHashTable *last;       /* task key -> type of its last record ("task": a crash cut it short) */
 	bool finished;          /* the ticker stops */
 };
+
+/* Whether the caller asked the run to stop (^C): no further task starts. */
+static bool stopping(const struct engine *e)
+{
+	return e->opts->cancel && g_cancellable_is_cancelled(e->opts->cancel);
+}
 
 static void task_result_free(gpointer p)
 {
@@ -109,17 +111,16 @@ static void draw_region(struct engine *e)
 	if (!e->opts->tty || e->finished || e->opts->verbosity < 0)
 		return;
 	for (guint i = 0; i < e->shown->nodes->len; i++) {
-		const struct plan_node *pn = g_ptr_array_index(e->shown->nodes, i);
-		const char *task = g_ptr_array_index(e->current, i);
-		gint64 t0 = (gint64)GPOINTER_TO_SIZE(g_ptr_array_index(e->current_since, i));
+		const struct node_run *n = &e->nodes[i];
+		const struct plan_node *pn = n->shown;
 
-		if (task)
+		if (n->current)
 			fprintf(e->opts->out, "%-12s [%u/%u] %.60s (%.0f s)\n", pn->name,
-				e->done[i] + 1, pn->tasks->len, task,
-				(double)(now - t0) / G_USEC_PER_SEC);
+				n->done + 1, pn->tasks->len, n->current,
+				(double)(now - n->since) / G_USEC_PER_SEC);
 		else
-			fprintf(e->opts->out, "%-12s [%u/%u]%s\n", pn->name, e->done[i],
-				pn->tasks->len, e->done[i] == pn->tasks->len ? " finished" : "");
+			fprintf(e->opts->out, "%-12s [%u/%u]%s\n", pn->name, n->done,
+				pn->tasks->len, n->done == pn->tasks->len ? " finished" : "");
 		e->drawn++;
 	}
 	fflush(e->opts->out);
@@ -345,7 +346,7 @@ static char *wait_after(struct engine *e, const struct plan_task *t, struct lab_
 		}
 		if (!pending)
 			return NULL;
-		if (engine_stopped() || e->failed)
+		if (stopping(e) || e->failed)
 			return g_strdup("not run: labctl was stopping");
 		g_cond_wait_until(&e->changed, &e->lock,
 				  g_get_monotonic_time() + G_USEC_PER_SEC / 2);
@@ -437,13 +438,12 @@ static bool node_exec(struct engine *e, struct lab_ssh *ssh, const char *cmd, co
 
 static void run_task(struct engine *e, guint ni, guint ti, FILE *tr)
 {
-	const struct plan_node *lpn = g_ptr_array_index(e->live->nodes, ni);
-	const struct plan_node *spn = g_ptr_array_index(e->shown->nodes, ni);
-	const struct plan_task *lt = g_ptr_array_index(lpn->tasks, ti);
-	const struct plan_task *st = g_ptr_array_index(spn->tasks, ti);
-	struct node_result *nr = g_ptr_array_index(e->results, ni);
+	struct node_run *n = &e->nodes[ni];
+	const struct plan_task *lt = g_ptr_array_index(n->live->tasks, ti);
+	const struct plan_task *st = g_ptr_array_index(n->shown->tasks, ti);
+	struct node_result *nr = n->result;
 	struct task_result *r = g_ptr_array_index(nr->tasks, ti);
-	struct lab_ssh *ssh = g_ptr_array_index(e->conns, ni);
+	struct lab_ssh *ssh = n->ssh;
 	struct lab_ssh_result res = { 0 };
 	g_autoptr(GError) error = NULL;
 	gint64 t0 = g_get_monotonic_time();
@@ -454,7 +454,7 @@ static void run_task(struct engine *e, guint ni, guint ti, FILE *tr)
 	 * Its check cannot be trusted (mkfs leaves a signature long before it
 	 * is done), so what it may have half-done is undone first.
 	 */
-	if (lt->undo && is_interrupted(e, lpn->name, st->name)) {
+	if (lt->undo && is_interrupted(e, n->live->name, st->name)) {
 		bool ran = node_exec(e, ssh, lt->undo, NULL, lt->timeout, &res, &error);
 
 		transcribe(tr, "undo (the last run was interrupted)", st->undo, NULL, &res, error);
@@ -475,7 +475,7 @@ static void run_task(struct engine *e, guint ni, guint ti, FILE *tr)
 			r->error = g_strdup_printf("check could not run: %s", error->message);
 			goto out;
 		}
-		if (res.status == 0 && !lt->adopt && !made_by_lab(e, lpn->name, st->name)) {
+		if (res.status == 0 && !lt->adopt && !made_by_lab(e, n->live->name, st->name)) {
 			/*
 			 * Found, not made: taking it over would let this lab's
 			 * later tasks write to it (a LUN with someone's data).
@@ -525,7 +525,7 @@ static void run_task(struct engine *e, guint ni, guint ti, FILE *tr)
 		lab_ssh_result_clear(&res);
 	}
 
-	if (!lt->verify && !journal_task(e, "task", lpn->name, st, 0, &error)) {
+	if (!lt->verify && !journal_task(e, "task", n->live->name, st, 0, &error)) {
 		r->outcome = TASK_FAILED;
 		r->error = g_strdup_printf("cannot journal the task, so it was not run: %s",
 					   error->message);
@@ -552,7 +552,7 @@ static void run_task(struct engine *e, guint ni, guint ti, FILE *tr)
 			r->output = g_strndup(res.out, res.out_len);
 			break;
 		}
-		if (attempt++ < lt->retries && !engine_stopped()) {
+		if (attempt++ < lt->retries && !stopping(e)) {
 			lab_ssh_result_clear(&res);
 			g_usleep(G_USEC_PER_SEC << (attempt - 1));
 			continue;
@@ -569,7 +569,7 @@ static void run_task(struct engine *e, guint ni, guint ti, FILE *tr)
 	if (!lt->verify && (r->outcome == TASK_CHANGED || r->outcome == TASK_FAILED)) {
 		g_autoptr(GError) jerr = NULL;
 
-		if (!journal_task(e, r->outcome == TASK_CHANGED ? "done" : "failed", lpn->name,
+		if (!journal_task(e, r->outcome == TASK_CHANGED ? "done" : "failed", n->live->name,
 				  st, r->status, &jerr) && r->outcome == TASK_CHANGED) {
 			r->outcome = TASK_FAILED;
 			r->error = g_strdup_printf("cannot journal the result: %s", jerr->message);
@@ -582,9 +582,10 @@ out:
 
 static void run_node(struct engine *e, guint ni)
 {
-	const struct plan_node *pn = g_ptr_array_index(e->shown->nodes, ni);
-	struct node_result *nr = g_ptr_array_index(e->results, ni);
-	struct lab_ssh *ssh = g_ptr_array_index(e->conns, ni);
+	struct node_run *n = &e->nodes[ni];
+	const struct plan_node *pn = n->shown;
+	struct node_result *nr = n->result;
+	struct lab_ssh *ssh = n->ssh;
 	gint64 t0 = g_get_monotonic_time();
 	FILE *tr = open_transcript(e, pn->name);
 	bool stop = false;
@@ -601,26 +602,26 @@ static void run_node(struct engine *e, guint ni)
 		 */
 		if (!stop && (why = wait_after(e, t, ssh)))
 			stop = true;
-		if (!stop && (engine_stopped() || e->failed))
+		if (!stop && (stopping(e) || e->failed))
 			stop = true;
 		if (stop) {
 			r->outcome = TASK_NOT_RUN;
 			r->error = why ? g_steal_pointer(&why) : g_strdup("not run: labctl stopped before it");
 			set_outcome(e, t->id, TASK_NOT_RUN);
-			e->done[ni]++;
+			n->done++;
 			nr->not_run++;
 			g_mutex_unlock(&e->lock);
 			continue;
 		}
-		g_ptr_array_index(e->current, ni) = (gpointer)t->name;
-		e->current_since->pdata[ni] = GSIZE_TO_POINTER((gsize)g_get_monotonic_time());
+		n->current = t->name;
+		n->since = g_get_monotonic_time();
 		g_mutex_unlock(&e->lock);
 
 		run_task(e, ni, ti, tr);
 
 		g_mutex_lock(&e->lock);
-		g_ptr_array_index(e->current, ni) = NULL;
-		e->done[ni]++;
+		n->current = NULL;
+		n->done++;
 		set_outcome(e, t->id, r->outcome);
 		switch (r->outcome) {
 		case TASK_CHANGED:
@@ -668,25 +669,48 @@ static gpointer worker(gpointer data)
 	}
 }
 
+/* Whether the two plans of a run are the same plan, task for task. */
+static bool plans_match(const struct plan *live, const struct plan *shown, GPtrArray *conns)
+{
+	if (live->nodes->len != shown->nodes->len || conns->len != shown->nodes->len)
+		return false;
+	for (guint i = 0; i < shown->nodes->len; i++) {
+		const struct plan_node *l = g_ptr_array_index(live->nodes, i);
+		const struct plan_node *s = g_ptr_array_index(shown->nodes, i);
+
+		if (strcmp(l->name, s->name) || l->tasks->len != s->tasks->len)
+			return false;
+		for (guint t = 0; t < s->tasks->len; t++) {
+			const struct plan_task *lt = g_ptr_array_index(l->tasks, t);
+			const struct plan_task *st = g_ptr_array_index(s->tasks, t);
+
+			if (strcmp(lt->id, st->id) || g_strcmp0(lt->playbook, st->playbook))
+				return false;
+		}
+	}
+	return true;
+}
+
 bool engine_run(const struct plan *live, const struct plan *shown, GPtrArray *conns,
 		struct journal *journal, const struct engine_opts *opts,
 		GPtrArray **results)
 {
 	struct engine e = {
-		.live = live, .shown = shown, .conns = conns, .journal = journal, .opts = opts,
+		.live = live, .shown = shown, .journal = journal, .opts = opts,
 	};
 	guint n = shown->nodes->len, nworkers;
 	GThread *tick = NULL;
 	GThread **workers;
 
+	*results = NULL;
+	/* what runs is what is written down: a mismatch is labctl's own bug */
+	g_return_val_if_fail(plans_match(live, shown, conns), false);
 	g_mutex_init(&e.lock);
 	g_cond_init(&e.changed);
 	e.outcome = g_hash_table_new(g_str_hash, g_str_equal);
 	e.results = g_ptr_array_new_with_free_func(node_result_free);
-	e.current = g_ptr_array_new();
-	e.current_since = g_ptr_array_new();
 	e.start = g_get_monotonic_time();
-	e.done = g_new0(guint, MAX(n, 1));
+	e.nodes = g_new0(struct node_run, MAX(n, 1));
 	e.last = last_records(journal);
 	for (guint i = 0; i < n; i++) {
 		const struct plan_node *pn = g_ptr_array_index(shown->nodes, i);
@@ -702,8 +726,10 @@ bool engine_run(const struct plan *live, const struct plan *shown, GPtrArray *co
 			g_ptr_array_add(nr->tasks, r);
 		}
 		g_ptr_array_add(e.results, nr);
-		g_ptr_array_add(e.current, NULL);
-		g_ptr_array_add(e.current_since, NULL);
+		e.nodes[i].live = g_ptr_array_index(live->nodes, i);
+		e.nodes[i].shown = pn;
+		e.nodes[i].ssh = g_ptr_array_index(conns, i);
+		e.nodes[i].result = nr;
 	}
 
 	if (opts->tty && opts->out && opts->verbosity >= 0)
@@ -731,12 +757,10 @@ bool engine_run(const struct plan *live, const struct plan *shown, GPtrArray *co
 	g_mutex_unlock(&e.lock);
 	if (tick)
 		g_thread_join(tick);
-	g_free(e.done);
+	g_free(e.nodes);
 
 	g_hash_table_unref(e.outcome);
 	g_hash_table_unref(e.last);
-	g_ptr_array_unref(e.current);
-	g_ptr_array_unref(e.current_since);
 	g_mutex_clear(&e.lock);
 	g_cond_clear(&e.changed);
 	*results = e.results;

@@ -25,7 +25,7 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
-#include "labctl/engine.h"
+#include "labctl/parallel.h"
 #include "labctl/provider_libvirt.h"
 
 /* ---- connections and errors ---- */
@@ -845,8 +845,8 @@ struct waiter {
 	const struct libvirt_node *n;
 	struct node_access *a;
 	unsigned seconds;
+	GCancellable *cancel;   /* ^C; or NULL */
 	GError *error;
-	GThread *thread;
 };
 
 /* The last @lines lines of file @path, or NULL. */
@@ -885,9 +885,10 @@ static char *tail(const char *path, guint lines)
 	}
 }
 
-static gpointer wait_ssh(gpointer data)
+/* Node @index of @data (an array of struct waiter): until it answers SSH. */
+static void wait_ssh(guint index, gpointer data)
 {
-	struct waiter *w = data;
+	struct waiter *w = &((struct waiter *)data)[index];
 	gint64 deadline = g_get_monotonic_time() + (gint64)w->seconds * G_USEC_PER_SEC;
 	g_autoptr(GError) last = NULL;
 	gulong pause = 1;
@@ -907,17 +908,17 @@ static gpointer wait_ssh(gpointer data)
 			 * takes a second.
 			 */
 			w->a->conn = c;
-			return NULL;
+			return;
 		}
 		if (g_get_monotonic_time() + (gint64)pause * G_USEC_PER_SEC >= deadline)
 			break;
 		/* ^C: in steps of 0.1 s, so that up stops at once, journal intact */
-		for (gulong i = 0; i < pause * 10 && !engine_stopped(); i++)
+		for (gulong i = 0; i < pause * 10 && !g_cancellable_is_cancelled(w->cancel); i++)
 			g_usleep(G_USEC_PER_SEC / 10);
-		if (engine_stopped()) {
+		if (g_cancellable_is_cancelled(w->cancel)) {
 			g_set_error(&w->error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
 				    "interrupted while waiting for node '%s'", w->n->name);
-			return NULL;
+			return;
 		}
 		pause = MIN(pause * 2, 5);
 	}
@@ -939,36 +940,25 @@ static gpointer wait_ssh(gpointer data)
 			    w->n->name, w->n->domain, w->n->address, w->seconds,
 			    last ? last->message : "no answer", where);
 	}
-	return NULL;
 }
 
 /* Waits for every node at once: boots under TCG take a minute each. */
-static bool wait_all(struct libvirt_lab *l, GPtrArray *access, unsigned seconds, GError **error)
+static bool wait_all(struct libvirt_lab *l, GPtrArray *access, unsigned seconds,
+		     GCancellable *cancel, GError **error)
 {
-	g_autoptr(GPtrArray) ws = g_ptr_array_new_with_free_func(g_free);
-	bool ok = true;
+	g_autofree struct waiter *ws = g_new0(struct waiter, MAX(l->nodes->len, 1));
+	g_autofree GError **errors = g_new0(GError *, MAX(l->nodes->len, 1));
 
 	for (guint i = 0; i < l->nodes->len; i++) {
-		struct waiter *w = g_new0(struct waiter, 1);
-
-		w->n = g_ptr_array_index(l->nodes, i);
-		w->a = g_ptr_array_index(access, i);
-		w->seconds = seconds;
-		w->thread = g_thread_new("labctl-wait", wait_ssh, w);
-		g_ptr_array_add(ws, w);
+		ws[i].n = g_ptr_array_index(l->nodes, i);
+		ws[i].a = g_ptr_array_index(access, i);
+		ws[i].seconds = seconds;
+		ws[i].cancel = cancel;
 	}
-	for (guint i = 0; i < ws->len; i++) {
-		struct waiter *w = g_ptr_array_index(ws, i);
-
-		g_thread_join(w->thread);
-		if (w->error && ok) {
-			g_propagate_error(error, w->error);
-			ok = false;
-		} else if (w->error) {
-			g_error_free(w->error);
-		}
-	}
-	return ok;
+	parallel_for(l->nodes->len, 0, wait_ssh, ws);
+	for (guint i = 0; i < l->nodes->len; i++)
+		errors[i] = ws[i].error;
+	return parallel_first_error(errors, l->nodes->len, error);
 }
 
 /* ---- the provider ---- */
@@ -1063,7 +1053,7 @@ GPtrArray *libvirt_up(struct provider_ctx *ctx, const struct libvirt_opts *opts,
 		if (ctx->say)
 			ctx->say(ctx->say_data, "waiting up to %u s for SSH on %u node%s",
 				 opts->boot_seconds, l->nodes->len, l->nodes->len == 1 ? "" : "s");
-		if (!wait_all(l, access, opts->boot_seconds, error))
+		if (!wait_all(l, access, opts->boot_seconds, ctx->cancel, error))
 			return NULL;
 	}
 	return g_steal_pointer(&access);

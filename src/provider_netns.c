@@ -25,8 +25,9 @@
 #include <glib/gstdio.h>
 
 #include "labctl/hostfw.h"
+#include "labctl/parallel.h"
 #include "labctl/provider.h"
-#include "labctl/teardown.h"
+#include "labctl/undo.h"
 
 #define NETNS_RUNTIME_ROOT PROVIDER_NETNS_RUNTIME_ROOT
 #define SSHD_WAIT_SECONDS 10
@@ -596,24 +597,17 @@ static bool make_dirs(struct provider_ctx *ctx, const char *path, GError **error
 struct make_all {
 	struct provider_ctx *ctx;
 	struct netns_lab *l;
-	guint first;            /* the nodes from here on */
-	gint next;              /* atomic: the next node to make */
 	GError **errors;        /* per node */
 };
 
-static gpointer make_worker(gpointer data)
+/* Item @i is node @i + 1: the first is made before the others. */
+static void make_one(guint i, gpointer data)
 {
 	struct make_all *m = data;
-	GPtrArray *nodes = m->ctx->spec->nodes;
+	const struct spec_node *n = g_ptr_array_index(m->ctx->spec->nodes, i + 1);
 
-	for (;;) {
-		guint i = m->first + (guint)g_atomic_int_add(&m->next, 1);
-
-		if (i >= nodes->len)
-			return NULL;
-		if (make_netns(m->ctx, m->l, g_ptr_array_index(nodes, i), i, &m->errors[i]))
-			start_sshd(m->ctx, m->l, g_ptr_array_index(nodes, i), &m->errors[i]);
-	}
+	if (make_netns(m->ctx, m->l, n, i + 1, &m->errors[i + 1]))
+		start_sshd(m->ctx, m->l, n, &m->errors[i + 1]);
 }
 
 /*
@@ -630,30 +624,16 @@ static bool make_nodes(struct provider_ctx *ctx, struct netns_lab *l, GError **e
 {
 	GPtrArray *nodes = ctx->spec->nodes;
 	g_autofree GError **errors = g_new0(GError *, MAX(nodes->len, 1));
-	struct make_all m = { .ctx = ctx, .l = l, .first = 1, .errors = errors };
-	guint nworkers = MIN(nodes->len > 1 ? nodes->len - 1 : 0, MAKE_WORKERS);
-	GThread *workers[MAKE_WORKERS];
-	bool ok = true;
+	struct make_all m = { .ctx = ctx, .l = l, .errors = errors };
 
 	if (!nodes->len)
 		return true;
 	if (!make_netns(ctx, l, g_ptr_array_index(nodes, 0), 0, error) ||
 	    !start_sshd(ctx, l, g_ptr_array_index(nodes, 0), error))
 		return false;
-	for (guint w = 0; w < nworkers; w++)
-		workers[w] = g_thread_new("netns", make_worker, &m);
-	for (guint w = 0; w < nworkers; w++)
-		g_thread_join(workers[w]);
+	parallel_for(nodes->len - 1, MAKE_WORKERS, make_one, &m);
 	/* the first failure in node order, as one after another would report */
-	for (guint i = 0; i < nodes->len; i++) {
-		if (errors[i] && ok) {
-			g_propagate_error(error, errors[i]);
-			errors[i] = NULL;
-			ok = false;
-		}
-		g_clear_error(&errors[i]);
-	}
-	return ok;
+	return parallel_first_error(errors, nodes->len, error);
 }
 
 static GPtrArray *netns_up(struct provider_ctx *ctx, GError **error)

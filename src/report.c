@@ -352,3 +352,85 @@ JsonNode *report_json(const char *lab, const char *verb, GPtrArray *results, boo
 	json_builder_end_object(jb);
 	return json_builder_get_root(jb);
 }
+
+/* ---- stand-ins and the test's report ---- */
+
+void report_stand_in_init(struct report_stand_in *s, const char *node, const char *verb,
+			  int status)
+{
+	memset(s, 0, sizeof(*s));
+	s->why = g_strdup_printf("labctl %s failed before any task ran (exit status %d): see its messages",
+				 verb, status);
+	s->task.id = (char *)verb;
+	s->task.name = (char *)verb;
+	s->task.playbook = (char *)"labctl";
+	s->result.task = &s->task;
+	s->result.outcome = TASK_FAILED;
+	s->result.status = -1;
+	s->result.error = s->why;
+	s->node.name = node;
+	s->node.failed = 1;
+	s->node.tasks = g_ptr_array_new();
+	g_ptr_array_add(s->node.tasks, &s->result);
+	s->results = g_ptr_array_new();
+	g_ptr_array_add(s->results, &s->node);
+}
+
+void report_stand_in_clear(struct report_stand_in *s)
+{
+	g_ptr_array_unref(s->node.tasks);
+	g_ptr_array_unref(s->results);
+	g_free(s->why);
+}
+
+bool report_write_test_junit(const char *file, const char *lab, GPtrArray *up, int up_status,
+			     GPtrArray *check, int check_status, bool down_ran,
+			     guint down_failed, double seconds, GError **error)
+{
+	struct report_stand_in up_failure, check_failure;
+	g_autoptr(GPtrArray) all = g_ptr_array_new();
+	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) saved = g_ptr_array_new();
+	struct plan_task down_task = { .id = (char *)"down", .name = (char *)"take the lab apart",
+				       .playbook = (char *)"labctl" };
+	struct task_result down_r = { .task = &down_task, .status = -1 };
+	struct node_result down_n = { .name = "labctl down" };
+	g_autoptr(GPtrArray) down_tasks = g_ptr_array_new();
+	bool ok;
+
+	report_stand_in_init(&up_failure, "up", "up", up_status);
+	report_stand_in_init(&check_failure, "check", "check", check_status);
+	if (!up && up_status != 0)
+		g_ptr_array_add(all, &up_failure.node);
+	if (!check && check_status != 0)
+		g_ptr_array_add(all, &check_failure.node);
+	for (guint i = 0; up && i < up->len; i++)
+		g_ptr_array_add(all, g_ptr_array_index(up, i));
+	for (guint i = 0; check && i < check->len; i++) {
+		struct node_result *nr = g_ptr_array_index(check, i);
+		char *name = g_strdup_printf("%s (check)", nr->name);
+
+		g_ptr_array_add(saved, (gpointer)nr->name);
+		nr->name = name;
+		g_ptr_array_add(names, name);
+		g_ptr_array_add(all, nr);
+	}
+	if (down_ran) {
+		down_r.outcome = down_failed ? TASK_FAILED : TASK_OK;
+		down_r.error = down_failed ? g_strdup_printf("%u undo%s failed; see the output", down_failed,
+							     down_failed == 1 ? "" : "s") : NULL;
+		down_n.failed = down_failed ? 1 : 0;
+		down_n.skipped = down_failed ? 0 : 1;
+		g_ptr_array_add(down_tasks, &down_r);
+		down_n.tasks = down_tasks;
+		g_ptr_array_add(all, &down_n);
+	}
+	ok = report_write_junit(file, lab, "test", all, seconds, error);
+	/* the check results are the run's again */
+	for (guint i = 0; i < saved->len; i++)
+		((struct node_result *)g_ptr_array_index(check, i))->name = g_ptr_array_index(saved, i);
+	g_free(down_r.error);
+	report_stand_in_clear(&up_failure);
+	report_stand_in_clear(&check_failure);
+	return ok;
+}

@@ -3,6 +3,7 @@
  */
 #include <string.h>
 
+#include "labctl/parallel.h"
 #include "labctl/provider.h"
 #include "labctl/teardown.h"
 
@@ -281,13 +282,13 @@ static void node_steps_free(gpointer p)
 	g_free(n);
 }
 
-static gpointer node_worker(gpointer data)
+/* One node of a wave: @data is the wave's struct node_steps * array. */
+static void node_worker(guint index, gpointer data)
 {
-	struct node_steps *n = data;
+	struct node_steps *n = g_ptr_array_index((GPtrArray *)data, index);
 
 	for (guint i = 0; i < n->steps->len && !stopping(n->td); i++)
 		run_step(n->td, g_ptr_array_index(n->steps, i));
-	return NULL;
 }
 
 /*
@@ -334,16 +335,16 @@ static void run_remote_steps(struct td *td, GPtrArray *steps, guint from, guint 
 		return;
 	}
 	for (int w = 0; w <= last_wave && !stopping(td); w++) {
-		g_autoptr(GPtrArray) threads = g_ptr_array_new();
+		g_autoptr(GPtrArray) wave = g_ptr_array_new();
 
 		for (guint i = 0; i < nodes->len; i++) {
 			struct node_steps *n = g_ptr_array_index(nodes, i);
 
 			if (n->wave == w)
-				g_ptr_array_add(threads, g_thread_new("undo", node_worker, n));
+				g_ptr_array_add(wave, n);
 		}
-		for (guint i = 0; i < threads->len; i++)
-			g_thread_join(g_ptr_array_index(threads, i));
+		/* every node of the wave at once */
+		parallel_for(wave->len, 0, node_worker, wave);
 	}
 }
 

@@ -2,20 +2,21 @@
  * cmd.h - the verbs of labctl and what they share
  *
  * main.c holds the table of verbs; each verb lives in src/cmd_<verb>.c and
- * is the only kind of code besides main() that decides an exit code.
+ * is the only kind of code besides main() that decides an exit code.  The
+ * verbs parse their options, call the lab module (lab.h) and report; what
+ * they share is in cli.c (options, spec, signals) and cli_report.c (what
+ * they print).
  */
 #ifndef LABCTL_CMD_H
 #define LABCTL_CMD_H
 
 #include <stdbool.h>
-#include <glib.h>
-
 #include <stdio.h>
+#include <glib.h>
+#include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
-#include "labctl/journal.h"
-#include "labctl/plan.h"
-#include "labctl/redact.h"
+#include "labctl/lab.h"
 #include "labctl/spec.h"
 
 /* Exit codes, documented in labctl(1). */
@@ -119,102 +120,56 @@ struct lab_spec *cmd_load_spec(const char *file);
 /* Prints @node as pretty JSON with a final newline to stdout. */
 void cmd_print_json(JsonNode *node);
 
-/* The lab's state directory: @given, or .labctl/LAB beside the spec. */
-char *cmd_state_dir(const struct lab_spec *spec, const char *given);
+/* Lets SIGINT and SIGTERM cancel @cancel: the lab stops at a task boundary. */
+void cmd_catch_signals(GCancellable *cancel);
 
-/*
- * Opens the lab's journal, printing why not; *@status is then the exit code
- * (EXIT_BUSY when another labctl holds it).
- */
-struct journal *cmd_open_journal(const char *dir, int *status);
+/* The exit code for an error of the lab module (LAB_ERROR): EXIT_OK for none. */
+int cmd_exit_code(const GError *error);
 
-/* Lets SIGINT and SIGTERM stop the engine at a task boundary. */
-void cmd_catch_signals(void);
-
-/*
- * The secret values @spec refers to that can be read now (best effort:
- * down may run without them), for masking what nodes print.
- */
-struct redact *cmd_secrets(const struct lab_spec *spec);
-
-/* What a teardown does with an undo that fails. */
-enum teardown_mode {
-	TEARDOWN_STOP,          /* stop there (down) */
-	TEARDOWN_FORCE,         /* go on, and keep it to undo later (down --force, test) */
-	TEARDOWN_FORGET,        /* go on, and give it up (down --forget) */
-};
-
-/*
- * Undoes everything the journal of @j records, newest first, reaching
- * nodes through the provider of @spec.  When nothing is left to undo,
- * removes the journal and the state directory's own files.  Prints
- * progress and failures; returns the number of undos that failed.
- * @record, if not NULL, gets an object per step (teardown.h).
- */
-guint cmd_teardown(const struct lab_spec *spec, struct journal *j, enum teardown_mode mode,
-		   bool keep_nodes, int verbosity, JsonArray *record);
-
-struct lab_run_opts {
-	unsigned jobs;          /* nodes at once; 0: all */
-	int verbosity;          /* -1 quiet, 0 normal, 1 verbose */
-	const char *playbook_dir;
-	bool verify_only;       /* labctl check: only the verify tasks */
-};
-
-struct lab_run {
-	bool failed;
-	GPtrArray *results;     /* struct node_result *, NULL if nothing ran */
-	struct plan *shown;     /* the redacted plan the results point into */
-};
-
-/*
- * Connects to the nodes of @access, gathers their facts, builds the plan
- * (with secrets for what runs, redacted for what is written down) and runs
- * it; prints the summary table and the failures.  Returns an exit code;
- * @out keeps the results until cmd_lab_run_clear().
- */
-int cmd_run_lab(const struct lab_spec *spec, struct journal *j, GPtrArray *access,
-		const struct lab_run_opts *o, struct lab_run *out);
-void cmd_lab_run_clear(struct lab_run *r);
-
-/*
- * Runs the verify tasks of a lab that is up (labctl check), reaching the
- * nodes through the provider without changing anything, and prints how
- * many checks passed.  Returns an exit code; @run as cmd_run_lab.
- */
-int cmd_check_lab(const struct lab_spec *spec, struct journal *j,
-		  const struct lab_run_opts *ro, struct lab_run *run);
+/* Prints @error ("labctl: ...", or a plan's diagnostics) and returns its exit code. */
+int cmd_print_lab_error(const GError *error);
 
 /* What the command line of up, check and test says. */
 struct run_cli {
-	struct lab_run_opts run;
+	struct lab_opts lab;    /* out, tty and a cancellable are set */
 	const char *spec_path;
 	const char *state_dir;
 	const char *junit;      /* --junit FILE, or NULL */
 	bool json;              /* --json: the results as JSON on stdout */
-	bool accept_new;
 	int on_failure;         /* 0 keep, 1 destroy (default: keep on a terminal
 				 * unless CI is set) */
 };
 
 /*
- * Parses the options of up, check and test (those in @self->flags).
+ * Parses the options of up, check and test (those in @self's table).
  * Returns EXIT_OK, EXIT_USAGE after printing why, or -1 after --help.
+ * Free what it made with run_cli_clear().
  */
 int cmd_parse_run_opts(const struct cmd *self, int argc, char **argv, struct run_cli *o);
+void run_cli_clear(struct run_cli *o);
 
 /*
- * Loads and validates the spec, checks its secrets and provider, and opens
- * (locks) its journal.  Returns an exit code; on success *spec and *j are set.
+ * Loads and validates the spec and opens its lab (secrets checked, journal
+ * locked).  Returns an exit code after saying what is wrong; on success
+ * *@spec and *@lab are set.
  */
-int cmd_open_lab(const struct run_cli *o, struct lab_spec **spec, struct journal **j);
+int cmd_open_lab(const struct run_cli *o, struct lab_spec **spec, struct lab **lab);
 
 /*
- * labctl up without the command line: journals an "up" record, makes the
- * nodes through the provider and runs the whole plan.  Returns an exit code.
+ * After lab_up() or lab_check() of the lab @lab: the reconnections, the
+ * summary table, the failed tasks and the verb's last line ("is up", "N
+ * checks passed"), or @error when nothing ran.  Returns the exit code.
  */
-int cmd_up_lab(const struct lab_spec *spec, struct journal *j, const struct run_cli *o,
-	       struct lab_run *run);
+int cmd_report_run(const struct run_cli *o, const char *lab, const char *verb,
+		   const struct lab_run *run, const GError *error);
+
+/*
+ * lab_down() and what it comes to, in a line: down, partly down, kept.
+ * Returns the number of undos that failed (1 when the journal could not be
+ * read or removed).
+ */
+guint cmd_teardown(const struct lab_spec *spec, struct lab *lab, enum teardown_mode mode,
+		   bool keep_nodes, const struct lab_opts *o, JsonArray *record);
 
 /*
  * For ssh-config, inventory and ssh: parses [--state-dir DIR] SPEC (and,

@@ -5,7 +5,7 @@
  * record with its undo is journaled, the task runs, and a "done" or
  * "failed" record follows.  A task that waits for tasks on other nodes
  * ("after") starts only when those are done, and is not run when one of
- * them failed.  After a failure, or engine_stop(), every node finishes the
+ * them failed.  After a failure, or once the caller cancels @opts->cancel, every node finishes the
  * task it is running and starts no other.
  *
  * Two plans of the same lab are given: @live with secrets resolved, used
@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <glib.h>
+#include <gio/gio.h>
 
 #include "labctl/journal.h"
 #include "labctl/plan.h"
@@ -46,6 +47,7 @@ struct task_result {
 struct node_result {
 	const char *name;
 	guint changed, skipped, failed, not_run;
+	guint reconnects;       /* times its connection dropped and was made again */
 	double seconds;
 	GPtrArray *tasks;       /* struct task_result *, one per plan task */
 };
@@ -61,6 +63,11 @@ struct engine_opts {
 	 * is scrubbed of them before anything of it is written or kept.
 	 */
 	const struct redact *redact;
+	/*
+	 * Cancelled (from any thread, e.g. on ^C): every node finishes the
+	 * task it runs and starts no other.  NULL: never.
+	 */
+	GCancellable *cancel;
 };
 
 /*
@@ -72,18 +79,12 @@ bool engine_run(const struct plan *live, const struct plan *shown, GPtrArray *co
 		struct journal *journal, const struct engine_opts *opts,
 		GPtrArray **results);
 
-/* Asks a running engine to stop at the next task boundary (signal safe). */
-void engine_stop(void);
-
-/* Whether engine_stop() was called. */
-bool engine_stopped(void);
-
 void node_results_free(GPtrArray *results);
 
-/* The summary table: per node changed / skipped / failed / not run / time. */
 /* Whether a task failed because its node could not be reached. */
 bool engine_unreachable(GPtrArray *results);
 
+/* The summary table: per node changed / skipped / failed / not run / time. */
 char *engine_summary(GPtrArray *results);
 
 /* The key under which a task's records are journaled. */

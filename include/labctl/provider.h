@@ -56,6 +56,7 @@
 
 #include <stdbool.h>
 #include <glib.h>
+#include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
 #include "labctl/journal.h"
@@ -84,6 +85,7 @@ struct provider_ctx {
 	const char *state_dir;      /* the lab's state directory */
 	struct journal *journal;
 	bool accept_new_host_keys;
+	GCancellable *cancel;       /* ^C: give up waiting (for a boot); or NULL */
 	void (*say)(void *data, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 	void *say_data;
 };

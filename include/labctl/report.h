@@ -20,6 +20,8 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "labctl/engine.h"
+
 /*
  * The JUnit XML report of running @verb ("up", "check", "test") on the lab
  * @lab; @results holds struct node_result *, @seconds is the whole run.
@@ -66,5 +68,32 @@ bool report_write_junit(const char *file, const char *lab, const char *verb,
  */
 JsonNode *report_json(const char *lab, const char *verb, GPtrArray *results, bool ok,
 		      double seconds);
+
+/*
+ * A result of one failed task standing in for a phase (@verb) that failed
+ * with exit status @status before any task ran, in a suite named @node:
+ * report it as its results (@results, which points into the struct).
+ */
+struct report_stand_in {
+	struct plan_task task;
+	struct task_result result;
+	struct node_result node;
+	GPtrArray *results;     /* the one node result */
+	char *why;
+};
+
+void report_stand_in_init(struct report_stand_in *s, const char *node, const char *verb,
+			  int status);
+void report_stand_in_clear(struct report_stand_in *s);
+
+/*
+ * The JUnit file of labctl test: the suites of the up run, those of the
+ * check run (named "NODE (check)"), a stand-in for a phase that failed
+ * before any task ran, and, when the teardown ran, a suite "labctl down"
+ * whose one testcase failed when @down_failed undos did.
+ */
+bool report_write_test_junit(const char *file, const char *lab, GPtrArray *up, int up_status,
+			     GPtrArray *check, int check_status, bool down_ran,
+			     guint down_failed, double seconds, GError **error);
 
 #endif

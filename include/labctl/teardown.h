@@ -20,17 +20,7 @@
 #include "labctl/provider.h"
 #include "labctl/redact.h"
 #include "labctl/ssh.h"
-
-struct undo_step {
-	char *key;
-	bool remote;            /* a task's undo command, run on @node */
-	char *node;             /* remote: the node */
-	char *what;             /* for messages */
-	char *command;          /* remote: the undo command */
-	JsonObject *local;      /* !remote: the undo operation */
-	char *of_node;          /* !remote: the node the object is part of, or NULL */
-	unsigned timeout;       /* seconds */
-};
+#include "labctl/undo.h"
 
 /* The steps still to undo, in the order to run them; free with g_ptr_array_unref. */
 GPtrArray *teardown_steps(GPtrArray *records);

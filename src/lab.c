@@ -1,0 +1,648 @@
+/*
+ * lab.c - a lab as a whole: bring it up, check it, take it down
+ */
+#include <stdarg.h>
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "labctl/engine.h"
+#include "labctl/facts.h"
+#include "labctl/lab.h"
+#include "labctl/parallel.h"
+#include "labctl/playbook.h"
+#include "labctl/provider.h"
+#include "labctl/redact.h"
+#include "labctl/teardown.h"
+#include "labctl/validate.h"
+
+G_DEFINE_QUARK(labctl-lab-error-quark, lab_error)
+
+struct lab {
+	const struct lab_spec *spec;
+	const struct provider *prov;
+	struct journal *journal;
+};
+
+char *lab_state_dir(const struct lab_spec *spec, const char *given)
+{
+	g_autofree char *dir = given ? g_strdup(given)
+				     : g_build_filename(spec->dir, ".labctl", spec->name.v, NULL);
+
+	/* absolute, so that what is written from it (ssh_config) works anywhere */
+	return g_canonicalize_filename(dir, NULL);
+}
+
+struct lab *lab_open(const struct lab_spec *spec, const char *state_dir, unsigned flags,
+		     GError **error)
+{
+	const struct provider *prov = provider_for(spec);
+	g_autoptr(GError) e = NULL;
+	struct journal *j;
+	struct lab *lab;
+
+	if (!prov) {
+		g_set_error(error, LAB_ERROR, LAB_ERROR_INVALID,
+			    "provider '%s' is not available in this version of labctl",
+			    spec_provider_names[spec->provider.type.v]);
+		return NULL;
+	}
+	/* a missing secret is found before anything is made, not half-way */
+	if ((flags & LAB_OPEN_SECRETS) && !spec_check_secrets(spec, &e)) {
+		g_set_error_literal(error, LAB_ERROR, LAB_ERROR_INVALID, e->message);
+		return NULL;
+	}
+	j = journal_open(state_dir, &e);
+	if (!j) {
+		g_set_error_literal(error, LAB_ERROR,
+				    g_error_matches(e, JOURNAL_ERROR, JOURNAL_ERROR_BUSY)
+					    ? LAB_ERROR_BUSY : LAB_ERROR_FAILED,
+				    e->message);
+		return NULL;
+	}
+	lab = g_new0(struct lab, 1);
+	lab->spec = spec;
+	lab->prov = prov;
+	lab->journal = j;
+	return lab;
+}
+
+void lab_close(struct lab *lab)
+{
+	if (!lab)
+		return;
+	journal_close(lab->journal);
+	g_free(lab);
+}
+
+bool lab_is_up(const char *state_dir)
+{
+	g_autoptr(GPtrArray) recs = journal_read(state_dir, NULL);
+	g_autoptr(GPtrArray) steps = NULL;
+
+	if (!recs)
+		return false;
+	steps = teardown_steps(recs);
+	return steps->len > 0;
+}
+
+static char *read_secret(const char *ref, void *data, GError **error)
+{
+	return spec_read_secret(data, ref, error);
+}
+
+struct redact *lab_secrets(const struct lab_spec *spec)
+{
+	g_autoptr(GPtrArray) refs = spec_secret_refs(spec);
+	struct redact *r = redact_new();
+
+	for (guint i = 0; i < refs->len; i++) {
+		g_autofree char *v = spec_read_secret(spec, g_ptr_array_index(refs, i), NULL);
+
+		redact_add(r, v);
+		if (v)
+			memset(v, 0, strlen(v));
+	}
+	return r;
+}
+
+/* The provider's say(): a line of progress as "local  text"; @data is the struct lab_opts. */
+G_GNUC_PRINTF(2, 3)
+static void say_local(void *data, const char *fmt, ...)
+{
+	const struct lab_opts *o = data;
+	va_list ap;
+
+	if (o->verbosity < 0)
+		return;
+	/* providers make nodes from several threads: one line at a time */
+	flockfile(o->out);
+	fprintf(o->out, "%-12s ", "local");
+	va_start(ap, fmt);
+	vfprintf(o->out, fmt, ap);
+	va_end(ap);
+	fprintf(o->out, "\n");
+	fflush(o->out);
+	funlockfile(o->out);
+}
+
+static void provider_ctx_init(struct provider_ctx *ctx, const struct lab *lab,
+			      const struct lab_opts *o)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->spec = lab->spec;
+	ctx->state_dir = journal_dir(lab->journal);
+	ctx->journal = lab->journal;
+	if (o) {
+		ctx->accept_new_host_keys = o->accept_new_host_keys;
+		ctx->cancel = o->cancel;
+		ctx->say = say_local;
+		ctx->say_data = (void *)o;
+	}
+}
+
+/* ---- running the plan (up, check) ---- */
+
+/* One node of a run: how to reach it, the connection, what it said, its facts. */
+struct lab_node {
+	struct node_access *access;     /* the provider's */
+	struct lab_ssh *ssh;
+	char *notice;           /* e.g. a host key accepted; or NULL */
+	JsonObject *facts;
+	GError *error;
+};
+
+struct reach {
+	struct lab_node *nodes;
+	const char *script;     /* gathers the facts */
+};
+
+/* Facts of one node in one round trip. */
+static JsonObject *gather_facts(struct lab_ssh *ssh, const char *node, const char *script,
+				GError **error)
+{
+	struct lab_ssh_result r = { 0 };
+	JsonObject *facts = NULL;
+
+	if (!lab_ssh_exec(ssh, "sh -s", script, strlen(script), 30, &r, error))
+		return NULL;
+	if (r.status != 0) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+			    "node '%s': gathering facts failed with exit status %d", node, r.status);
+	} else if (!(facts = facts_parse(r.out, error))) {
+		g_prefix_error(error, "node '%s': ", node);
+	}
+	lab_ssh_result_clear(&r);
+	return facts;
+}
+
+static void reach_one(guint i, gpointer data)
+{
+	struct reach *r = data;
+	struct lab_node *n = &r->nodes[i];
+
+	/* the provider's own login, made while the node booted */
+	n->ssh = g_steal_pointer(&n->access->conn);
+	if (!n->ssh)
+		n->ssh = lab_ssh_open(&n->access->ssh, &n->notice, &n->error);
+	if (n->ssh)
+		n->facts = gather_facts(n->ssh, n->access->name, r->script, &n->error);
+}
+
+static char *facts_script(const char *dir, GError **error)
+{
+	g_autoptr(JsonObject) none = json_object_new();
+	struct template_env env = { .vars = none, .flags = TEMPLATE_QUOTE };
+	g_autofree char *text = NULL;
+	gsize len;
+
+	text = playbook_read_resource(dir, "templates/facts.sh", &len, error);
+	return text ? template_expand("templates/facts.sh", text, &env, error) : NULL;
+}
+
+static void lab_nodes_free(struct lab_node *nodes, guint n)
+{
+	for (guint i = 0; i < n; i++) {
+		if (nodes[i].ssh)
+			lab_ssh_close(nodes[i].ssh);
+		g_free(nodes[i].notice);
+		if (nodes[i].facts)
+			json_object_unref(nodes[i].facts);
+		g_clear_error(&nodes[i].error);
+	}
+	g_free(nodes);
+}
+
+/* Diagnostics as one message: a line each, FILE:LINE:COL: text. */
+static char *diags_text(GPtrArray *diags)
+{
+	GString *s = g_string_new(NULL);
+
+	diags_sort(diags);
+	for (guint i = 0; i < diags->len; i++) {
+		g_autofree char *line = diag_format(g_ptr_array_index(diags, i));
+
+		g_string_append_printf(s, "%s%s", i ? "\n" : "", line);
+	}
+	return g_string_free(s, FALSE);
+}
+
+void lab_run_clear(struct lab_run *run)
+{
+	node_results_free(run->results);
+	plan_free(run->shown);
+	memset(run, 0, sizeof(*run));
+}
+
+/*
+ * Connects to the nodes of @access (each node's key exchange and round
+ * trip at once, @o->jobs at a time), gathers their facts, builds the plan
+ * and runs it.
+ */
+static bool run_plan(struct lab *lab, GPtrArray *access, const struct lab_opts *o,
+		     bool verify_only, struct lab_run *run, GError **error)
+{
+	g_autoptr(GPtrArray) conns = g_ptr_array_new();
+	g_autoptr(GHashTable) facts = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autoptr(GPtrArray) diags = diags_new();
+	g_autoptr(GError) e = NULL;
+	g_autofree char *script = facts_script(o->playbook_dir, &e);
+	g_autofree char *transcripts = g_build_filename(journal_dir(lab->journal), "transcripts",
+							NULL);
+	struct plan_options live_opts = {
+		.playbook_dir = o->playbook_dir, .facts = facts, .flags = TEMPLATE_SECRETS,
+		.secret = read_secret, .secret_data = (void *)lab->spec, .verify_only = verify_only,
+	};
+	struct plan_options shown_opts = {
+		.playbook_dir = o->playbook_dir, .facts = facts, .flags = TEMPLATE_REDACT,
+		.verify_only = verify_only,
+	};
+	g_autoptr(redact) secrets = lab_secrets(lab->spec);
+	struct engine_opts eo = {
+		.jobs = o->jobs, .verbosity = o->verbosity, .out = o->out, .tty = o->tty,
+		.transcript_dir = transcripts, .redact = secrets, .cancel = o->cancel,
+	};
+	g_autoptr(lab_plan) live = NULL;
+	struct reach r = { 0 };
+	bool ok;
+
+	memset(run, 0, sizeof(*run));
+	if (!script) {
+		g_set_error_literal(error, LAB_ERROR, LAB_ERROR_INVALID, e->message);
+		return false;
+	}
+	r.script = script;
+	r.nodes = g_new0(struct lab_node, MAX(access->len, 1));
+	for (guint i = 0; i < access->len; i++)
+		r.nodes[i].access = g_ptr_array_index(access, i);
+	parallel_for(access->len, o->jobs, reach_one, &r);
+	/* reported in node order, the first problem only, as one by one would */
+	for (guint i = 0; i < access->len; i++) {
+		struct lab_node *n = &r.nodes[i];
+
+		/* with -q too: it is about trust */
+		if (n->notice)
+			fprintf(o->out, "%-12s %s\n", n->access->name, n->notice);
+		if (n->error) {
+			g_set_error_literal(error, LAB_ERROR,
+					    n->ssh ? LAB_ERROR_FAILED : LAB_ERROR_UNREACHABLE,
+					    n->error->message);
+			lab_nodes_free(r.nodes, access->len);
+			return false;
+		}
+		g_ptr_array_add(conns, n->ssh);
+		g_hash_table_insert(facts, n->access->name, n->facts);
+	}
+	run->shown = plan_build(lab->spec, &shown_opts, diags);
+	if (run->shown)
+		live = plan_build(lab->spec, &live_opts, diags);
+	if (!live) {
+		g_autofree char *text = diags_text(diags);
+
+		g_set_error_literal(error, LAB_ERROR, LAB_ERROR_PLAN, text);
+		g_clear_pointer(&run->shown, plan_free);
+		lab_nodes_free(r.nodes, access->len);
+		return false;
+	}
+	ok = engine_run(live, run->shown, conns, lab->journal, &eo, &run->results);
+	for (guint i = 0; i < run->results->len; i++) {
+		struct node_result *nr = g_ptr_array_index(run->results, i);
+
+		nr->reconnects = lab_ssh_reconnects(r.nodes[i].ssh);
+		run->changed += nr->changed;
+		run->checks += nr->tasks->len;
+		run->checks_failed += nr->failed + nr->not_run;
+	}
+	lab_nodes_free(r.nodes, access->len);
+	if (!ok) {
+		bool unreachable = engine_unreachable(run->results);
+
+		g_set_error(error, LAB_ERROR, unreachable ? LAB_ERROR_UNREACHABLE : LAB_ERROR_TASKS,
+			    "%s", unreachable ? "a node could not be reached" : "tasks failed");
+		return false;
+	}
+	if (o->cancel && g_cancellable_is_cancelled(o->cancel)) {
+		g_set_error_literal(error, LAB_ERROR, LAB_ERROR_CANCELLED, "interrupted");
+		return false;
+	}
+	return true;
+}
+
+bool lab_up(struct lab *lab, const char *spec_path, const struct lab_opts *o,
+	    struct lab_run *run, GError **error)
+{
+	struct provider_ctx ctx;
+	g_autoptr(JsonObject) rec = json_object_new();
+	g_autoptr(GPtrArray) access = NULL;
+	g_autoptr(GError) e = NULL;
+	g_autofree char *abs = g_canonicalize_filename(spec_path, NULL);
+
+	memset(run, 0, sizeof(*run));
+	provider_ctx_init(&ctx, lab, o);
+	json_object_set_string_member(rec, "type", "up");
+	json_object_set_string_member(rec, "lab", lab->spec->name.v);
+	json_object_set_string_member(rec, "spec", abs);
+	if (!journal_append(lab->journal, rec, &e) || !(access = lab->prov->up(&ctx, &e))) {
+		g_set_error_literal(error, LAB_ERROR,
+				    g_error_matches(e, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+					    ? LAB_ERROR_CANCELLED : LAB_ERROR_FAILED,
+				    e->message);
+		return false;
+	}
+	return run_plan(lab, access, o, false, run, error);
+}
+
+bool lab_check(struct lab *lab, const struct lab_opts *o, struct lab_run *run, GError **error)
+{
+	struct provider_ctx ctx;
+	g_autoptr(GPtrArray) access = NULL;
+	g_autoptr(GError) e = NULL;
+
+	memset(run, 0, sizeof(*run));
+	provider_ctx_init(&ctx, lab, NULL);
+	access = lab->prov->access(&ctx, &e);
+	if (!access) {
+		g_set_error_literal(error, LAB_ERROR, LAB_ERROR_FAILED, e->message);
+		return false;
+	}
+	return run_plan(lab, access, o, true, run, error);
+}
+
+/* ---- taking it apart ---- */
+
+struct reach_access {
+	GPtrArray *access;      /* struct node_access * */
+};
+
+static struct lab_ssh *reach_node(const char *node, void *data, GError **error)
+{
+	struct reach_access *r = data;
+
+	for (guint i = 0; r->access && i < r->access->len; i++) {
+		struct node_access *a = g_ptr_array_index(r->access, i);
+
+		if (!strcmp(a->name, node))
+			return lab_ssh_open(&a->ssh, NULL, error);
+	}
+	g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+		    "node '%s' is not in the spec any more", node);
+	return NULL;
+}
+
+/*
+ * Hosts undo first, all at once, then disks: a host unmounts and logs out
+ * while its targets still answer.  A node no longer in the spec has no wave.
+ */
+static int node_wave(const char *node, void *data)
+{
+	const struct spec_node *n = spec_find_node(data, node);
+
+	return !n ? -1 : n->role.v == ROLE_HOST ? 0 : 1;
+}
+
+/*
+ * Removes the files of a state directory that labctl put there, then it:
+ * known_hosts, ssh_config and .gitignore only when they carry labctl's
+ * mark (a --state-dir may name a directory that has such files of its
+ * own), and the transcripts' NODE.log files.
+ */
+static void remove_state(const char *dir)
+{
+	static const char *const files[] = { "known_hosts", "ssh_config", ".gitignore", NULL };
+	g_autofree char *transcripts = g_build_filename(dir, "transcripts", NULL);
+	g_autoptr(GDir) d = g_dir_open(transcripts, 0, NULL);
+	g_autofree char *parent = g_path_get_dirname(dir);
+	const char *f;
+
+	for (const char *const *p = files; *p; p++) {
+		g_autofree char *path = g_build_filename(dir, *p, NULL);
+
+		if (journal_is_own_file(path))
+			g_unlink(path);
+	}
+	while (d && (f = g_dir_read_name(d))) {
+		g_autofree char *path = g_build_filename(transcripts, f, NULL);
+
+		if (g_str_has_suffix(f, ".log"))
+			g_unlink(path);
+	}
+	g_rmdir(transcripts);
+	g_rmdir(dir);
+	/* .labctl itself, when this was its last lab */
+	if (g_str_has_suffix(parent, ".labctl"))
+		g_rmdir(parent);
+}
+
+void lab_down_result_clear(struct lab_down_result *r)
+{
+	g_free(r->state_dir);
+	memset(r, 0, sizeof(*r));
+}
+
+bool lab_down(struct lab *lab, enum teardown_mode mode, bool keep_nodes,
+	      const struct lab_opts *o, JsonArray *record, struct lab_down_result *res,
+	      GError **error)
+{
+	struct provider_ctx ctx;
+	struct reach_access reach = { 0 };
+	/* down reads what secrets it can, to mask them in what the nodes print */
+	g_autoptr(redact) secrets = lab_secrets(lab->spec);
+	struct teardown_opts to = {
+		.force = mode != TEARDOWN_STOP, .forget = mode == TEARDOWN_FORGET,
+		.verbosity = o->verbosity, .out = o->out,
+		.connect = reach_node, .connect_data = &reach, .record = record,
+		.wave = node_wave, .wave_data = (void *)lab->spec, .redact = secrets,
+		.provider = lab->prov,
+	};
+	g_autoptr(GPtrArray) records = NULL;
+	g_autoptr(GPtrArray) steps = NULL;
+	g_autoptr(GError) e = NULL;
+	gint64 t0 = g_get_monotonic_time();
+	struct teardown_result tr = { 0 };
+
+	memset(res, 0, sizeof(*res));
+	res->state_dir = g_strdup(journal_dir(lab->journal));
+	provider_ctx_init(&ctx, lab, o);
+	records = journal_records(lab->journal, &e);
+	if (!records) {
+		g_set_error_literal(error, LAB_ERROR, LAB_ERROR_FAILED, e->message);
+		return false;
+	}
+	steps = teardown_steps(records);
+	if (keep_nodes) {
+		/* the provider's steps are local ones: they stay journaled */
+		for (guint i = steps->len; i-- > 0;)
+			if (!((const struct undo_step *)g_ptr_array_index(steps, i))->remote)
+				g_ptr_array_remove_index(steps, i);
+	}
+	res->steps = steps->len;
+	if (steps->len) {
+		if (lab->prov->revive)
+			lab->prov->revive(&ctx, steps);
+		reach.access = lab->prov->access(&ctx, NULL);
+		teardown_run(steps, lab->journal, &to, &tr);
+		if (reach.access)
+			g_ptr_array_unref(reach.access);
+	}
+	res->failed = tr.failed;
+	res->kept = tr.kept;
+	res->refused = tr.refused;
+	res->seconds = (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC;
+	/* what failed stays journaled for a later down, unless given up (forget) */
+	if (tr.refused || keep_nodes || (tr.failed && mode != TEARDOWN_FORGET))
+		return true;
+	if (!journal_remove(lab->journal, &e)) {
+		g_set_error_literal(error, LAB_ERROR, LAB_ERROR_FAILED, e->message);
+		return false;
+	}
+	remove_state(res->state_dir);
+	res->removed = true;
+	return true;
+}
+
+/* ---- access and status ---- */
+
+GPtrArray *lab_access(const struct lab_spec *spec, const char *state_dir, GError **error)
+{
+	const struct provider *prov = provider_for(spec);
+	struct provider_ctx ctx = { .spec = spec, .state_dir = state_dir };
+	g_autoptr(GError) e = NULL;
+	GPtrArray *access;
+
+	if (!prov) {
+		g_set_error(error, LAB_ERROR, LAB_ERROR_INVALID,
+			    "provider '%s' is not available in this version of labctl",
+			    spec_provider_names[spec->provider.type.v]);
+		return NULL;
+	}
+	access = prov->access(&ctx, &e);
+	if (!access)
+		g_set_error_literal(error, LAB_ERROR, LAB_ERROR_FAILED, e->message);
+	return access;
+}
+
+/* The steps of @st whose last attempt, in its records, failed. */
+static GPtrArray *failed_steps(GPtrArray *records, GPtrArray *steps)
+{
+	g_autoptr(GHashTable) why = g_hash_table_new(g_str_hash, g_str_equal);
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+
+	for (guint i = 0; i < records->len; i++) {
+		JsonObject *r = g_ptr_array_index(records, i);
+		const char *type = json_object_get_string_member_with_default(r, "type", "");
+		const char *key = json_object_get_string_member_with_default(r, "key", NULL);
+
+		if (!key)
+			continue;
+		/* only the last word counts: a later up or undo makes it news */
+		if (!strcmp(type, "undo-failed"))
+			g_hash_table_insert(why, (gpointer)key,
+					    (gpointer)json_object_get_string_member_with_default(
+						    r, "error", ""));
+		else
+			g_hash_table_remove(why, key);
+	}
+	for (guint i = 0; i < steps->len; i++) {
+		const struct undo_step *s = g_ptr_array_index(steps, i);
+		const char *e = g_hash_table_lookup(why, s->key);
+		struct lab_failed_undo *f;
+
+		if (!e)
+			continue;
+		f = g_new0(struct lab_failed_undo, 1);
+		f->step = s;
+		f->error = e;
+		g_ptr_array_add(out, f);
+	}
+	return out;
+}
+
+/* A login to node @i of @data (struct lab_status), to see whether it answers. */
+struct probe {
+	struct lab_status *st;
+	GPtrArray *access;
+};
+
+static void probe_one(guint i, gpointer data)
+{
+	struct probe *p = data;
+	struct node_access *a = g_ptr_array_index(p->access, i);
+	g_autoptr(GError) e = NULL;
+	struct lab_ssh *ssh;
+
+	if (i >= p->st->n_nodes)
+		return;
+	a->ssh.connect_timeout = 3;
+	a->ssh.retries = 1;
+	ssh = lab_ssh_open(&a->ssh, NULL, &e);
+	p->st->nodes[i].reachable = ssh != NULL;
+	p->st->nodes[i].why = e ? g_strdup(e->message) : NULL;
+	if (ssh)
+		lab_ssh_close(ssh);
+}
+
+bool lab_status(const struct lab_spec *spec, const char *state_dir, struct lab_status *st,
+		GError **error)
+{
+	const struct provider *prov = provider_for(spec);
+	g_autoptr(GPtrArray) access = NULL;
+	g_autoptr(GError) e = NULL;
+
+	memset(st, 0, sizeof(*st));
+	st->records = journal_read(state_dir, &e);
+	if (!st->records) {
+		g_set_error_literal(error, LAB_ERROR, LAB_ERROR_FAILED, e->message);
+		return false;
+	}
+	st->steps = teardown_steps(st->records);
+	st->n_nodes = spec->nodes->len;
+	st->nodes = g_new0(struct lab_node_status, MAX(st->n_nodes, 1));
+	for (guint i = 0; i < st->n_nodes; i++) {
+		const struct spec_node *sn = g_ptr_array_index(spec->nodes, i);
+
+		st->nodes[i].name = sn->name.v;
+		st->nodes[i].address = sn->address.v;
+	}
+	for (guint r = 0; r < st->records->len; r++) {
+		JsonObject *rec = g_ptr_array_index(st->records, r);
+		const char *type = json_object_get_string_member_with_default(rec, "type", "");
+		const char *node = json_object_get_string_member_with_default(rec, "node", "");
+		const struct spec_node *sn = spec_find_node(spec, node);
+
+		for (guint i = 0; sn && i < st->n_nodes; i++) {
+			if (g_ptr_array_index(spec->nodes, i) != sn)
+				continue;
+			st->nodes[i].done += !strcmp(type, "done");
+			st->nodes[i].failed += !strcmp(type, "failed");
+		}
+	}
+	for (guint s = 0; s < st->steps->len; s++)
+		st->locals += !((struct undo_step *)g_ptr_array_index(st->steps, s))->remote;
+	st->failed_undos = failed_steps(st->records, st->steps);
+
+	/* reachability only when there is something to reach */
+	if (st->steps->len && prov) {
+		struct provider_ctx ctx = { .spec = spec, .state_dir = state_dir };
+
+		access = prov->access(&ctx, NULL);
+	}
+	if (access) {
+		struct probe p = { .st = st, .access = access };
+
+		parallel_for(access->len, 0, probe_one, &p);
+	}
+	return true;
+}
+
+void lab_status_clear(struct lab_status *st)
+{
+	for (guint i = 0; i < st->n_nodes; i++)
+		g_free(st->nodes[i].why);
+	g_free(st->nodes);
+	if (st->failed_undos)
+		g_ptr_array_unref(st->failed_undos);
+	if (st->steps)
+		g_ptr_array_unref(st->steps);
+	if (st->records)
+		g_ptr_array_unref(st->records);
+	memset(st, 0, sizeof(*st));
+}
