@@ -1,7 +1,7 @@
 # labctl - stand up iSCSI labs from one YAML spec
 #
 #   make                 build ./labctl
-#   make check           unit, command-line and integration tests (root)
+#   make check           layer check, unit, command-line and integration tests (root)
 #   make lab             the local lab (examples/local-lab.yaml)
 #   make fuzz            libFuzzer targets (FUZZ_SECONDS=N each)
 #   make bench           benchmarks, results in docs/benchmarks.md
@@ -101,7 +101,11 @@ $(B)/tests/%.o: tests/unit/%.c $(B)/config.mk
 $(B)/tests/%: $(B)/tests/%.o $(B)/liblabctl.a
 	$(QUIET_LINK)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) $(TEST_LIBS)
 
-check: unit cli integration
+check: layers unit cli integration
+
+# The imports of src/ against the layers of docs/architecture.md.
+layers:
+	@scripts/check-layers
 
 # The README's first command: stand the local lab up, show it, take it down.
 lab: deps labctl
@@ -150,7 +154,7 @@ include $(wildcard tests/*/rules.mk)
 clean:
 	rm -rf $(B) labctl
 
-.PHONY: all check lab unit cli integration deps valgrind install uninstall clean
+.PHONY: all check layers lab unit cli integration deps valgrind install uninstall clean
 .DELETE_ON_ERROR:
 
 -include $(wildcard $(B)/*.d $(B)/tests/*.d)

@@ -16,7 +16,6 @@
 
 #include "labctl/cmd.h"
 #include "labctl/lab.h"
-#include "labctl/provider.h"
 #include "labctl/validate.h"
 
 FILE *cmd_out;
