@@ -3,8 +3,9 @@
  *
  * One helper for the loops that run something per node on worker threads
  * and then report the first failure in node order, as doing them one after
- * another would.  Plain joined threads: every item has run when
- * parallel_for() returns.
+ * another would.  Plain threads, joined before parallel_for() returns: every
+ * item has run by then and no thread is left behind (a GThreadPool keeps
+ * threads that outlive the work, which valgrind reports in every test).
  */
 #ifndef LABCTL_PARALLEL_H
 #define LABCTL_PARALLEL_H
