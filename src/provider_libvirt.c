@@ -27,6 +27,7 @@
 
 #include "labctl/engine.h"
 #include "labctl/provider_libvirt.h"
+#include "labctl/text.h"
 
 /* ---- connections and errors ---- */
 
@@ -855,18 +856,11 @@ static char *tail(const char *path, guint lines)
 	g_autofree char *text = NULL;
 	gsize len;
 	gsize i;
-	guint seen = 0;
 
 	if (!g_file_get_contents(path, &text, &len, NULL) || !len)
 		return NULL;
-	i = len;
-	if (text[i - 1] == '\n')
-		i--;
-	while (i > 0) {
-		if (text[i - 1] == '\n' && ++seen == lines)
-			break;
-		i--;
-	}
+	/* from the first of those lines to the end, newlines included */
+	i = text_last_lines(text, (gssize)len, lines, NULL);
 	/* a serial console holds \r and colour sequences; keep it readable */
 	{
 		GString *out = g_string_sized_new(len - i);
