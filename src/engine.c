@@ -16,6 +16,7 @@
 
 #include "labctl/crashpoint.h"
 #include "labctl/engine.h"
+#include "labctl/text.h"
 
 /* A waiting node sends a keepalive this often so that idle sessions live. */
 #define KEEPALIVE_SECONDS 15
@@ -185,26 +186,26 @@ static void report_task(struct engine *e, const char *node, const struct plan_ta
 	say(e, "%-12s %-7s %s (%.2f s)\n", node, outcome_word(r->outcome), t->name, r->seconds);
 }
 
-/* The last lines of @text, for a failure message. */
+/* The last @n lines of @text, indented, for a failure message. */
 static char *tail_lines(const char *text, guint n)
 {
 	g_auto(GStrv) lines = NULL;
-	guint len, from;
+	GString *s = g_string_new(NULL);
+	gsize end, from;
 
-	if (!text || !*text)
-		return g_strdup("");
-	lines = g_strsplit(text, "\n", -1);
-	len = g_strv_length(lines);
-	while (len && !*lines[len - 1])
-		len--;
-	from = len > n ? len - n : 0;
-	{
-		GString *s = g_string_new(NULL);
-
-		for (guint i = from; i < len; i++)
-			g_string_append_printf(s, "    %s\n", lines[i]);
+	if (!text)
 		return g_string_free(s, FALSE);
+	from = text_last_lines(text, -1, n, &end);
+	if (from == end)
+		return g_string_free(s, FALSE);
+	{
+		g_autofree char *last = g_strndup(text + from, end - from);
+
+		lines = g_strsplit(last, "\n", -1);
 	}
+	for (guint i = 0; lines[i]; i++)
+		g_string_append_printf(s, "    %s\n", lines[i]);
+	return g_string_free(s, FALSE);
 }
 
 /* "exit status N", the command and the tail of its stderr, for a failed task */

@@ -186,9 +186,30 @@ static void check_when(struct playbook *pb, const struct pb_task *task, GPtrArra
 			  task->when.v, error->message);
 }
 
+/* A template in a script's {% include %} is another file of templates/. */
+static char *load_include(const char *name, void *data, char **shown, GError **error)
+{
+	const char *dir = data;
+	g_autofree char *path = NULL;
+	gsize len;
+	char *text;
+
+	if (strchr(name, '/') || name[0] == '.') {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+			    "'%s' must be a file name in templates/", name);
+		return NULL;
+	}
+	path = g_strconcat("templates/", name, NULL);
+	text = playbook_read_resource(dir, path, &len, error);
+	if (text)
+		*shown = dir ? g_build_filename(dir, path, NULL) : g_steal_pointer(&path);
+	return text;
+}
+
 static void load_script(struct playbook *pb, const char *dir, const struct ystr *s,
 			GPtrArray *diags)
 {
+	const struct template_loader loader = { load_include, (void *)dir };
 	g_autofree char *path = NULL;
 	g_autofree char *shown = NULL;
 	g_autofree char *text = NULL;
@@ -210,7 +231,7 @@ static void load_script(struct playbook *pb, const char *dir, const struct ystr 
 		return;
 	}
 	shown = dir ? g_build_filename(dir, path, NULL) : g_strdup(path);
-	t = template_parse(shown, text, 1, &error);
+	t = template_parse_with(shown, text, 1, &loader, &error);
 	if (!t) {
 		diags_add(diags, NULL, (struct loc){ 0, 0 }, "%s", error->message);
 		return;

@@ -298,6 +298,55 @@ bool provider_known_host(GString *out, const char *address, const char *pub,
 	return true;
 }
 
+bool provider_write_known_hosts(const char *file, const struct provider_own_node *nodes,
+				guint n, GError **error)
+{
+	g_autoptr(GString) out = g_string_new(PROVIDER_KNOWN_HOSTS_MARK);
+
+	for (guint i = 0; i < n; i++) {
+		g_autofree char *pub = g_build_filename(nodes[i].dir, "host_key.pub", NULL);
+
+		if (!provider_known_host(out, nodes[i].address, pub, error))
+			return false;
+	}
+	/* never there with another mode, even for a moment */
+	return g_file_set_contents_full(file, out->str, (gssize)out->len,
+					G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
+}
+
+GPtrArray *provider_access_list(const struct provider_own_node *nodes, guint n,
+				const char *client_key, const char *known_hosts)
+{
+	GPtrArray *access = g_ptr_array_new_with_free_func(node_access_free);
+
+	for (guint i = 0; i < n; i++)
+		g_ptr_array_add(access, node_access_new_own(nodes[i].name, nodes[i].address,
+							    client_key, known_hosts));
+	return access;
+}
+
+bool provider_need_tools(const char *provider, const struct provider_tool *tools,
+			 gsize n, GError **error)
+{
+	for (gsize i = 0; i < n; i++) {
+		const char *tool = tools[i].tool;
+		g_autofree char *path = NULL;
+
+		if (g_path_is_absolute(tool))
+			path = g_file_test(tool, G_FILE_TEST_IS_EXECUTABLE) &&
+			       !g_file_test(tool, G_FILE_TEST_IS_DIR) ? g_strdup(tool) : NULL;
+		else
+			path = g_find_program_in_path(tool);
+		if (!path) {
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+				    "the %s provider needs '%s' (Debian package %s)",
+				    provider, tool, tools[i].package);
+			return false;
+		}
+	}
+	return true;
+}
+
 /* ---- the local undo operations, and the checks of their arguments ---- */
 
 bool provider_refuse(GError **error, const char *op, const char *what, const char *value)

@@ -27,6 +27,7 @@
 
 #include "labctl/parallel.h"
 #include "labctl/provider_libvirt.h"
+#include "labctl/text.h"
 
 /* ---- connections and errors ---- */
 
@@ -144,42 +145,37 @@ static char *make_seed(struct libvirt_lab *l, struct libvirt_node *n, GError **e
 	return g_steal_pointer(&iso);
 }
 
-/* The lab's known_hosts, from the host keys labctl made. */
-static bool write_known_hosts(struct libvirt_lab *l, GError **error)
+/* The lab's nodes, for the shared helpers of provider.h. */
+static GArray *own_nodes(const struct libvirt_lab *l)
 {
-	g_autoptr(GString) out = g_string_new(NULL);
+	GArray *own = g_array_sized_new(FALSE, TRUE, sizeof(struct provider_own_node),
+					l->nodes->len);
 
-	g_string_append(out, PROVIDER_KNOWN_HOSTS_MARK);
 	for (guint i = 0; i < l->nodes->len; i++) {
 		const struct libvirt_node *n = g_ptr_array_index(l->nodes, i);
-		g_autofree char *pub = g_build_filename(n->dir, "host_key.pub", NULL);
+		struct provider_own_node o = { n->name, n->address, n->dir };
 
-		if (!provider_known_host(out, n->address, pub, error))
-			return false;
+		g_array_append_val(own, o);
 	}
-	return g_file_set_contents_full(l->known_hosts, out->str, (gssize)out->len,
-					G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
+	return own;
+}
+
+/* The lab's known_hosts, from the host keys labctl made. */
+static bool write_known_hosts(const struct libvirt_lab *l, GError **error)
+{
+	g_autoptr(GArray) own = own_nodes(l);
+
+	return provider_write_known_hosts(l->known_hosts, (const struct provider_own_node *)own->data,
+					  own->len, error);
 }
 
 static bool need_tools(GError **error)
 {
-	static const struct {
-		const char *tool, *package;
-	} tools[] = {
+	static const struct provider_tool tools[] = {
 		{ "ssh-keygen", "openssh-client" }, { "genisoimage", "genisoimage" },
 	};
 
-	for (size_t i = 0; i < G_N_ELEMENTS(tools); i++) {
-		g_autofree char *path = g_find_program_in_path(tools[i].tool);
-
-		if (!path) {
-			g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-				    "the libvirt provider needs '%s' (Debian package %s)",
-				    tools[i].tool, tools[i].package);
-			return false;
-		}
-	}
-	return true;
+	return provider_need_tools("libvirt", tools, G_N_ELEMENTS(tools), error);
 }
 
 /*
@@ -855,18 +851,11 @@ static char *tail(const char *path, guint lines)
 	g_autofree char *text = NULL;
 	gsize len;
 	gsize i;
-	guint seen = 0;
 
 	if (!g_file_get_contents(path, &text, &len, NULL) || !len)
 		return NULL;
-	i = len;
-	if (text[i - 1] == '\n')
-		i--;
-	while (i > 0) {
-		if (text[i - 1] == '\n' && ++seen == lines)
-			break;
-		i--;
-	}
+	/* from the first of those lines to the end, newlines included */
+	i = text_last_lines(text, (gssize)len, lines, NULL);
 	/* a serial console holds \r and colour sequences; keep it readable */
 	{
 		GString *out = g_string_sized_new(len - i);
@@ -963,17 +952,12 @@ static bool wait_all(struct libvirt_lab *l, GPtrArray *access, unsigned seconds,
 
 /* ---- the provider ---- */
 
-static GPtrArray *access_list(struct libvirt_lab *l)
+static GPtrArray *access_list(const struct libvirt_lab *l)
 {
-	GPtrArray *nodes = g_ptr_array_new_with_free_func(node_access_free);
+	g_autoptr(GArray) own = own_nodes(l);
 
-	for (guint i = 0; i < l->nodes->len; i++) {
-		const struct libvirt_node *n = g_ptr_array_index(l->nodes, i);
-
-		g_ptr_array_add(nodes, node_access_new_own(n->name, n->address, l->client_key,
-							   l->known_hosts));
-	}
-	return nodes;
+	return provider_access_list((const struct provider_own_node *)own->data, own->len,
+				    l->client_key, l->known_hosts);
 }
 
 GPtrArray *libvirt_up(struct provider_ctx *ctx, const struct libvirt_opts *opts,

@@ -514,57 +514,55 @@ static bool wait_for_port(const char *addr, guint16 port, const char *node, GErr
 	return false;
 }
 
-/* The lab's known_hosts, written from the host keys labctl made. */
-static bool write_known_hosts(struct provider_ctx *ctx, struct netns_lab *l, GError **error)
+/*
+ * The lab's nodes, for the shared helpers of provider.h; @dirs (of
+ * g_free) keeps the strings they point to.
+ */
+static GArray *own_nodes(const struct provider_ctx *ctx, const struct netns_lab *l,
+			 GPtrArray *dirs)
 {
-	g_autoptr(GString) out = g_string_new(NULL);
+	GArray *own = g_array_sized_new(FALSE, TRUE, sizeof(struct provider_own_node),
+					ctx->spec->nodes->len);
 
-	g_string_append(out, PROVIDER_KNOWN_HOSTS_MARK);
 	for (guint i = 0; i < ctx->spec->nodes->len; i++) {
 		const struct spec_node *n = g_ptr_array_index(ctx->spec->nodes, i);
-		g_autofree char *dir = node_dir(l, n);
-		g_autofree char *pub = g_build_filename(dir, "host_key.pub", NULL);
+		struct provider_own_node o = { n->name.v, n->address.v, node_dir(l, n) };
 
-		if (!provider_known_host(out, n->address.v, pub, error))
-			return false;
+		g_ptr_array_add(dirs, (char *)o.dir);
+		g_array_append_val(own, o);
 	}
-	return g_file_set_contents(l->known_hosts, out->str, (gssize)out->len, error) &&
-	       g_chmod(l->known_hosts, 0600) == 0;
+	return own;
 }
 
-static GPtrArray *access_list(struct provider_ctx *ctx, struct netns_lab *l)
+/* The lab's known_hosts, written from the host keys labctl made. */
+static bool write_known_hosts(const struct provider_ctx *ctx, const struct netns_lab *l,
+			      GError **error)
 {
-	GPtrArray *nodes = g_ptr_array_new_with_free_func(node_access_free);
+	g_autoptr(GPtrArray) dirs = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GArray) own = own_nodes(ctx, l, dirs);
 
-	for (guint i = 0; i < ctx->spec->nodes->len; i++) {
-		const struct spec_node *n = g_ptr_array_index(ctx->spec->nodes, i);
+	return provider_write_known_hosts(l->known_hosts, (const struct provider_own_node *)own->data,
+					  own->len, error);
+}
 
-		g_ptr_array_add(nodes, node_access_new_own(n->name.v, n->address.v, l->client_key,
-							   l->known_hosts));
-	}
-	return nodes;
+static GPtrArray *access_list(const struct provider_ctx *ctx, const struct netns_lab *l)
+{
+	g_autoptr(GPtrArray) dirs = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GArray) own = own_nodes(ctx, l, dirs);
+
+	return provider_access_list((const struct provider_own_node *)own->data, own->len,
+				    l->client_key, l->known_hosts);
 }
 
 static bool need_tools(GError **error)
 {
-	static const struct {
-		const char *tool, *package;
-	} tools[] = {
+	/* sshd is run as /usr/sbin/sshd, which is not in every user's PATH */
+	static const struct provider_tool tools[] = {
 		{ "ip", "iproute2" }, { "unshare", "util-linux" },
-		{ "ssh-keygen", "openssh-client" }, { "sshd", "openssh-server" },
+		{ "ssh-keygen", "openssh-client" }, { "/usr/sbin/sshd", "openssh-server" },
 	};
 
-	for (size_t i = 0; i < G_N_ELEMENTS(tools); i++) {
-		g_autofree char *path = g_find_program_in_path(tools[i].tool);
-
-		if (!path && !g_file_test("/usr/sbin/sshd", G_FILE_TEST_IS_EXECUTABLE)) {
-			g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-				    "the netns provider needs '%s' (Debian package %s)",
-				    tools[i].tool, tools[i].package);
-			return false;
-		}
-	}
-	return true;
+	return provider_need_tools("netns", tools, G_N_ELEMENTS(tools), error);
 }
 
 /*

@@ -39,6 +39,7 @@ enum node_kind {
 	NODE_VAR,
 	NODE_IF,
 	NODE_FOR,
+	NODE_INCLUDE,
 };
 
 struct node {
@@ -53,6 +54,7 @@ struct node {
 	GPtrArray *body;	/* NODE_IF, NODE_FOR */
 	GPtrArray *orelse;	/* NODE_IF */
 	bool has_else;		/* NODE_IF, while parsing */
+	struct template *sub;	/* NODE_INCLUDE */
 };
 
 struct template {
@@ -740,6 +742,7 @@ static void node_free(gpointer p)
 		g_ptr_array_unref(n->body);
 	if (n->orelse)
 		g_ptr_array_unref(n->orelse);
+	template_free(n->sub);
 	g_free(n);
 }
 
@@ -756,12 +759,27 @@ static struct node *node_new(enum node_kind kind, unsigned line)
 	return n;
 }
 
+/* The templates being parsed, outermost first, for includes. */
+struct include_chain {
+	const char *name;	/* as written in the include tag; the top: NULL */
+	const struct include_chain *up;
+	unsigned depth;
+};
+
 struct parser {
 	const char *name;
 	const char *text;
 	GPtrArray *root;
 	GPtrArray *open;	/* if and for nodes not yet closed, innermost last */
+	const struct template_loader *loader;	/* may be NULL */
+	const struct include_chain *chain;
 };
+
+static struct template *parse_text(const char *name, const char *text,
+				   unsigned first_line,
+				   const struct template_loader *loader,
+				   const struct include_chain *chain,
+				   GError **error);
 
 static struct node *innermost(const struct parser *p)
 {
@@ -896,6 +914,64 @@ static bool parse_for(struct parser *p, unsigned line, const char *args,
 	return true;
 }
 
+/* {% include 'NAME' %}: NAME is read through the loader and parsed now. */
+static bool parse_include(struct parser *p, unsigned line, const char *args,
+			  GError **error)
+{
+	struct include_chain link = { .up = p->chain };
+	g_autofree char *file = NULL;
+	g_autofree char *shown = NULL;
+	g_autofree char *text = NULL;
+	g_autoptr(GError) err = NULL;
+	const struct include_chain *c;
+	size_t len = strlen(args);
+	struct template *sub;
+	struct node *n;
+
+	if (len < 3 || (args[0] != '\'' && args[0] != '"') || args[len - 1] != args[0] ||
+	    memchr(args + 1, args[0], len - 2)) {
+		fail(p->name, line, error, TEMPLATE_ERROR_SYNTAX,
+		     "malformed '{%% include %%}', expected '{%% include 'NAME' %%}'");
+		return false;
+	}
+	file = g_strndup(args + 1, len - 2);
+	if (!p->loader || !p->loader->load) {
+		fail(p->name, line, error, TEMPLATE_ERROR_INCLUDE,
+		     "cannot include '%s': no includes here", file);
+		return false;
+	}
+	for (c = p->chain; c && c->name; c = c->up) {
+		if (!strcmp(c->name, file)) {
+			fail(p->name, line, error, TEMPLATE_ERROR_INCLUDE,
+			     "cannot include '%s': it is being included already (recursion)",
+			     file);
+			return false;
+		}
+	}
+	link.name = file;
+	link.depth = p->chain ? p->chain->depth + 1 : 1;
+	if (link.depth > TEMPLATE_MAX_INCLUDE_DEPTH) {
+		fail(p->name, line, error, TEMPLATE_ERROR_INCLUDE,
+		     "cannot include '%s': includes nested deeper than %u",
+		     file, TEMPLATE_MAX_INCLUDE_DEPTH);
+		return false;
+	}
+	text = p->loader->load(file, p->loader->data, &shown, &err);
+	if (!text) {
+		fail(p->name, line, error, TEMPLATE_ERROR_INCLUDE, "cannot include '%s': %s",
+		     file, err ? err->message : "not found");
+		return false;
+	}
+	/* errors in it name the included file and its own lines */
+	sub = parse_text(shown ? shown : file, text, 1, p->loader, &link, error);
+	if (!sub)
+		return false;
+	n = node_new(NODE_INCLUDE, line);
+	n->sub = sub;
+	g_ptr_array_add(current(p), n);
+	return true;
+}
+
 static bool parse_block(struct parser *p, unsigned line, const char *content,
 			GError **error)
 {
@@ -931,6 +1007,8 @@ static bool parse_block(struct parser *p, unsigned line, const char *content,
 	}
 	if (!strcmp(tag, "for"))
 		return parse_for(p, line, args, error);
+	if (!strcmp(tag, "include"))
+		return parse_include(p, line, args, error);
 	if (strcmp(tag, "else") && strcmp(tag, "endif") && strcmp(tag, "endfor")) {
 		fail(p->name, line, error, TEMPLATE_ERROR_SYNTAX,
 		     "unknown tag '{%% %s %%}'", tag);
@@ -978,13 +1056,30 @@ void template_free(struct template *t)
 struct template *template_parse(const char *name, const char *text,
 				unsigned first_line, GError **error)
 {
-	struct parser p = { name, text, NULL, NULL };
+	return template_parse_with(name, text, first_line, NULL, error);
+}
+
+struct template *template_parse_with(const char *name, const char *text,
+				     unsigned first_line,
+				     const struct template_loader *loader,
+				     GError **error)
+{
+	g_return_val_if_fail(name && text, NULL);
+	return parse_text(name, text, first_line, loader, NULL, error);
+}
+
+static struct template *parse_text(const char *name, const char *text,
+				   unsigned first_line,
+				   const struct template_loader *loader,
+				   const struct include_chain *chain,
+				   GError **error)
+{
+	struct parser p = { name, text, NULL, NULL, loader, chain };
 	g_autoptr(GPtrArray) open = g_ptr_array_new();
 	struct template *t;
 	const char *pos = text;
 	unsigned line = first_line;
 
-	g_return_val_if_fail(name && text, NULL);
 	t = g_new0(struct template, 1);
 	t->name = g_strdup(name);
 	t->nodes = g_ptr_array_new_with_free_func(node_free);
@@ -1207,6 +1302,14 @@ static bool render_list(const struct ctx *c, GPtrArray *nodes, GString *out,
 				ok = render_list(c, truth == TEMPLATE_TRUE ? n->body : n->orelse,
 						 out, error);
 			break;
+		case NODE_INCLUDE: {
+			/* its messages name the included file */
+			struct ctx inner = *c;
+
+			inner.name = n->sub->name;
+			ok = render_list(&inner, n->sub->nodes, out, error);
+			break;
+		}
 		}
 		if (!ok)
 			return false;

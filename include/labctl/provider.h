@@ -192,6 +192,44 @@ bool provider_journal_then(struct provider_ctx *ctx, const char *node, const cha
 bool provider_known_host(GString *out, const char *address, const char *pub,
 			 GError **error);
 
+/* A node labctl made, as the helpers below need it; the strings are borrowed. */
+struct provider_own_node {
+	const char *name;
+	const char *address;
+	const char *dir;        /* holds the node's host key, host_key.pub */
+};
+
+/*
+ * Writes @file, the known_hosts of the @n @nodes: PROVIDER_KNOWN_HOSTS_MARK,
+ * then provider_known_host() of each, in order.  The file is replaced
+ * whole (a new file renamed over the old one), mode 0600.  False with
+ * @error when a host key cannot be read or the file written.
+ */
+bool provider_write_known_hosts(const char *file, const struct provider_own_node *nodes,
+				guint n, GError **error);
+
+/*
+ * A struct node_access * per node of @nodes, in order (node_access_new_own()
+ * with @client_key and @known_hosts); the caller owns the array.
+ */
+GPtrArray *provider_access_list(const struct provider_own_node *nodes, guint n,
+				const char *client_key, const char *known_hosts);
+
+/* A program a provider runs on this machine. */
+struct provider_tool {
+	const char *tool;       /* a name looked up in PATH, or an absolute path */
+	const char *package;    /* the Debian package that has it */
+};
+
+/*
+ * Whether every one of the @n @tools is there: a name in PATH, an absolute
+ * path an executable file.  False with @error (G_IO_ERROR_NOT_FOUND) for
+ * the first that is not: "the PROVIDER provider needs 'TOOL' (Debian
+ * package PACKAGE)", @provider its name.
+ */
+bool provider_need_tools(const char *provider, const struct provider_tool *tools,
+			 gsize n, GError **error);
+
 /* Where the netns provider keeps a lab's runtime files: ROOT/HASH. */
 #define PROVIDER_NETNS_RUNTIME_ROOT "/var/lib/labctl/netns"
 

@@ -11,6 +11,9 @@
  *   {% for NAME in path %} ... {% endfor %}    (path names a JSON array;
  *                         inside, NAME is the element and loop.index its
  *                         0-based position)
+ *   {% include 'NAME' %}  the template NAME, read through the loader given
+ *                         to template_parse_with() when the including one is
+ *                         parsed, rendered in place with the same variables
  *   {# comment #}
  *
  * A line holding nothing but one {% %} or {# #} tag and blanks is dropped
@@ -21,6 +24,12 @@
  * templates never silently expand to nothing.  Strings render as they are,
  * integers in decimal, booleans as "true"/"false", null as "".  Arrays and
  * objects cannot be rendered.
+ *
+ * An include is resolved when parsing: a missing file, a file that includes
+ * itself (directly or not), includes nested deeper than
+ * TEMPLATE_MAX_INCLUDE_DEPTH and an include without a loader are
+ * TEMPLATE_ERROR_INCLUDE.  Errors inside an included template, when parsing
+ * and when rendering, name that template and its own lines.
  *
  * Rendering fails (TEMPLATE_ERROR_LIMIT) after 100000 steps (text,
  * tags and loop bodies rendered) or 16 MiB of output: nested loops multiply.
@@ -66,7 +75,11 @@ enum template_error_code {
 	TEMPLATE_ERROR_SECRET,     /* secret used where it is not allowed */
 	TEMPLATE_ERROR_UNKNOWN,    /* {% if %} on facts not known offline */
 	TEMPLATE_ERROR_LIMIT,      /* renders too long or too much (nested loops) */
+	TEMPLATE_ERROR_INCLUDE,    /* {% include %} missing, recursive, too deep */
 };
+
+/* How deep {% include %} may nest. */
+#define TEMPLATE_MAX_INCLUDE_DEPTH 8
 
 enum template_flags {
 	TEMPLATE_QUOTE   = 1 << 0, /* shell-quote values (default for commands) */
@@ -106,6 +119,29 @@ struct template;
 struct template *template_parse(const char *name, const char *text,
 				unsigned first_line, GError **error);
 void template_free(struct template *t);
+
+/*
+ * Reads the template @name of an "{% include 'NAME' %}".  Returns its text,
+ * newly allocated, and may set *@shown to a newly allocated name for
+ * messages (a path); NULL with @error set when there is no such template.
+ */
+typedef char *(*template_load_fn)(const char *name, void *data, char **shown,
+				  GError **error);
+
+struct template_loader {
+	template_load_fn load;
+	void *data;
+};
+
+/*
+ * template_parse() for a template that may include others, read through
+ * @loader (may be NULL: then an include is an error).  @loader is used only
+ * while parsing.
+ */
+struct template *template_parse_with(const char *name, const char *text,
+				     unsigned first_line,
+				     const struct template_loader *loader,
+				     GError **error);
 
 /* Renders @t.  Returns a newly allocated string, or NULL with @error set. */
 char *template_render(const struct template *t,

@@ -33,11 +33,23 @@ run() {
 	return 1
 }
 
+# has NAME STRING FILE: FILE holds STRING, a fixed string (grep -F), as
+# everywhere in the harnesses; hasnt NAME STRING FILE: it does not
 has() {
-	if grep -qE -- "$2" "$3"; then ok "$1"; else { echo "/$2/ not in $3:"; tail -30 "$3"; } >"$tmp/why"; not_ok "$1"; fi
+	if grep -qF -- "$2" "$3"; then ok "$1"; else { echo "'$2' not in $3:"; tail -30 "$3"; } >"$tmp/why"; not_ok "$1"; fi
 }
 
 hasnt() {
+	if grep -qF -- "$2" "$3"; then { echo "'$2' found in $3:"; grep -F -- "$2" "$3" | head; } >"$tmp/why"; not_ok "$1"; else ok "$1"; fi
+}
+
+# matches NAME REGEX FILE: a line of FILE matches the extended regular
+# expression REGEX (grep -E); doesnt_match NAME REGEX FILE: none does
+matches() {
+	if grep -qE -- "$2" "$3"; then ok "$1"; else { echo "/$2/ not in $3:"; tail -30 "$3"; } >"$tmp/why"; not_ok "$1"; fi
+}
+
+doesnt_match() {
 	if grep -qE -- "$2" "$3"; then { echo "/$2/ found in $3:"; grep -E -- "$2" "$3" | head; } >"$tmp/why"; not_ok "$1"; else ok "$1"; fi
 }
 

@@ -39,8 +39,8 @@ every_verb() {
 # -- a file of exactly the LUN's size: the check would find it done
 head -c $((320 << 20)) /dev/urandom >"$img"
 every_verb "a file of the LUN's size"
-has "the refusal names the node, the task and the file" "^disks: create backing image $img \(320 MiB, sparse\): refused" "$tmp/refusal"
-has "and says why" "this lab did not do it \(its journal has no record of it\): labctl takes over nothing it did not make" "$tmp/refusal"
+matches "the refusal names the node, the task and the file" "^disks: create backing image $img \(320 MiB, sparse\): refused" "$tmp/refusal"
+has "and says why" "this lab did not do it (its journal has no record of it): labctl takes over nothing it did not make" "$tmp/refusal"
 hasnt "the host did not format it" "make xfs" "$tmp/refusal"
 rm -f "$img"
 
@@ -48,7 +48,7 @@ rm -f "$img"
 truncate -s 64M "$img"
 mkfs.ext4 -q -F "$img"
 every_verb "a file system at the image path"
-has "the guard refuses it" "^disks: create backing image $img \(320 MiB, sparse\): refused by its guard" "$tmp/refusal"
+matches "the guard refuses it" "^disks: create backing image $img \(320 MiB, sparse\): refused by its guard" "$tmp/refusal"
 has "naming the file and why" "$img: exists, and is not 335544320 bytes: labctl does not overwrite it" "$tmp/refusal"
 rm -f "$img"
 

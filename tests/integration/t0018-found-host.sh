@@ -158,8 +158,8 @@ if paused "$n_task" up "$spec"; then
 	mount_user
 	resume "someone's file system at the mount path: up refuses" 1
 	cp "$tmp/out" "$tmp/refusal"
-	has "the refusal names the node, the task and the path" "^host: mount $dev on $mnt: refused by its guard" "$tmp/refusal"
-	has "and what is mounted there" "$mnt: /dev/loop[0-9]+ ext4 is mounted there, which is not the LUN's $dev: labctl does not mount over it" "$tmp/refusal"
+	matches "the refusal names the node, the task and the path" "^host: mount $dev on $mnt: refused by its guard" "$tmp/refusal"
+	matches "and what is mounted there" "$mnt: /dev/loop[0-9]+ ext4 is mounted there, which is not the LUN's $dev: labctl does not mount over it" "$tmp/refusal"
 	hasnt "nothing was written to it" "written and read back" "$tmp/refusal"
 	user_intact "untouched by up (and the down of up's --on-failure destroy)"
 fi
@@ -171,7 +171,7 @@ if paused "$n_task" up --on-failure keep "$spec"; then
 	run "down --keep-nodes" 0 "$labctl" down --keep-nodes "$spec"
 	user_mounted "still mounted after down --keep-nodes, files as they were"
 	run "up again on the kept nodes refuses again" 1 "$labctl" up --on-failure keep "$spec"
-	has "naming node, task and path" "^host: mount $dev on $mnt: refused by its guard" "$tmp/out"
+	matches "naming node, task and path" "^host: mount $dev on $mnt: refused by its guard" "$tmp/out"
 	user_mounted "still mounted after the second up"
 	run "down --force" 0 "$labctl" down --force "$spec"
 	user_intact "untouched by down --force"
@@ -191,10 +191,10 @@ run "up" 0 "$labctl" up "$spec"
 on "$pin" "umount '$mnt'"
 mount_user
 run "check refuses a file system that is not the LUN's" 1 "$labctl" check "$spec"
-has "naming the path" "$mnt: the LUN's file system \($dev\) is not what is mounted there" "$tmp/.labctl/t18/transcripts/host.log"
+has "naming the path" "$mnt: the LUN's file system ($dev) is not what is mounted there" "$tmp/.labctl/t18/transcripts/host.log"
 user_mounted "check wrote nothing to it and left it mounted"
 run "up refuses to mount over it" 1 "$labctl" up --on-failure keep "$spec"
-has "naming node, task and path" "^host: mount $dev on $mnt: refused by its guard" "$tmp/out"
+matches "naming node, task and path" "^host: mount $dev on $mnt: refused by its guard" "$tmp/out"
 user_mounted "up left it as it was"
 run "down --keep-nodes" 0 "$labctl" down --keep-nodes "$spec"
 user_mounted "down --keep-nodes left it mounted, and its abcd"
@@ -226,12 +226,12 @@ found() {
 }
 
 if found "someone's ext4 on the LUN" "mkfs.ext4 -q -F" up "$spec"; then
-	has "the guard refuses it, naming node, task and device" "^host: make xfs on $dev: refused by its guard" "$tmp/refusal"
-	has "and what it holds" "$dev holds data labctl did not put there \(.*TYPE=ext4.*\): labctl does not format it" "$tmp/refusal"
+	matches "the guard refuses it, naming node, task and device" "^host: make xfs on $dev: refused by its guard" "$tmp/refusal"
+	matches "and what it holds" "$dev holds data labctl did not put there \(.*TYPE=ext4.*\): labctl does not format it" "$tmp/refusal"
 	is "never written or wiped (up, and the down of --on-failure destroy)" "$(sum "$keep/found.img")" "$found_sum"
 fi
 if found "someone's xfs on the LUN" "mkfs.xfs -q -f" up --on-failure keep "$spec"; then
-	has "it is not adopted, naming node and task" "^host: make xfs on $dev: refused: its check finds this done already, but this lab did not do it" "$tmp/refusal"
+	matches "it is not adopted, naming node and task" "^host: make xfs on $dev: refused: its check finds this done already, but this lab did not do it" "$tmp/refusal"
 	hasnt "nothing was mounted or written" "written and read back" "$tmp/refusal"
 	is "never written to by up" "$(sum "$keep/found.img")" "$found_sum"
 	run "down" 0 "$labctl" down "$spec"
@@ -275,7 +275,7 @@ if paused "$n_task" up --on-failure keep "$fspec"; then
 	if test "$(on "$fpin" "findmnt -rn -o FSTYPE -M /etc; sha256sum </etc/fstab | cut -c1-64" | tr '\n' ' ')" = "overlay $(sum "$keep/fstab.nonl") " &&
 	   test "$(grep -c '"type":"task"' "$fjournal")" -le 2 && ! grep -q '"name":"add .*/etc/fstab' "$fjournal"; then
 		resume "an fstab that does not end with a newline: up refuses" 1
-		has "naming node, task and file" "^host: add $fmnt to /etc/fstab: refused by its guard" "$tmp/out"
+		matches "naming node, task and file" "^host: add $fmnt to /etc/fstab: refused by its guard" "$tmp/out"
 		has "and why" "/etc/fstab does not end with a newline: labctl does not edit it" "$tmp/out"
 		fstab_is "that fstab is untouched" "$keep/fstab.nonl"
 
@@ -287,11 +287,11 @@ if paused "$n_task" up --on-failure keep "$fspec"; then
 
 		on "$fpin" "dd if=/dev/zero of='$ov/fill' bs=64k 2>/dev/null; true"
 		run "/etc full: down stops at the fstab undo" 1 "$labctl" down --keep-nodes "$fspec"
-		has "naming node and task" "^host: add $fmnt to /etc/fstab: undo failed" "$tmp/out"
+		matches "naming node and task" "^host: add $fmnt to /etc/fstab: undo failed" "$tmp/out"
 		fstab_is "/etc full: fstab untouched" "$keep/fstab.lab"
 		on "$fpin" "rm -f '$ov/fill' && mount -o remount,bind,ro /etc"
 		run "/etc read-only: down stops at the fstab undo" 1 "$labctl" down --keep-nodes "$fspec"
-		has "naming node and task" "^host: add $fmnt to /etc/fstab: undo failed" "$tmp/out"
+		matches "naming node and task" "^host: add $fmnt to /etc/fstab: undo failed" "$tmp/out"
 		fstab_is "/etc read-only: fstab untouched" "$keep/fstab.lab"
 		on "$fpin" "mount -o remount,bind,rw /etc"
 		run "down --keep-nodes once /etc is writable" 0 "$labctl" down --keep-nodes "$fspec"
@@ -415,7 +415,7 @@ got=$(private 'orig; b=$(state); apply la; echo InitiatorName=iqn.2003-01.org.ex
 InitiatorName=iqn.1993-08.org.debian:01:someone
 X')
 is "a name set since is neither overwritten by up nor undone, and the one found is kept" "$got" "la changed la refused la undo failed InitiatorName=iqn.2003-01.org.example:later kept "
-has "up says why" "is not the name this lab set, and .*labctl-saved-la keeps the one this lab found" "$i/err.up"
+matches "up says why" "is not the name this lab set, and .*labctl-saved-la keeps the one this lab found" "$i/err.up"
 has "the undo says why" "no longer holds this lab's name" "$i/err"
 
 machine_state >"$tmp/machine.after"

@@ -15,9 +15,9 @@ hash=$(lab_hash t19)
 state=$tmp/.labctl/t19
 journal=$state/journal.jsonl
 run "up" 0 "$labctl" up -q "$spec"
-has "the journal starts with the record that binds it to its state directory" \
+matches "the journal starts with the record that binds it to its state directory" \
 	"^\{\"seq\":1,\"time\":\"[^\"]*\",\"type\":\"lab\",\"state_dir\":\"$state\",\"hash\":\"$hash\",\"lab_id\":\"[0-9a-f]{32}\"\}$" "$journal"
-has "and a .gitignore keeps the state out of a repository" '^\*$' "$state/.gitignore"
+matches "and a .gitignore keeps the state out of a repository" '^\*$' "$state/.gitignore"
 
 # -- a copy of the state directory elsewhere is not that lab
 mkdir -p "$tmp/copy/.labctl"
@@ -42,7 +42,7 @@ for rec in \
 	cp "$tmp/journal.good" "$journal"
 	printf '%s\n' "$rec" | sed "s/^{/{\"seq\":999,/" >>"$journal"
 	run "$op: down refuses a journal with an undo outside the lab" 1 "$labctl" down --force "$spec"
-	has "$op: it says so and that nothing ran" "holds an undo that is not this lab's .*nothing of it was run" "$tmp/out"
+	matches "$op: it says so and that nothing ran" "holds an undo that is not this lab's .*nothing of it was run" "$tmp/out"
 	hasnt "$op: nothing was undone" "undone" "$tmp/out"
 done
 if test "$(cat "$tmp/victim/data")" = precious; then ok "the directory it named is untouched"; else not_ok "the directory it named is untouched"; fi
@@ -81,9 +81,9 @@ mkdir -p "$tmp/home/.ssh" "$tmp/data"
 envs="HOME=$tmp/home XDG_DATA_HOME=$tmp/data"
 kept=$tmp/data/labctl/known_hosts
 run "static: a first up without --accept-new-host-keys is refused" 3 env $envs "$labctl" up "$static"
-has "it says how to accept the key" "host key is not known.*--accept-new-host-keys to record it in '$kept'" "$tmp/out"
+matches "it says how to accept the key" "host key is not known.*--accept-new-host-keys to record it in '$kept'" "$tmp/out"
 run "static: up --accept-new-host-keys" 0 env $envs "$labctl" up --accept-new-host-keys "$static"
-has "it records the keys in labctl's own file" "recorded host key of 'disks' .* in '$kept'" "$tmp/out"
+matches "it records the keys in labctl's own file" "recorded host key of 'disks' .* in '$kept'" "$tmp/out"
 run "static: down" 0 env $envs "$labctl" down "$static"
 if test -s "$kept"; then ok "the kept keys outlive the lab"; else not_ok "the kept keys outlive the lab"; fi
 run "static: a second up needs no --accept-new-host-keys" 0 env $envs "$labctl" up -q "$static"
@@ -100,7 +100,7 @@ if test -e "$kept"; then not_ok "nothing was added to labctl's file"; else ok "n
 sed "s|key: $rt/client_key|key: \"$tmp/{{ lookup('pipe', 'touch $tmp/pwned') }}\"|" "$static" >"$tmp/evil.yaml"
 run "inventory of a spec whose key path holds a template" 0 "$labctl" inventory "$tmp/evil.yaml"
 cp "$tmp/out" "$tmp/evil-inventory.yaml"
-has "every value is marked unsafe" "ansible_ssh_private_key_file: !unsafe \"$tmp/\{\{ lookup" "$tmp/evil-inventory.yaml"
+has "every value is marked unsafe" "ansible_ssh_private_key_file: !unsafe \"$tmp/{{ lookup" "$tmp/evil-inventory.yaml"
 run "ansible-inventory reads it" 0 ansible-inventory -i "$tmp/evil-inventory.yaml" --list
 run "ansible-inventory with the variables templated" 0 ansible -i "$tmp/evil-inventory.yaml" -m debug -a "msg={{ ansible_ssh_private_key_file }}" disks -c local
 if test -e "$tmp/pwned"; then not_ok "the template never ran"; else ok "the template never ran"; fi
@@ -142,7 +142,7 @@ run "/dev/zero is refused" 2 timeout 20 "$labctl" up "$tmp/chap.yaml"
 rm -f "$tmp/secret"
 printf 'pass,user=root\n' >"$tmp/secret"
 run "a tgt CHAP password with ',' is refused before anything is made" 2 "$labctl" up "$tmp/chap.yaml"
-has "it names the file, line and column of the reference" "chap.yaml:9:[0-9]+: the value of secret 'file:secret' goes to tgtd in a comma-separated list" "$tmp/out"
+matches "it names the file, line and column of the reference" "chap.yaml:9:[0-9]+: the value of secret 'file:secret' goes to tgtd in a comma-separated list" "$tmp/out"
 hasnt "and never the value" "pass,user=root" "$tmp/out"
 printf 'two words\n' >"$tmp/secret"
 run "a CHAP password with a blank is refused" 2 "$labctl" up "$tmp/chap.yaml"

@@ -132,6 +132,16 @@ static void test_errors(void **state)
 		  NULL, "playbooks/x.yaml:5:13: script '../x.sh' must be a file name in templates/" },
 		{ "playbook: x\nrole: disk\ntasks:\n  - name: a\n    script: t.sh\n",
 		  "ok\n{{ x \n", "templates/t.sh:2: unterminated '{{'" },
+		/* a script's includes are files of templates/ too */
+		{ "playbook: x\nrole: disk\ntasks:\n  - name: a\n    script: t.sh\n",
+		  "ok\n{% include 'missing.sh' %}\n",
+		  "templates/t.sh:2: cannot include 'missing.sh': 'templates/missing.sh' not found in playbook directory" },
+		{ "playbook: x\nrole: disk\ntasks:\n  - name: a\n    script: t.sh\n",
+		  "{% include '../t.sh' %}\n",
+		  "templates/t.sh:1: cannot include '../t.sh': '../t.sh' must be a file name in templates/" },
+		{ "playbook: x\nrole: disk\ntasks:\n  - name: a\n    script: t.sh\n",
+		  "{% include 't.sh' %}\n",
+		  "templates/t.sh:1: cannot include 't.sh': it is being included already (recursion)" },
 		{ "playbook: x\nrole: disk\ntasks:\n  - name: a\n    run: 'true'\n    timeout: 99999\n",
 		  NULL, "playbooks/x.yaml:6:14: 'timeout' must be a number from 1 to 3600, not '99999' in task 'a'" },
 		/* no limit at all is not offered: every remote command is bounded */

@@ -346,6 +346,122 @@ static void test_lines(void **state)
 	run_render_cases(cases, G_N_ELEMENTS(cases));
 }
 
+/* ---- includes ---- */
+
+/* The files an include may name: pairs of name and text. */
+static const char *const INCLUDED[] = {
+	"x", "X {{ num }}\n",
+	"inline", "I",
+	"item", "- {{ lun.name }}\n",
+	"outer", "O\n{% include 'x' %}",
+	"self", "{% include 'self' %}",
+	"ping", "{% include 'pong' %}",
+	"pong", "{% include 'ping' %}",
+	"bad", "ok\n{{ oops",
+	"undef", "ok\n{{ nmae }}\n",
+	"d1", "{% include 'd2' %}", "d2", "{% include 'd3' %}",
+	"d3", "{% include 'd4' %}", "d4", "{% include 'd5' %}",
+	"d5", "{% include 'd6' %}", "d6", "{% include 'd7' %}",
+	"d7", "{% include 'd8' %}", "d8", "{% include 'd9' %}",
+	"d9", "deep\n",
+};
+
+static char *load_included(const char *name, void *data, char **shown, GError **error)
+{
+	size_t i;
+
+	(void)data;
+	for (i = 0; i < G_N_ELEMENTS(INCLUDED); i += 2) {
+		if (!strcmp(INCLUDED[i], name)) {
+			*shown = g_strconcat("inc/", name, NULL);
+			return g_strdup(INCLUDED[i + 1]);
+		}
+	}
+	g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "no file '%s'", name);
+	return NULL;
+}
+
+static void test_include(void **state)
+{
+	static const struct render_case cases[] = {
+		/* a line of just the tag is replaced by the file */
+		{ "a\n{% include 'x' %}\nb\n", 0, NULL, "a\nX 42\nb\n", OK },
+		{ "[{% include \"inline\" %}]", 0, NULL, "[I]", OK },
+		/* the same variables, loop variables included */
+		{ "{% for lun in target.luns %}\n{% include 'item' %}\n{% endfor %}\n", 0, NULL,
+		  "- a\n- b\n", OK },
+		{ "{% include 'outer' %}!", 0, NULL, "O\nX 42\n!", OK },
+		{ "a\n{% include 'nope' %}", 0, NULL,
+		  "t:2: cannot include 'nope': no file 'nope'", TEMPLATE_ERROR_INCLUDE },
+		{ "{% include 'self' %}", 0, NULL,
+		  "inc/self:1: cannot include 'self': it is being included already (recursion)",
+		  TEMPLATE_ERROR_INCLUDE },
+		{ "{% include 'ping' %}", 0, NULL,
+		  "inc/pong:1: cannot include 'ping': it is being included already (recursion)",
+		  TEMPLATE_ERROR_INCLUDE },
+		/* d2 .. d9: TEMPLATE_MAX_INCLUDE_DEPTH (8) levels; d1 .. d9 one more */
+		{ "{% include 'd2' %}", 0, NULL, "deep\n", OK },
+		{ "{% include 'd1' %}", 0, NULL,
+		  "inc/d8:1: cannot include 'd9': includes nested deeper than 8",
+		  TEMPLATE_ERROR_INCLUDE },
+		/* errors in an included file name it and its own lines */
+		{ "{% include 'bad' %}", 0, NULL, "inc/bad:2: unterminated '{{'",
+		  TEMPLATE_ERROR_SYNTAX },
+		{ "x\ny\n{% include 'undef' %}", 0, NULL,
+		  "inc/undef:2: undefined variable 'nmae'", TEMPLATE_ERROR_UNDEFINED },
+		{ "{% include x %}", 0, NULL,
+		  "t:1: malformed '{% include %}', expected '{% include 'NAME' %}'",
+		  TEMPLATE_ERROR_SYNTAX },
+		{ "{% include '' %}", 0, NULL,
+		  "t:1: malformed '{% include %}', expected '{% include 'NAME' %}'",
+		  TEMPLATE_ERROR_SYNTAX },
+		{ "{% include 'x' 'y' %}", 0, NULL,
+		  "t:1: malformed '{% include %}', expected '{% include 'NAME' %}'",
+		  TEMPLATE_ERROR_SYNTAX },
+		{ "{% include 'x\" %}", 0, NULL,
+		  "t:1: malformed '{% include %}', expected '{% include 'NAME' %}'",
+		  TEMPLATE_ERROR_SYNTAX },
+	};
+	const struct template_loader loader = { load_included, NULL };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		const struct render_case *c = &cases[i];
+		g_autoptr(JsonObject) vars = vars_from(VARS);
+		struct template_env env = { .vars = vars };
+		g_autoptr(GError) error = NULL;
+		g_autofree char *out = NULL;
+		struct template *t = template_parse_with("t", c->tmpl, 1, &loader, &error);
+
+		if (t)
+			out = template_render(t, &env, &error);
+		template_free(t);
+		if (c->code == OK) {
+			expect_output(c->tmpl, out, error, c->expect);
+		} else {
+			if (out)
+				fail_msg("%s: got '%s', want an error", c->tmpl, out);
+			expect_error(c->tmpl, error, TEMPLATE_ERROR, c->code, c->expect);
+		}
+	}
+}
+
+static void test_include_no_loader(void **state)
+{
+	g_autoptr(JsonObject) vars = vars_from(VARS);
+	struct template_env env = { .vars = vars };
+	g_autoptr(GError) error = NULL;
+	g_autofree char *out = NULL;
+
+	(void)state;
+	G_STATIC_ASSERT(TEMPLATE_MAX_INCLUDE_DEPTH == 8);
+	/* without a loader an include is an error, not nothing */
+	out = template_expand("t", "{% include 'x' %}", &env, &error);
+	assert_null(out);
+	assert_error(error, TEMPLATE_ERROR_INCLUDE, "t:1: cannot include 'x': no includes here");
+}
+
 static void test_first_line(void **state)
 {
 	g_autoptr(JsonObject) vars = vars_from(VARS);
@@ -836,6 +952,8 @@ int main(void)
 		cmocka_unit_test(test_for),
 		cmocka_unit_test(test_syntax),
 		cmocka_unit_test(test_lines),
+		cmocka_unit_test(test_include),
+		cmocka_unit_test(test_include_no_loader),
 		cmocka_unit_test(test_first_line),
 		cmocka_unit_test(test_reuse),
 		cmocka_unit_test(test_secrets),
