@@ -1,7 +1,8 @@
 # labctl - stand up iSCSI labs from one YAML spec
 #
 #   make                 build ./labctl
-#   make check           layer check, unit, command-line and integration tests (root)
+#   make check           layer check, unit, command-line, system and integration tests (root)
+#   make unit            the unit tests (no root)
 #   make lab             the local lab (examples/local-lab.yaml)
 #   make fuzz            libFuzzer targets (FUZZ_SECONDS=N each)
 #   make bench           benchmarks, results in docs/benchmarks.md
@@ -64,6 +65,9 @@ LIB_SRCS = $(filter-out src/main.c,$(wildcard src/*.c))
 LIB_OBJS = $(patsubst src/%.c,$(B)/%.o,$(LIB_SRCS)) $(B)/resources.o
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
+# The system tier: cmocka tests, built like the unit tests, that need root.
+SYSTEM_SRCS = $(wildcard tests/system/test_*.c)
+SYSTEM_BINS = $(patsubst tests/system/%.c,$(B)/tests/system/%,$(SYSTEM_SRCS))
 RESOURCES = $(wildcard playbooks/*.yaml) $(wildcard templates/*)
 
 all: labctl
@@ -101,7 +105,14 @@ $(B)/tests/%.o: tests/unit/%.c $(B)/config.mk
 $(B)/tests/%: $(B)/tests/%.o $(B)/liblabctl.a
 	$(QUIET_LINK)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) $(TEST_LIBS)
 
-check: layers unit cli integration
+$(B)/tests/system/%.o: tests/system/%.c $(B)/config.mk
+	@mkdir -p $(B)/tests/system
+	$(QUIET_CC)$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -c -o $@ $<
+
+$(B)/tests/system/%: $(B)/tests/system/%.o $(B)/liblabctl.a
+	$(QUIET_LINK)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) $(TEST_LIBS)
+
+check: layers unit cli system integration
 
 # The imports of src/ against the layers of docs/architecture.md.
 layers:
@@ -116,11 +127,21 @@ lab: deps labctl
 deps:
 	@scripts/install-deps
 
-unit: deps $(UNIT_BINS)
-	@fail=0; for t in $(UNIT_BINS); do \
+# Runs each test binary of $(1); fails when one does.
+run_tests = fail=0; for t in $(1); do \
 		echo "== $$t"; \
 		LABCTL_SRCDIR=$(CURDIR) $(TEST_WRAPPER) $$t || fail=1; \
 	done; exit $$fail
+
+# cmocka tests of one module each; no root, no network, nothing outside /tmp.
+unit: deps $(UNIT_BINS)
+	@$(call run_tests,$(UNIT_BINS))
+
+# cmocka tests on the machine itself: a private sshd, network namespaces,
+# the labs' runtime directories, files of other owners.  Needs root; each
+# test fails, saying so, without it.
+system: deps $(SYSTEM_BINS)
+	@$(call run_tests,$(SYSTEM_BINS))
 
 cli: deps labctl
 	@LABCTL=$(CURDIR)/labctl tests/cli/run
@@ -129,9 +150,9 @@ cli: deps labctl
 integration: deps labctl
 	@LABCTL=$(CURDIR)/labctl tests/integration/run
 
-# Valgrind over the unit tests: zero errors, zero definite leaks.
+# Valgrind over the unit and system tests: zero errors, zero definite leaks.
 valgrind:
-	@$(MAKE) --no-print-directory unit \
+	@$(MAKE) --no-print-directory unit system \
 		TEST_WRAPPER='valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite'
 
 install: labctl
@@ -154,7 +175,7 @@ include $(wildcard tests/*/rules.mk)
 clean:
 	rm -rf $(B) labctl
 
-.PHONY: all check layers lab unit cli integration deps valgrind install uninstall clean
+.PHONY: all check lab unit cli system integration deps valgrind install uninstall clean
 .DELETE_ON_ERROR:
 
--include $(wildcard $(B)/*.d $(B)/tests/*.d)
+-include $(wildcard $(B)/*.d $(B)/tests/*.d $(B)/tests/system/*.d)

@@ -48,8 +48,9 @@ enum cmd_opt_code {
 /*
  * One option of a verb.  A verb's table of them is the one place an
  * option is declared: cmd_getopt() parses with it, and "labctl VERB
- * --help" and the usage line are printed from it (tests/cli/run checks the
- * man page's synopsis and the bash completion against that).
+ * --help" and the usage line are printed from it
+ * (tests/cli/t0008-completion.sh checks the man page's synopsis and the
+ * bash completion against that).
  */
 struct cmd_opt {
 	const char *name;       /* the long name, without "--" */

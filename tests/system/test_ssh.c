@@ -25,6 +25,7 @@
 
 #include "labctl/ssh.h"
 #include "labctl/template.h"
+#include "system.h"
 
 #define MARK "\n[labctl: output truncated]\n"
 #define CAP ((size_t)8 << 20)
@@ -930,5 +931,6 @@ int main(void)
 		cmocka_unit_test(test_lost_while_running),
 	};
 
+	system_need_root("test_ssh", "an sshd in a mount namespace of its own that logs in as root");
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "netns_fixture.h"
+#include "system.h"
 
 static char *hash_of(const char *state)
 {
@@ -137,5 +138,6 @@ int main(void)
 		cmocka_unit_test(test_subnet_in_use),
 	};
 
+	system_need_root("test_provider_netns", "network namespaces, bridges, /var/lib/labctl");
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
