@@ -283,8 +283,12 @@ static bool run_plan(struct lab *lab, GPtrArray *access, const struct lab_opts *
 		if (n->notice)
 			fprintf(o->out, "%-12s %s\n", n->access->name, n->notice);
 		if (n->error) {
+			/* reached, but sudo will not make us root: no network problem */
+			bool reached = n->ssh || g_error_matches(n->error, LAB_SSH_ERROR,
+								 LAB_SSH_ERROR_BECOME);
+
 			g_set_error_literal(error, LAB_ERROR,
-					    n->ssh ? LAB_ERROR_FAILED : LAB_ERROR_UNREACHABLE,
+					    reached ? LAB_ERROR_FAILED : LAB_ERROR_UNREACHABLE,
 					    n->error->message);
 			lab_nodes_free(r.nodes, access->len);
 			return false;

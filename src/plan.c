@@ -798,9 +798,10 @@ void plan_print(const struct plan *plan, FILE *fp)
 	for (guint i = 0; i < plan->nodes->len; i++) {
 		const struct plan_node *pn = g_ptr_array_index(plan->nodes, i);
 
-		fprintf(fp, "\n%s (%s) %s@%s port %u\n", pn->name,
+		fprintf(fp, "\n%s (%s) %s@%s port %u%s\n", pn->name,
 			spec_role_names[pn->spec->role.v], pn->user,
-			pn->address ? pn->address : "(address from the provider)", pn->port);
+			pn->address ? pn->address : "(address from the provider)", pn->port,
+			spec_node_sudo(spec, pn->spec, pn->user) ? ", root through sudo" : "");
 		for (guint j = 0; j < pn->tasks->len; j++) {
 			const struct plan_task *t = g_ptr_array_index(pn->tasks, j);
 
@@ -872,6 +873,8 @@ JsonNode *plan_to_json(const struct plan *plan)
 		add_opt_str(jb, "user", pn->user);
 		json_builder_set_member_name(jb, "port");
 		json_builder_add_int_value(jb, pn->port);
+		if (spec_node_sudo(plan->spec, pn->spec, pn->user))
+			add_opt_str(jb, "become", "sudo");
 		json_builder_set_member_name(jb, "tasks");
 		json_builder_begin_array(jb);
 		for (guint j = 0; j < pn->tasks->len; j++) {

@@ -14,6 +14,13 @@
 #include "labctl/journal.h"
 #include "labctl/provider.h"
 
+static void wipe_free(char *secret)
+{
+	if (secret)
+		memset(secret, 0, strlen(secret));
+	g_free(secret);
+}
+
 void node_access_free(gpointer p)
 {
 	struct node_access *a = p;
@@ -26,11 +33,39 @@ void node_access_free(gpointer p)
 	g_free(a->key);
 	g_free(a->known_hosts);
 	g_free(a->also_known_hosts);
-	if (a->passphrase)
-		memset(a->passphrase, 0, strlen(a->passphrase));
-	g_free(a->passphrase);
+	wipe_free(a->passphrase);
+	wipe_free(a->password);
+	wipe_free(a->sudo_password);
 	lab_ssh_close(a->conn);
 	g_free(a);
+}
+
+/* Reads secret @ref (NULL: none) into *@out; false with @error when it cannot. */
+static bool read_login_secret(const struct lab_spec *spec, const char *ref, char **out,
+			      GError **error)
+{
+	if (!ref)
+		return true;
+	*out = spec_read_secret(spec, ref, error);
+	return *out != NULL;
+}
+
+bool provider_node_login(struct node_access *a, const struct lab_spec *spec,
+			 const struct spec_node *n, GError **error)
+{
+	const char *pass = n->ssh.passphrase.ref ? n->ssh.passphrase.ref : spec->ssh.passphrase.ref;
+
+	if (!read_login_secret(spec, pass, &a->passphrase, error) ||
+	    !read_login_secret(spec, spec_node_password_ref(spec, n), &a->password, error))
+		return false;
+	a->ssh.passphrase = a->passphrase;
+	a->ssh.password = a->password;
+	a->ssh.sudo = spec_node_sudo(spec, n, a->user);
+	if (a->ssh.sudo &&
+	    !read_login_secret(spec, spec_node_become_password_ref(spec, n), &a->sudo_password, error))
+		return false;
+	a->ssh.sudo_password = a->sudo_password;
+	return true;
 }
 
 char *provider_kept_known_hosts_file(void)

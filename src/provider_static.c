@@ -17,7 +17,6 @@ static GPtrArray *static_access(struct provider_ctx *ctx, GError **error)
 		const struct spec_node *n = g_ptr_array_index(spec->nodes, i);
 		struct node_access *a = g_new0(struct node_access, 1);
 		const char *kh = n->ssh.known_hosts.v ? n->ssh.known_hosts.v : spec->ssh.known_hosts.v;
-		const char *pass = n->ssh.passphrase.ref ? n->ssh.passphrase.ref : spec->ssh.passphrase.ref;
 
 		a->name = g_strdup(n->name.v);
 		a->host = g_strdup(n->address.v);
@@ -35,12 +34,8 @@ static GPtrArray *static_access(struct provider_ctx *ctx, GError **error)
 		a->ssh.accept_new = ctx->accept_new_host_keys;
 		a->ssh.use_config = true;
 		g_ptr_array_add(nodes, a);
-		if (pass) {
-			a->passphrase = spec_read_secret(spec, pass, error);
-			if (!a->passphrase)
-				return NULL;
-			a->ssh.passphrase = a->passphrase;
-		}
+		if (!provider_node_login(a, spec, n, error))
+			return NULL;
 	}
 	return g_steal_pointer(&nodes);
 }

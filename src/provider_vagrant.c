@@ -384,8 +384,6 @@ static GPtrArray *vagrant_access(struct provider_ctx *ctx, GError **error)
 		const char *user = spec_ssh_value(&n->ssh.user, &spec->ssh.user);
 		const char *key = spec_ssh_value(&n->ssh.key, &spec->ssh.key);
 		const char *kh = spec_ssh_value(&n->ssh.known_hosts, &spec->ssh.known_hosts);
-		const char *pass = n->ssh.passphrase.ref ? n->ssh.passphrase.ref
-							 : spec->ssh.passphrase.ref;
 		struct node_access *a;
 
 		if (at < 0) {
@@ -419,14 +417,11 @@ static GPtrArray *vagrant_access(struct provider_ctx *ctx, GError **error)
 			a->known_hosts = g_strdup(kh);
 		else
 			provider_kept_known_hosts(a);
-		if (pass) {
-			a->passphrase = spec_read_secret(spec, pass, error);
-			if (!a->passphrase)
-				return NULL;
-		}
 		a->ssh.accept_new = ctx->accept_new_host_keys;
 		a->ssh.use_config = false;      /* vagrant said how to get there */
 		link_ssh(a);
+		if (!provider_node_login(a, spec, n, error))
+			return NULL;
 	}
 	return g_steal_pointer(&nodes);
 }

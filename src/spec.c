@@ -21,6 +21,7 @@ const char *const spec_firewall_names[] = { "auto", "firewalld", "iptables", "nf
 const char *const spec_backstore_names[] = { "block", "fileio", NULL };
 const char *const spec_allocation_names[] = { "sparse", "allocated", "zeroed", NULL };
 const char *const spec_fs_names[] = { "xfs", "ext4", NULL };
+const char *const spec_become_names[] = { "auto", "sudo", "none", NULL };
 
 #define F(st, k, t, member, ...) \
 	{ .key = k, .type = t, .offset = offsetof(struct st, member), __VA_ARGS__ }
@@ -30,6 +31,9 @@ static const struct yfield ssh_fields[] = {
 	F(spec_ssh, "port", YF_UINT, port, .min = 1, .max = 65535),
 	F(spec_ssh, "key", YF_STR, key),
 	F(spec_ssh, "passphrase", YF_SECRET, passphrase),
+	F(spec_ssh, "password", YF_SECRET, password),
+	F(spec_ssh, "become", YF_ENUM, become, .values = spec_become_names),
+	F(spec_ssh, "become_password", YF_SECRET, become_password),
 	F(spec_ssh, "known_hosts", YF_STR, known_hosts),
 	{ .key = NULL }
 };
@@ -313,6 +317,30 @@ unsigned spec_node_port(const struct lab_spec *spec, const struct spec_node *nod
 const char *spec_node_key(const struct lab_spec *spec, const struct spec_node *node)
 {
 	return node->ssh.key.v ? node->ssh.key.v : spec->ssh.key.v;
+}
+
+bool spec_node_sudo(const struct lab_spec *spec, const struct spec_node *node,
+		    const char *user)
+{
+	const struct yenum *b = node->ssh.become.set ? &node->ssh.become : &spec->ssh.become;
+
+	if (b->set && b->v == BECOME_SUDO)
+		return true;
+	if (b->set && b->v == BECOME_NONE)
+		return false;
+	return strcmp(user ? user : spec_node_user(spec, node), "root") != 0;
+}
+
+const char *spec_node_password_ref(const struct lab_spec *spec, const struct spec_node *node)
+{
+	return node->ssh.password.ref ? node->ssh.password.ref : spec->ssh.password.ref;
+}
+
+const char *spec_node_become_password_ref(const struct lab_spec *spec,
+					  const struct spec_node *node)
+{
+	return node->ssh.become_password.ref ? node->ssh.become_password.ref
+					     : spec->ssh.become_password.ref;
 }
 
 static struct ystr *ystr_new(const char *v)
@@ -606,17 +634,45 @@ static bool check_one(const struct lab_spec *spec, const struct ysecret *s, bool
 	return why == NULL;
 }
 
+/*
+ * sudo -S reads the password as one line: a newline in it would end it
+ * early and hand the rest to the command as a line of script.
+ */
+static bool check_become_password(const struct lab_spec *spec, const struct ysecret *s,
+				  GError **error)
+{
+	g_autofree char *v = NULL;
+	bool ok;
+
+	if (!s->ref)
+		return true;
+	v = spec_read_secret(spec, s->ref, error);
+	if (!v)
+		return false;
+	ok = !strpbrk(v, "\r\n");
+	memset(v, 0, strlen(v));
+	if (!ok)
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+			    "%s:%u:%u: the value of secret '%s' goes to sudo as one line, so it may not hold a line break",
+			    spec->file, s->loc.line, s->loc.col, s->ref);
+	return ok;
+}
+
 GPtrArray *spec_secret_refs(const struct lab_spec *spec)
 {
 	GPtrArray *refs = g_ptr_array_new();
-	const struct ysecret *top = &spec->ssh.passphrase;
+	const struct ysecret *top[] = {
+		&spec->ssh.passphrase, &spec->ssh.password, &spec->ssh.become_password,
+	};
 
-	if (top->ref)
-		g_ptr_array_add(refs, top->ref);
+	for (size_t k = 0; k < G_N_ELEMENTS(top); k++)
+		if (top[k]->ref)
+			g_ptr_array_add(refs, top[k]->ref);
 	for (guint i = 0; i < spec->nodes->len; i++) {
 		const struct spec_node *n = g_ptr_array_index(spec->nodes, i);
 		const struct ysecret *all[] = {
-			&n->ssh.passphrase, &n->target.chap.password, &n->target.chap.mutual.password,
+			&n->ssh.passphrase, &n->ssh.password, &n->ssh.become_password,
+			&n->target.chap.password, &n->target.chap.mutual.password,
 		};
 
 		for (size_t k = 0; k < G_N_ELEMENTS(all); k++)
@@ -628,13 +684,17 @@ GPtrArray *spec_secret_refs(const struct lab_spec *spec)
 
 bool spec_check_secrets(const struct lab_spec *spec, GError **error)
 {
-	if (!check_one(spec, &spec->ssh.passphrase, false, false, error))
+	if (!check_one(spec, &spec->ssh.passphrase, false, false, error) ||
+	    !check_one(spec, &spec->ssh.password, false, false, error) ||
+	    !check_become_password(spec, &spec->ssh.become_password, error))
 		return false;
 	for (guint i = 0; i < spec->nodes->len; i++) {
 		const struct spec_node *n = g_ptr_array_index(spec->nodes, i);
 		bool tgt = n->role.v == ROLE_DISK && n->target.backend.v == TARGET_TGT;
 
 		if (!check_one(spec, &n->ssh.passphrase, false, false, error) ||
+		    !check_one(spec, &n->ssh.password, false, false, error) ||
+		    !check_become_password(spec, &n->ssh.become_password, error) ||
 		    !check_one(spec, &n->target.chap.password, true, tgt, error) ||
 		    !check_one(spec, &n->target.chap.mutual.password, true, tgt, error))
 			return false;

@@ -52,6 +52,10 @@ struct lab_ssh {
 	char *user;
 	char *key;
 	char *passphrase;
+	char *password;
+	bool sudo;
+	char *sudo_password;
+	bool sudo_asks;		/* sudo wants the password (lab_ssh_open found out) */
 	char *known_hosts;
 	char *also_known_hosts;
 	bool accept_new;
@@ -340,6 +344,8 @@ static bool authenticate(struct lab_ssh *c, ssh_session s, GError **error)
 	} else {
 		rc = ssh_userauth_publickey_auto(s, NULL, c->passphrase);
 	}
+	if (rc != SSH_AUTH_SUCCESS && rc != SSH_AUTH_ERROR && c->password)
+		rc = ssh_userauth_password(s, NULL, c->password);
 	if (rc == SSH_AUTH_SUCCESS)
 		return true;
 	if (rc == SSH_AUTH_ERROR) {
@@ -347,6 +353,10 @@ static bool authenticate(struct lab_ssh *c, ssh_session s, GError **error)
 
 		set_error(c, error, LAB_SSH_ERROR_AUTH, "authentication as '%s' failed: %s",
 			  who, cause);
+	} else if (c->password) {
+		set_error(c, error, LAB_SSH_ERROR_AUTH,
+			  "authentication as '%s' with %s and the password was refused", who,
+			  c->key ? "its key" : "the agent, default keys");
 	} else if (c->key) {
 		set_error(c, error, LAB_SSH_ERROR_AUTH,
 			  "authentication as '%s' with key '%s' was refused", who, c->key);
@@ -416,6 +426,8 @@ static bool reconnect(struct lab_ssh *c, GError **error)
 	return false;
 }
 
+static bool check_sudo(struct lab_ssh *c, GError **error);
+
 struct lab_ssh *lab_ssh_open(const struct lab_ssh_target *target, char **notice,
 			     GError **error)
 {
@@ -434,6 +446,9 @@ struct lab_ssh *lab_ssh_open(const struct lab_ssh_target *target, char **notice,
 	c->user = g_strdup(target->user);
 	c->key = g_strdup(target->key);
 	c->passphrase = g_strdup(target->passphrase);
+	c->password = g_strdup(target->password);
+	c->sudo = target->sudo;
+	c->sudo_password = g_strdup(target->sudo_password);
 	c->known_hosts = g_strdup(target->known_hosts);
 	c->also_known_hosts = g_strdup(target->also_known_hosts);
 	c->accept_new = target->accept_new;
@@ -443,11 +458,17 @@ struct lab_ssh *lab_ssh_open(const struct lab_ssh_target *target, char **notice,
 	c->retries = target->retries ? target->retries : DEFAULT_RETRIES;
 	c->addr = format_addr(c->host, c->port ? c->port : 22);
 
-	if (!session_connect(c, notice, error)) {
+	if (!session_connect(c, notice, error) || (c->sudo && !check_sudo(c, error))) {
 		lab_ssh_close(c);
 		return NULL;
 	}
 	return c;
+}
+
+static void wipe(char *secret)
+{
+	if (secret)
+		explicit_bzero(secret, strlen(secret));
 }
 
 void lab_ssh_close(struct lab_ssh *c)
@@ -455,8 +476,11 @@ void lab_ssh_close(struct lab_ssh *c)
 	if (!c)
 		return;
 	session_drop(c);
-	if (c->passphrase)
-		explicit_bzero(c->passphrase, strlen(c->passphrase));
+	wipe(c->passphrase);
+	wipe(c->password);
+	wipe(c->sudo_password);
+	g_free(c->password);
+	g_free(c->sudo_password);
 	g_free(c->name);
 	g_free(c->host);
 	g_free(c->user);
@@ -826,46 +850,92 @@ static void finish_channel(struct lab_ssh *c, ssh_channel ch, struct run *run)
 	ssh_channel_free(ch);
 }
 
+/*
+ * How @cmd becomes root: "" (we are), "sudo -n -H -- " or, when sudo asks
+ * for the password, "sudo -k -S -p '' -H -- " (-k: it asks every time, so
+ * the password line that comes first on stdin is always read by sudo and
+ * never by the command).
+ */
+static const char *become_prefix(const struct lab_ssh *c, bool as_root)
+{
+	if (!as_root || !c->sudo)
+		return "";
+	return c->sudo_asks ? "sudo -k -S -p '' -H -- " : "sudo -n -H -- ";
+}
+
+/* @input with the sudo password as its first line when sudo asks for it. */
+static char *become_input(const struct lab_ssh *c, bool as_root, const char *input,
+			  size_t len, size_t *out_len)
+{
+	size_t plen;
+	char *buf;
+
+	if (!as_root || !c->sudo || !c->sudo_asks) {
+		*out_len = len;
+		return NULL;
+	}
+	plen = strlen(c->sudo_password);
+	buf = g_malloc(plen + 1 + len + 1);
+	memcpy(buf, c->sudo_password, plen);
+	buf[plen] = '\n';
+	if (len)
+		memcpy(buf + plen + 1, input, len);
+	buf[plen + 1 + len] = '\0';
+	*out_len = plen + 1 + len;
+	return buf;
+}
+
 /* Kills process group @pgid on the node from a second channel, bounded. */
 static void kill_group(struct lab_ssh *c, long pgid)
 {
 	/* "kill -KILL -- -N" is not understood by dash; this is POSIX */
-	g_autofree char *line = g_strdup_printf("kill -s KILL -- -%ld", pgid);
+	g_autofree char *line = g_strdup_printf("%skill -s KILL -- -%ld",
+						become_prefix(c, true), pgid);
+	size_t len;
+	char *input = become_input(c, true, NULL, 0, &len);
 	struct run run;
 	ssh_channel ch;
 
 	run_init(&run, false);
 	ch = start(c, line, &run, NULL);
 	if (ch) {
-		(void)run_loop(c, ch, NULL, 0, g_get_monotonic_time() + KILL_TIMEOUT_US, &run);
+		(void)run_loop(c, ch, input, len, g_get_monotonic_time() + KILL_TIMEOUT_US, &run);
 		finish_channel(c, ch, &run);
 	}
 	run_free(&run);
+	if (input) {
+		explicit_bzero(input, len);
+		g_free(input);
+	}
 }
 
-bool lab_ssh_exec(struct lab_ssh *c, const char *cmd, const char *input,
-		  size_t input_len, unsigned timeout, struct lab_ssh_result *r,
-		  GError **error)
+/* lab_ssh_exec(), as root through sudo or (!@as_root) as the login user. */
+static bool exec_as(struct lab_ssh *c, bool as_root, const char *cmd, const char *input,
+		    size_t input_len, unsigned timeout, struct lab_ssh_result *r,
+		    GError **error)
 {
 	g_autofree char *quoted = g_shell_quote(cmd);
-	g_autofree char *line = g_strconcat("printf '" PGID_PREFIX "%s\\n' $$ >&2; "
-					    "exec sh -c ", quoted, NULL);
+	g_autofree char *line = g_strconcat("printf '" PGID_PREFIX "%s\\n' $$ >&2; exec ",
+					    become_prefix(c, as_root), "sh -c ", quoted, NULL);
 	gint64 t0 = g_get_monotonic_time();
 	enum run_outcome outcome;
 	struct run run;
 	ssh_channel ch;
+	size_t len;
+	char *with_password;
 
 	memset(r, 0, sizeof(*r));
 	r->status = -1;
 	if (!input)
 		input_len = 0;
+	with_password = become_input(c, as_root, input, input_len, &len);
 	run_init(&run, true);
 	ch = start(c, line, &run, error);
 	if (!ch) {
 		run_free(&run);
-		return false;
+		goto fail;
 	}
-	outcome = run_loop(c, ch, input, input_len,
+	outcome = run_loop(c, ch, with_password ? with_password : input, len,
 			   timeout ? t0 + (gint64)timeout * G_USEC_PER_SEC : 0, &run);
 	if (outcome == RUN_TIMED_OUT && run.pgid)
 		kill_group(c, run.pgid);
@@ -874,12 +944,83 @@ bool lab_ssh_exec(struct lab_ssh *c, const char *cmd, const char *input,
 		run_free(&run);
 		set_error(c, error, LAB_SSH_ERROR_CHANNEL,
 			  "connection lost while running the command; its outcome is unknown");
-		return false;
+		goto fail;
 	}
 	run_finish(&run, r);
 	r->timed_out = outcome == RUN_TIMED_OUT;
 	r->status = r->timed_out ? -1 : run.status;
 	r->seconds = (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC;
 	run_free(&run);
+	if (with_password) {
+		explicit_bzero(with_password, len);
+		g_free(with_password);
+	}
 	return true;
+fail:
+	if (with_password) {
+		explicit_bzero(with_password, len);
+		g_free(with_password);
+	}
+	return false;
+}
+
+bool lab_ssh_exec(struct lab_ssh *c, const char *cmd, const char *input,
+		  size_t input_len, unsigned timeout, struct lab_ssh_result *r,
+		  GError **error)
+{
+	return exec_as(c, true, cmd, input, input_len, timeout, r, error);
+}
+
+/* The last line of @text, without its newline, or "" (for messages). */
+static char *last_line(const char *text)
+{
+	g_auto(GStrv) lines = g_strsplit(text ? text : "", "\n", -1);
+	guint n = g_strv_length(lines);
+
+	while (n > 0 && !*g_strstrip(lines[n - 1]))
+		n--;
+	return g_strdup(n ? lines[n - 1] : "");
+}
+
+/*
+ * Once per connection, before anything runs: does sudo make us root
+ * without a password, or with the one we were given?
+ */
+static bool check_sudo(struct lab_ssh *c, GError **error)
+{
+	const char *user = c->user ? c->user : "the login user";
+	struct lab_ssh_result r;
+	g_autofree char *why = NULL;
+	bool ok = false;
+
+	if (!exec_as(c, false, "sudo -n -H -- true", NULL, 0, 30, &r, error))
+		return false;
+	why = last_line(r.err);
+	if (r.status == 0) {
+		ok = true;
+	} else if (r.status == 127) {
+		set_error(c, error, LAB_SSH_ERROR_BECOME,
+			  "sudo is not installed, and '%s' is not root: install sudo on the node, or "
+			  "log in as root (ssh.user: root, ssh.become: none)", user);
+	} else if (!c->sudo_password) {
+		set_error(c, error, LAB_SSH_ERROR_BECOME,
+			  "'%s' may not become root with sudo without a password (sudo said: %s); "
+			  "allow it with the line '%s ALL=(ALL) NOPASSWD: ALL' in a file of "
+			  "/etc/sudoers.d/ on the node, or give the password as ssh.become_password",
+			  user, *why ? why : "nothing", user);
+	} else {
+		c->sudo_asks = true;
+		lab_ssh_result_clear(&r);
+		if (!exec_as(c, true, "true", NULL, 0, 30, &r, error))
+			return false;
+		g_free(why);
+		why = last_line(r.err);
+		ok = r.status == 0;
+		if (!ok)
+			set_error(c, error, LAB_SSH_ERROR_BECOME,
+				  "sudo did not make '%s' root with ssh.become_password (sudo said: %s)",
+				  user, *why ? why : "nothing");
+	}
+	lab_ssh_result_clear(&r);
+	return ok;
 }

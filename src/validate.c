@@ -350,6 +350,11 @@ static void check_ssh(struct vctx *v, const struct spec_ssh *ssh)
 	check_local_file(v, &ssh->key, "key");
 	check_local_file(v, &ssh->known_hosts, "known_hosts");
 	check_secret(v, &ssh->passphrase, "passphrase");
+	check_secret(v, &ssh->password, "password");
+	check_secret(v, &ssh->become_password, "become_password");
+	if (ssh->become_password.ref && ssh->become.set && ssh->become.v == BECOME_NONE)
+		verr(v, ssh->become_password.loc,
+		     "'become_password' is for sudo, but 'become' is none here");
 }
 
 static void check_ipv4_subnet(struct vctx *v, const struct ystr *s,

@@ -73,6 +73,8 @@ struct node_access {
 	char *known_hosts;
 	char *also_known_hosts; /* consulted too, never written (~/.ssh/known_hosts), or NULL */
 	char *passphrase;       /* of @key, resolved from the spec's reference */
+	char *password;         /* of the login (ssh.password), resolved */
+	char *sudo_password;    /* ssh.become_password, resolved */
 	/*
 	 * A connection the provider opened (waiting for a guest to boot), for
 	 * the first user to take over instead of logging in again; or NULL.
@@ -141,6 +143,16 @@ extern const struct provider provider_libvirt;
 const struct provider *provider_for(const struct lab_spec *spec);
 
 void node_access_free(gpointer p);
+
+/*
+ * The secrets and the way to root of a node labctl did not make (static,
+ * vagrant), once @a's user is known: reads the key's passphrase, the
+ * login's password and sudo's password the spec names for @n, and sets
+ * @a's ssh target to use them and to run through sudo when the spec says
+ * so (become: auto and a user other than root, or sudo).
+ */
+bool provider_node_login(struct node_access *a, const struct lab_spec *spec,
+			 const struct spec_node *n, GError **error);
 
 /*
  * Host keys of a node labctl did not make (static, vagrant) when the spec

@@ -42,6 +42,7 @@ enum firewall_mode { FIREWALL_AUTO, FIREWALL_FIREWALLD, FIREWALL_IPTABLES,
 enum backstore { BACKSTORE_BLOCK, BACKSTORE_FILEIO };
 enum allocation { ALLOC_SPARSE, ALLOC_ALLOCATED, ALLOC_ZEROED };
 enum fs_type { FS_XFS, FS_EXT4 };
+enum become_mode { BECOME_AUTO, BECOME_SUDO, BECOME_NONE };
 
 /* The names of the enum values above, as written in a spec (NULL-ended). */
 extern const char *const spec_provider_names[];
@@ -53,6 +54,7 @@ extern const char *const spec_firewall_names[];
 extern const char *const spec_backstore_names[];
 extern const char *const spec_allocation_names[];
 extern const char *const spec_fs_names[];
+extern const char *const spec_become_names[];
 
 struct spec_ssh {
 	struct loc where;
@@ -60,6 +62,9 @@ struct spec_ssh {
 	struct yuint port;
 	struct ystr key;            /* private key file */
 	struct ysecret passphrase;  /* of the key */
+	struct ysecret password;    /* of the login, when the server takes passwords */
+	struct yenum become;        /* enum become_mode: how tasks run as root */
+	struct ysecret become_password;     /* for a sudo that asks for one */
 	struct ystr known_hosts;    /* file; default: the lab's own */
 };
 
@@ -209,6 +214,16 @@ const char *spec_default_subnet(enum provider_type type);
 const char *spec_node_user(const struct lab_spec *spec, const struct spec_node *node);
 unsigned spec_node_port(const struct lab_spec *spec, const struct spec_node *node);
 const char *spec_node_key(const struct lab_spec *spec, const struct spec_node *node);
+/*
+ * Whether @node's tasks run through sudo: become sudo, or auto and a login
+ * user (@user; NULL: the spec's) other than root.
+ */
+bool spec_node_sudo(const struct lab_spec *spec, const struct spec_node *node,
+		    const char *user);
+/* The secret references of @node's ssh settings (its own, else the lab's); NULL: none. */
+const char *spec_node_password_ref(const struct lab_spec *spec, const struct spec_node *node);
+const char *spec_node_become_password_ref(const struct lab_spec *spec,
+					  const struct spec_node *node);
 
 /* The most bytes a secret file may hold. */
 #define SPEC_SECRET_MAX 65536

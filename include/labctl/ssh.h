@@ -23,6 +23,7 @@ enum lab_ssh_error_code {
 	LAB_SSH_ERROR_HOSTKEY,      /* unknown or changed host key */
 	LAB_SSH_ERROR_AUTH,         /* no accepted authentication */
 	LAB_SSH_ERROR_CHANNEL,      /* channel or exec failed, connection lost */
+	LAB_SSH_ERROR_BECOME,       /* sudo is missing, or refuses to make us root */
 };
 
 struct lab_ssh_target {
@@ -32,6 +33,14 @@ struct lab_ssh_target {
 	const char *user;           /* NULL: ~/.ssh/config or the local user */
 	const char *key;            /* private key file; NULL: agent + defaults */
 	const char *passphrase;     /* of @key, or NULL */
+	const char *password;       /* the login's password, tried after keys; or NULL */
+	/*
+	 * Every command runs as root through "sudo -n" (with @sudo_password:
+	 * "sudo -S", the password first on its standard input, never on a
+	 * command line).  lab_ssh_open() checks once that sudo works.
+	 */
+	bool sudo;
+	const char *sudo_password;
 	const char *known_hosts;    /* file checked, and written with accept_new */
 	const char *also_known_hosts;   /* checked too, never written; NULL: none */
 	bool accept_new;            /* record a first-seen host key */
