@@ -788,6 +788,82 @@ static void test_ssh_precedence(void **state)
 	}
 }
 
+/* become: auto means sudo for a user other than root; the node's setting wins. */
+static void test_become(void **state)
+{
+	static const struct {
+		const char *lab_ssh;
+		const char *node_ssh;
+		const char *vagrant_user;       /* what another source says; NULL: the spec's */
+		bool sudo;
+		const char *become_pw;          /* NULL: none */
+	} cases[] = {
+		{ "", "", NULL, false, NULL },
+		{ "ssh: {user: admin}\n", "", NULL, true, NULL },
+		{ "ssh: {user: admin, become: none}\n", "", NULL, false, NULL },
+		{ "ssh: {become: sudo}\n", "", NULL, true, NULL },
+		{ "ssh: {user: admin, become: none}\n", "    ssh: {become: auto}\n", NULL, true, NULL },
+		{ "", "", "vagrant", true, NULL },
+		{ "ssh: {become: none}\n", "", "vagrant", false, NULL },
+		{ "ssh: {user: admin, become_password: {env: PW}}\n", "", NULL, true, "env:PW" },
+		{ "ssh: {user: admin, become_password: {env: PW}}\n",
+		  "    ssh: {become_password: {file: /pw}}\n", NULL, true, "file:/pw" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(GPtrArray) diags = diags_new();
+		g_autofree char *text = g_strdup_printf(
+			"lab: t\nprovider: {type: static}\n%snodes:\n"
+			"  - name: h\n    role: host\n    address: 10.0.0.2\n%s",
+			cases[i].lab_ssh, cases[i].node_ssh);
+		struct lab_spec *spec = load(text, diags);
+		struct spec_node *h;
+		const char *pw;
+
+		expect_diags(text, diags, (const char *[]){ NULL });
+		h = node(spec, 0);
+		assert_int_equal(spec_node_sudo(spec, h, cases[i].vagrant_user), cases[i].sudo);
+		pw = spec_node_become_password_ref(spec, h);
+		if (cases[i].become_pw)
+			assert_string_equal(pw, cases[i].become_pw);
+		else
+			assert_null(pw);
+		spec_free(spec);
+	}
+}
+
+/* The login's and sudo's passwords are secrets, masked and checked like the others. */
+static void test_login_secrets(void **state)
+{
+	g_autoptr(GPtrArray) diags = diags_new();
+	g_autoptr(GPtrArray) refs = NULL;
+	g_autoptr(GError) error = NULL;
+	struct lab_spec *spec;
+
+	(void)state;
+	spec = load("lab: t\nprovider: {type: static}\n"
+		    "ssh: {user: a, password: {env: LCT_LOGIN}, become_password: {env: LCT_SUDO}}\n"
+		    "nodes:\n  - name: h\n    role: host\n    address: 10.0.0.2\n", diags);
+	expect_diags("login secrets", diags, (const char *[]){ NULL });
+	refs = spec_secret_refs(spec);
+	assert_int_equal(refs->len, 2);
+	assert_string_equal(g_ptr_array_index(refs, 0), "env:LCT_LOGIN");
+	assert_string_equal(g_ptr_array_index(refs, 1), "env:LCT_SUDO");
+	g_setenv("LCT_LOGIN", "secret1", TRUE);
+	g_setenv("LCT_SUDO", "two\nlines", TRUE);
+	assert_false(spec_check_secrets(spec, &error));
+	assert_non_null(strstr(error->message, "goes to sudo as one line"));
+	assert_null(strstr(error->message, "two"));
+	g_clear_error(&error);
+	g_setenv("LCT_SUDO", "one line", TRUE);
+	assert_true(spec_check_secrets(spec, &error));
+	g_unsetenv("LCT_SUDO");
+	assert_false(spec_check_secrets(spec, &error));
+	g_unsetenv("LCT_LOGIN");
+	spec_free(spec);
+}
+
 static void test_defaults_helpers(void **state)
 {
 	g_autofree char *iqn = spec_default_iqn("seed", "iscsi-disks");
@@ -883,6 +959,8 @@ int main(void)
 		cmocka_unit_test(test_load_files),
 		cmocka_unit_test(test_lookups),
 		cmocka_unit_test(test_ssh_precedence),
+		cmocka_unit_test(test_become),
+		cmocka_unit_test(test_login_secrets),
 		cmocka_unit_test(test_defaults_helpers),
 		cmocka_unit_test(test_big_inputs),
 	};
