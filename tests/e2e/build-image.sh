@@ -24,11 +24,12 @@ cache=/var/cache/labctl-e2e
 # What the guest needs: the seed's stack (targetcli, open-iscsi, XFS), the
 # tools the playbooks call (losetup, blkid, wipefs, findmnt: util-linux and
 # mount, which debootstrap always installs; udevadm; mkfs.ext4; nft and
-# iptables for the firewall paths), and
+# iptables for the firewall paths), sudo (for logins that are not root),
+# and
 # what boots it (kernel, systemd, sshd, cloud-init; dbus for hostnamectl).
 packages="linux-image-amd64 systemd-sysv udev dbus kmod iproute2 procps
 openssh-server cloud-init targetcli-fb open-iscsi xfsprogs e2fsprogs nftables
-iptables"
+iptables sudo"
 
 say() { echo "build-image: $*" >&2; }
 die() { echo "build-image: error: $*" >&2; exit 1; }
