@@ -1,5 +1,5 @@
 # Shared by the command-line tests: a private temporary directory, the
-# checks, and TAP-like reporting.  Source it; LABCTL is the binary under
+# checks (and those of tests/tap.sh).  Source it; LABCTL is the binary under
 # test.  Each test runs from the top of the source tree.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -9,24 +9,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$top" || exit 1
 
-passed=0
-failed=0
-
-ok() {
-	passed=$((passed + 1))
-	echo "ok - $1"
-}
-
-not_ok() {
-	failed=$((failed + 1))
-	echo "not ok - $1"
-	if test -s "$tmp/why"; then sed 's/^/#   /' "$tmp/why"; fi
-}
-
-finish() {
-	echo "$passed passed, $failed failed"
-	test "$failed" = 0
-}
+. "$top/tests/tap.sh"
 
 # expect_exit CODE NAME -- CMD...: run CMD, stdout to $tmp/out, stderr to $tmp/err
 expect_exit() {
@@ -46,15 +29,6 @@ expect_exit() {
 # same NAME EXPECTED-FILE ACTUAL-FILE
 same() {
 	if diff -u "$2" "$3" >"$tmp/why"; then ok "$1"; else not_ok "$1"; fi
-}
-
-# has NAME STRING FILE: FILE holds STRING (fixed, not a pattern)
-has() {
-	if grep -qF -- "$2" "$3"; then ok "$1"; else echo "'$2' not in $3" >"$tmp/why"; not_ok "$1"; fi
-}
-
-hasnt() {
-	if grep -qF -- "$2" "$3"; then echo "'$2' found in $3" >"$tmp/why"; not_ok "$1"; else ok "$1"; fi
 }
 
 # write_bad_spec FILE: a spec with three mistakes on lines 8 and 10 (a

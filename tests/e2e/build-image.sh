@@ -24,12 +24,12 @@ cache=/var/cache/labctl-e2e
 # What the guest needs: the seed's stack (targetcli, open-iscsi, XFS), the
 # tools the playbooks call (losetup, blkid, wipefs, findmnt: util-linux and
 # mount, which debootstrap always installs; udevadm; mkfs.ext4; nft and
-# iptables for the firewall paths), sudo (for logins that are not root),
-# and
+# iptables for the firewall paths; firewalld, disabled: the scenario that
+# wants it starts it), sudo (for logins that are not root), and
 # what boots it (kernel, systemd, sshd, cloud-init; dbus for hostnamectl).
 packages="linux-image-amd64 systemd-sysv udev dbus kmod iproute2 procps
 openssh-server cloud-init targetcli-fb open-iscsi xfsprogs e2fsprogs nftables
-iptables sudo"
+iptables sudo firewalld"
 
 say() { echo "build-image: $*" >&2; }
 die() { echo "build-image: error: $*" >&2; exit 1; }
@@ -169,6 +169,8 @@ LinkLocalAddressing=no
 IPv6AcceptRA=no
 EOF
 in_root systemctl -q enable systemd-networkd.service
+# firewalld would close the portal of every other scenario's lab
+in_root systemctl -q disable firewalld.service
 
 # cloud-init: only the NoCloud seed (no probing of other clouds), only the
 # modules that take the seed's hostname, files and keys.  No host keys of

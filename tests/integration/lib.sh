@@ -1,5 +1,5 @@
 # Shared by the integration tests: a private lab per test, a residue check,
-# and TAP-like reporting.  Source it; LABCTL is the binary under test.
+# and the checks of tests/tap.sh.  Source it; LABCTL is the binary under test.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 labctl=${LABCTL:-$top/labctl}
@@ -7,19 +7,7 @@ tmp=$(mktemp -d /var/tmp/labctl-it.XXXXXX)
 # for tests/integration/run: a directory whose owner is gone was left by a
 # test killed before its end
 echo $$ >"$tmp/owner"
-passed=0
-failed=0
-
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-not_ok() {
-	failed=$((failed + 1))
-	echo "not ok - $1"
-	if test -s "$tmp/why"; then sed 's/^/#   /' "$tmp/why"; fi
-}
-finish() {
-	echo "$passed passed, $failed failed"
-	test "$failed" = 0
-}
+. "$top/tests/tap.sh"
 
 # run NAME CODE CMD...: CMD's stdout+stderr to $tmp/out; checks its exit code
 run() {
@@ -31,26 +19,6 @@ run() {
 	{ echo "exit $got, want $want; output:"; tail -40 "$tmp/out"; } >"$tmp/why"
 	not_ok "$name"
 	return 1
-}
-
-# has NAME STRING FILE: FILE holds STRING, a fixed string (grep -F), as
-# everywhere in the harnesses; hasnt NAME STRING FILE: it does not
-has() {
-	if grep -qF -- "$2" "$3"; then ok "$1"; else { echo "'$2' not in $3:"; tail -30 "$3"; } >"$tmp/why"; not_ok "$1"; fi
-}
-
-hasnt() {
-	if grep -qF -- "$2" "$3"; then { echo "'$2' found in $3:"; grep -F -- "$2" "$3" | head; } >"$tmp/why"; not_ok "$1"; else ok "$1"; fi
-}
-
-# matches NAME REGEX FILE: a line of FILE matches the extended regular
-# expression REGEX (grep -E); doesnt_match NAME REGEX FILE: none does
-matches() {
-	if grep -qE -- "$2" "$3"; then ok "$1"; else { echo "/$2/ not in $3:"; tail -30 "$3"; } >"$tmp/why"; not_ok "$1"; fi
-}
-
-doesnt_match() {
-	if grep -qE -- "$2" "$3"; then { echo "/$2/ found in $3:"; grep -E -- "$2" "$3" | head; } >"$tmp/why"; not_ok "$1"; else ok "$1"; fi
 }
 
 # Subnets: one per test file, from its number, far from common ones.

@@ -15,24 +15,7 @@
 #include "labctl/journal.h"
 #include "labctl/teardown.h"
 #include "system.h"
-
-/* Records from a compact text: one JSON object per line. */
-static GPtrArray *records_from(const char *text)
-{
-	GPtrArray *a = g_ptr_array_new_with_free_func((GDestroyNotify)json_object_unref);
-	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-
-	for (char **l = lines; *l; l++) {
-		g_autoptr(JsonNode) n = NULL;
-
-		if (!**l)
-			continue;
-		n = json_from_string(*l, NULL);
-		assert_non_null(n);
-		g_ptr_array_add(a, json_node_dup_object(n));
-	}
-	return a;
-}
+#include "../unit/records.h"
 
 static struct lab_ssh *no_connect(const char *node, void *data, GError **error)
 {
