@@ -436,6 +436,37 @@ static void remove_state(const char *dir)
 		g_rmdir(parent);
 }
 
+/*
+ * The teardown of @steps, faults first (labctl fault): a cut portal would
+ * keep the hosts' undos (unmount, logout), which come first otherwise,
+ * from reaching their disks.  After a fault that could not be mended,
+ * only a forced teardown goes on.
+ */
+static void run_steps(struct lab *lab, GPtrArray *steps, enum teardown_mode mode,
+		      const struct teardown_opts *to, struct teardown_result *tr)
+{
+	g_autoptr(GPtrArray) faults = g_ptr_array_new();
+	g_autoptr(GPtrArray) rest = g_ptr_array_new();
+	struct teardown_result first = { 0 };
+
+	for (guint i = 0; i < steps->len; i++) {
+		const struct undo_step *s = g_ptr_array_index(steps, i);
+
+		g_ptr_array_add(s->remote && g_str_has_prefix(s->key, "fault:") ? faults : rest,
+				(gpointer)s);
+	}
+	if (faults->len) {
+		teardown_run(faults, lab->journal, to, &first);
+		if (first.refused || (first.failed && mode == TEARDOWN_STOP)) {
+			*tr = first;
+			return;
+		}
+	}
+	teardown_run(rest, lab->journal, to, tr);
+	tr->failed += first.failed;
+	tr->refused = tr->refused || first.refused;
+}
+
 void lab_down_result_clear(struct lab_down_result *r)
 {
 	g_free(r->state_dir);
@@ -483,7 +514,7 @@ bool lab_down(struct lab *lab, enum teardown_mode mode, bool keep_nodes,
 		if (lab->prov->revive)
 			lab->prov->revive(&ctx, steps);
 		reach.access = lab->prov->access(&ctx, NULL);
-		teardown_run(steps, lab->journal, &to, &tr);
+		run_steps(lab, steps, mode, &to, &tr);
 		if (reach.access)
 			g_ptr_array_unref(reach.access);
 	}
@@ -649,4 +680,294 @@ void lab_status_clear(struct lab_status *st)
 	if (st->records)
 		g_ptr_array_unref(st->records);
 	memset(st, 0, sizeof(*st));
+}
+
+/* ---- faults ---- */
+
+#define FAULT_TIMEOUT 60        /* seconds a fault's command may take */
+
+void lab_fault_free(gpointer p)
+{
+	struct lab_fault *f = p;
+
+	if (!f)
+		return;
+	g_free(f->node);
+	g_free(f->kind);
+	g_free(f->portal);
+	g_free(f->what);
+	g_free(f);
+}
+
+/* "fault:NODE:KIND:PORTAL", the journal key of a fault. */
+static char *fault_key(const char *node, const char *kind, const char *portal)
+{
+	return g_strdup_printf("fault:%s:%s:%s", node, kind, portal);
+}
+
+/* The faults the journal holds and has not undone, as teardown steps. */
+static GPtrArray *active_faults(struct lab *lab, GError **error)
+{
+	g_autoptr(GPtrArray) records = journal_records(lab->journal, error);
+	g_autoptr(GPtrArray) steps = NULL;
+	GPtrArray *out = g_ptr_array_new_with_free_func(lab_fault_free);
+
+	if (!records) {
+		g_ptr_array_unref(out);
+		return NULL;
+	}
+	steps = teardown_steps(records);
+	/* newest first, as teardown would undo them */
+	for (guint i = 0; i < steps->len; i++) {
+		const struct undo_step *s = g_ptr_array_index(steps, i);
+		g_auto(GStrv) parts = NULL;
+		struct lab_fault *f;
+
+		if (!s->remote || !g_str_has_prefix(s->key, "fault:"))
+			continue;
+		parts = g_strsplit(s->key, ":", 4);
+		if (g_strv_length(parts) != 4)
+			continue;
+		f = g_new0(struct lab_fault, 1);
+		f->node = g_strdup(parts[1]);
+		f->kind = g_strdup(parts[2]);
+		f->portal = g_strdup(parts[3]);
+		f->what = g_strdup(s->what);
+		g_ptr_array_add(out, f);
+	}
+	return out;
+}
+
+/* A command on @ssh that must succeed; its stderr in the error when not. */
+static bool fault_exec(struct lab_ssh *ssh, const char *node, const char *cmd, int *status,
+		       GError **error)
+{
+	struct lab_ssh_result r = { 0 };
+	bool ok;
+
+	if (!lab_ssh_exec(ssh, cmd, NULL, 0, FAULT_TIMEOUT, &r, error)) {
+		g_prefix_error(error, "node '%s': ", node);
+		return false;
+	}
+	ok = r.status == 0 || status;
+	if (status)
+		*status = r.status;
+	if (!ok) {
+		g_autofree char *err = g_strndup(r.err ? r.err : "", r.err_len);
+
+		g_set_error(error, LAB_ERROR, LAB_ERROR_FAILED,
+			    "node '%s': '%s' failed with exit status %d: %s", node, cmd, r.status,
+			    g_strstrip(err));
+	}
+	lab_ssh_result_clear(&r);
+	return ok;
+}
+
+/* The journal record of a fault, as the engine writes one for a task. */
+static bool fault_record(struct lab *lab, const char *type, const char *key, const char *node,
+			 const char *what, const char *undo, GError **error)
+{
+	g_autoptr(JsonObject) rec = json_object_new();
+
+	json_object_set_string_member(rec, "type", type);
+	json_object_set_string_member(rec, "key", key);
+	json_object_set_string_member(rec, "node", node);
+	if (!strcmp(type, "task")) {
+		json_object_set_string_member(rec, "id", "fault");
+		json_object_set_string_member(rec, "name", what);
+		json_object_set_string_member(rec, "undo", undo);
+		json_object_set_int_member(rec, "timeout", FAULT_TIMEOUT);
+	} else if (!strcmp(type, "done")) {
+		json_object_set_string_member(rec, "id", "fault");
+		json_object_set_string_member(rec, "name", what);
+		json_object_set_int_member(rec, "status", 0);
+	}
+	return journal_append(lab->journal, rec, error);
+}
+
+/* The iptables rule of a cut of @portal: tagged with the lab's name. */
+static char *cut_rule(const struct lab *lab, const char *address, gint64 port)
+{
+	return g_strdup_printf("INPUT -p tcp -d %s --dport %" G_GINT64_FORMAT
+			       " -m comment --comment labctl-fault:%s -j DROP",
+			       address, port, lab->spec->name.v);
+}
+
+/* Connects to disk node @name, as up would. */
+static struct lab_ssh *fault_connect(struct lab *lab, const char *name, GError **error)
+{
+	struct provider_ctx ctx;
+	g_autoptr(GPtrArray) access = NULL;
+	g_autoptr(GError) e = NULL;
+	struct lab_ssh *ssh;
+
+	provider_ctx_init(&ctx, lab, NULL);
+	access = lab->prov->access(&ctx, &e);
+	if (!access) {
+		g_set_error_literal(error, LAB_ERROR, LAB_ERROR_FAILED, e->message);
+		return NULL;
+	}
+	for (guint i = 0; i < access->len; i++) {
+		struct node_access *a = g_ptr_array_index(access, i);
+
+		if (strcmp(a->name, name))
+			continue;
+		ssh = lab_ssh_open(&a->ssh, NULL, &e);
+		if (!ssh)
+			g_set_error_literal(error, LAB_ERROR,
+					    g_error_matches(e, LAB_SSH_ERROR, LAB_SSH_ERROR_BECOME)
+						    ? LAB_ERROR_FAILED : LAB_ERROR_UNREACHABLE,
+					    e->message);
+		return ssh;
+	}
+	g_set_error(error, LAB_ERROR, LAB_ERROR_FAILED, "node '%s': its provider has no access to it",
+		    name);
+	return NULL;
+}
+
+static bool fault_cut(struct lab *lab, const struct spec_node *n, const char *portal,
+		      GPtrArray *out, GError **error)
+{
+	g_autoptr(JsonObject) vars = plan_node_vars(lab->spec, n, NULL);
+	JsonObject *target = json_object_get_object_member(vars, "target");
+	JsonArray *portals = json_object_get_array_member(target, "portals");
+	g_autoptr(lab_ssh) ssh = NULL;
+	guint matched = 0;
+
+	for (guint i = 0; i < json_array_get_length(portals); i++) {
+		JsonObject *p = json_array_get_object_element(portals, i);
+		const char *ps = json_object_get_string_member(p, "portal");
+		const char *address = json_object_get_string_member(p, "address");
+		g_autofree char *rule = NULL, *check = NULL, *run = NULL, *undo = NULL;
+		g_autofree char *key = NULL, *what = NULL;
+		struct lab_fault *f;
+		int status;
+
+		if (portal && strcmp(portal, ps))
+			continue;
+		matched++;
+		if (strchr(address, ':')) {
+			g_set_error(error, LAB_ERROR, LAB_ERROR_INVALID,
+				    "node '%s': cutting IPv6 portal %s is not supported", n->name.v, ps);
+			return false;
+		}
+		if (!ssh && !(ssh = fault_connect(lab, n->name.v, error)))
+			return false;
+		rule = cut_rule(lab, address, json_object_get_int_member(p, "port"));
+		check = g_strdup_printf("iptables -C %s 2>/dev/null", rule);
+		run = g_strdup_printf("iptables -I %s", rule);
+		undo = g_strdup_printf("while iptables -C %s 2>/dev/null; do iptables -D %s || exit; done",
+				       rule, rule);
+		key = fault_key(n->name.v, "cut", ps);
+		what = g_strdup_printf("fault: portal %s cut (packets to it dropped)", ps);
+		f = g_new0(struct lab_fault, 1);
+		f->node = g_strdup(n->name.v);
+		f->kind = g_strdup("cut");
+		f->portal = g_strdup(ps);
+		f->what = g_strdup(what);
+		g_ptr_array_add(out, f);
+		if (!fault_exec(ssh, n->name.v, check, &status, error))
+			return false;
+		if (status == 0)
+			continue;       /* cut already: the journal has it, or someone else did */
+		/* the intent first, as for every task: down mends it even after a crash */
+		if (!fault_record(lab, "task", key, n->name.v, what, undo, error) ||
+		    !fault_exec(ssh, n->name.v, run, NULL, error) ||
+		    !fault_record(lab, "done", key, n->name.v, what, NULL, error))
+			return false;
+		f->changed = true;
+	}
+	if (!matched) {
+		g_set_error(error, LAB_ERROR, LAB_ERROR_INVALID,
+			    "node '%s' has no portal %s", n->name.v, portal);
+		return false;
+	}
+	return true;
+}
+
+static bool fault_restore(struct lab *lab, const char *node, const char *portal,
+			  GPtrArray *out, GError **error)
+{
+	g_autoptr(GPtrArray) records = journal_records(lab->journal, error);
+	g_autoptr(GPtrArray) steps = NULL;
+	g_autoptr(lab_ssh) ssh = NULL;
+
+	if (!records)
+		return false;
+	steps = teardown_steps(records);
+	for (guint i = 0; i < steps->len; i++) {
+		const struct undo_step *s = g_ptr_array_index(steps, i);
+		g_autofree char *prefix = g_strdup_printf("fault:%s:", node);
+		g_auto(GStrv) parts = NULL;
+		struct lab_fault *f;
+
+		if (!s->remote || !g_str_has_prefix(s->key, prefix))
+			continue;
+		parts = g_strsplit(s->key, ":", 4);
+		if (g_strv_length(parts) != 4 || (portal && strcmp(parts[3], portal)))
+			continue;
+		if (!ssh && !(ssh = fault_connect(lab, node, error)))
+			return false;
+		if (!fault_exec(ssh, node, s->command, NULL, error))
+			return false;
+		{
+			g_autoptr(JsonObject) rec = json_object_new();
+
+			json_object_set_string_member(rec, "type", "undone");
+			json_object_set_string_member(rec, "key", s->key);
+			json_object_set_string_member(rec, "node", node);
+			if (!journal_append(lab->journal, rec, error))
+				return false;
+		}
+		f = g_new0(struct lab_fault, 1);
+		f->node = g_strdup(node);
+		f->kind = g_strdup(parts[2]);
+		f->portal = g_strdup(parts[3]);
+		f->what = g_strdup(s->what);
+		f->changed = true;
+		g_ptr_array_add(out, f);
+	}
+	return true;
+}
+
+bool lab_fault(struct lab *lab, enum lab_fault_action action, const char *node,
+	       const char *portal, const struct lab_opts *o, GPtrArray **faults, GError **error)
+{
+	g_autoptr(GPtrArray) out = NULL;
+	const struct spec_node *n = NULL;
+	g_autoptr(GError) e = NULL;
+	bool ok;
+
+	(void)o;
+	*faults = NULL;
+	if (!lab_is_up(journal_dir(lab->journal))) {
+		g_set_error(error, LAB_ERROR, LAB_ERROR_NOT_UP,
+			    "lab '%s' is not up (its journal in %s records nothing)",
+			    lab->spec->name.v, journal_dir(lab->journal));
+		return false;
+	}
+	if (action == LAB_FAULT_LIST) {
+		*faults = active_faults(lab, &e);
+		if (!*faults)
+			g_set_error_literal(error, LAB_ERROR, LAB_ERROR_FAILED, e->message);
+		return *faults != NULL;
+	}
+	n = node ? spec_find_node(lab->spec, node) : NULL;
+	if (!n || n->role.v != ROLE_DISK) {
+		g_set_error(error, LAB_ERROR, LAB_ERROR_INVALID,
+			    "'%s' is not a disk node of lab '%s'", node ? node : "", lab->spec->name.v);
+		return false;
+	}
+	out = g_ptr_array_new_with_free_func(lab_fault_free);
+	ok = action == LAB_FAULT_CUT ? fault_cut(lab, n, portal, out, &e)
+				     : fault_restore(lab, n->name.v, portal, out, &e);
+	if (!ok) {
+		if (e->domain == LAB_ERROR)
+			g_propagate_error(error, g_steal_pointer(&e));
+		else
+			g_set_error_literal(error, LAB_ERROR, LAB_ERROR_FAILED, e->message);
+		return false;
+	}
+	*faults = g_steal_pointer(&out);
+	return true;
 }

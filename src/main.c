@@ -93,6 +93,12 @@ static const struct cmd_opt status_opts[] = {
 	O_END,
 };
 
+static const struct cmd_opt fault_opts[] = {
+	{ "json", OPT_JSON, NULL, "what it did as JSON (docs/json.md); what a person\nreads goes to stderr instead" },
+	O_STATE_DIR,
+	O_END,
+};
+
 static const struct cmd_opt access_opts[] = {
 	O_STATE_DIR,
 	O_END,
@@ -121,6 +127,9 @@ static const struct cmd cmd_table[] = {
 	  "log in to a node of the lab with ssh(1), or run COMMAND there", access_opts, true },
 	{ "status", cmd_status, "SPEC",
 	  "show what the journal says exists and whether the nodes answer", status_opts, false },
+	{ "fault", cmd_fault, "SPEC cut|restore|list [DISK[:PORTAL]]",
+	  "on a lab that is up, cut a portal of a disk node, restore it, or list what is cut",
+	  fault_opts, false },
 };
 
 static const struct cmd *find_cmd(const char *name)

@@ -86,6 +86,7 @@ int cmd_test(const struct cmd *self, int argc, char **argv);
 int cmd_ssh_config(const struct cmd *self, int argc, char **argv);
 int cmd_inventory(const struct cmd *self, int argc, char **argv);
 int cmd_ssh(const struct cmd *self, int argc, char **argv);
+int cmd_fault(const struct cmd *self, int argc, char **argv);
 
 /*
  * Where verbs print what a person reads: stdout, or stderr when --json

@@ -146,6 +146,39 @@ bool lab_down(struct lab *lab, enum teardown_mode mode, bool keep_nodes,
  */
 GPtrArray *lab_access(const struct lab_spec *spec, const char *state_dir, GError **error);
 
+/*
+ * labctl fault: break a path of a lab that is up, and mend it.  A fault is
+ * a journaled task with its undo, so that down always mends what is still
+ * broken; it touches only what is the lab's (a firewall rule tagged with
+ * the lab's name, on a portal of the lab's target).
+ *
+ *   LAB_FAULT_CUT      on disk node @node, drop the packets to @portal (or
+ *                      to every portal of its target), in iptables
+ *   LAB_FAULT_RESTORE  undo the faults of @node (of @portal only, if given)
+ *   LAB_FAULT_LIST     the faults in place (@node, @portal ignored)
+ */
+enum lab_fault_action { LAB_FAULT_CUT, LAB_FAULT_RESTORE, LAB_FAULT_LIST };
+
+struct lab_fault {
+	char *node;
+	char *kind;             /* "cut" */
+	char *portal;           /* ADDRESS:PORT */
+	char *what;             /* for messages */
+	bool changed;           /* this call made or mended it (not so already) */
+};
+
+void lab_fault_free(gpointer p);
+
+/*
+ * Does @action; on success @faults (struct lab_fault *) holds what it cut,
+ * mended or lists.  False with LAB_ERROR_NOT_UP (the journal records
+ * nothing standing), LAB_ERROR_INVALID (@node is not a disk node of the
+ * spec, @portal not one of its portals), LAB_ERROR_UNREACHABLE or
+ * LAB_ERROR_FAILED (a command failed: the error holds its stderr).
+ */
+bool lab_fault(struct lab *lab, enum lab_fault_action action, const char *node,
+	       const char *portal, const struct lab_opts *o, GPtrArray **faults, GError **error);
+
 /* labctl status: what the journal of a lab says, and whether its nodes answer. */
 struct lab_node_status {
 	const char *name;       /* the spec's */

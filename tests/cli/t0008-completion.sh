@@ -22,7 +22,10 @@ if test -r /usr/share/bash-completion/bash_completion; then
 	# completion's and the man page's synopsis's
 	awk '/^\.SH SYNOPSIS/ { s = 1; next } /^\.SH / { s = 0 } s' docs/labctl.1 | sed 's/\\-/-/g' |
 		awk '/^\.br/ { print line; line = ""; next } { line = line " " $0 } END { print line }' >"$tmp/synopsis"
-	for verb in validate plan up check test down status ssh-config inventory ssh; do
+	# every verb labctl --help lists
+	verbs=$("$labctl" --help | awk '/^verbs:/ { v = 1; next } v && /^  [a-z]/ { print $1 }')
+	test -n "$verbs" && ok "labctl --help lists the verbs" || not_ok "labctl --help lists the verbs"
+	for verb in $verbs; do
 		"$labctl" "$verb" --help >"$tmp/help"
 		grep -E '^  -' "$tmp/help" | sed 's/^  //; s/,//' | awk '{ print $1; if ($2 ~ /^--/) print $2 }' | sort >"$tmp/forms"
 		grep -E '^  -' "$tmp/help" | sed 's/^  //; s/,//' | awk '{ print $1 }' | sort >"$tmp/ids"

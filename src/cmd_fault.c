@@ -1,0 +1,124 @@
+/*
+ * cmd_fault.c - labctl fault: break a path of a lab that is up, mend it,
+ * list what is broken
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "labctl/cmd.h"
+
+static const char *const actions[] = { "cut", "restore", "list", NULL };
+
+/* The labctl-fault/1 document of docs/json.md. */
+static void print_json(const char *lab, const char *action, GPtrArray *faults)
+{
+	g_autoptr(JsonBuilder) jb = json_builder_new();
+	g_autoptr(JsonNode) root = NULL;
+
+	json_builder_begin_object(jb);
+	json_builder_set_member_name(jb, "format");
+	json_builder_add_string_value(jb, "labctl-fault/1");
+	json_builder_set_member_name(jb, "lab");
+	json_builder_add_string_value(jb, lab);
+	json_builder_set_member_name(jb, "action");
+	json_builder_add_string_value(jb, action);
+	json_builder_set_member_name(jb, "faults");
+	json_builder_begin_array(jb);
+	for (guint i = 0; i < faults->len; i++) {
+		const struct lab_fault *f = g_ptr_array_index(faults, i);
+
+		json_builder_begin_object(jb);
+		json_builder_set_member_name(jb, "node");
+		json_builder_add_string_value(jb, f->node);
+		json_builder_set_member_name(jb, "kind");
+		json_builder_add_string_value(jb, f->kind);
+		json_builder_set_member_name(jb, "portal");
+		json_builder_add_string_value(jb, f->portal);
+		json_builder_set_member_name(jb, "changed");
+		json_builder_add_boolean_value(jb, f->changed);
+		json_builder_end_object(jb);
+	}
+	json_builder_end_array(jb);
+	json_builder_end_object(jb);
+	root = json_builder_get_root(jb);
+	cmd_print_json(root);
+}
+
+static void print_text(const char *lab, int action, const char *node, GPtrArray *faults)
+{
+	if (action == LAB_FAULT_LIST && !faults->len)
+		fprintf(cmd_out, "lab '%s': no fault in place\n", lab);
+	if (action == LAB_FAULT_RESTORE && !faults->len)
+		fprintf(cmd_out, "%-12s no fault to restore\n", node);
+	for (guint i = 0; i < faults->len; i++) {
+		const struct lab_fault *f = g_ptr_array_index(faults, i);
+
+		if (action == LAB_FAULT_LIST)
+			fprintf(cmd_out, "%-12s %-8s %s\n", f->node, f->kind, f->portal);
+		else if (action == LAB_FAULT_CUT)
+			fprintf(cmd_out, "%-12s portal %s %s\n", f->node, f->portal,
+				f->changed ? "cut" : "cut already");
+		else
+			fprintf(cmd_out, "%-12s portal %s restored\n", f->node, f->portal);
+	}
+}
+
+int cmd_fault(const struct cmd *self, int argc, char **argv)
+{
+	g_autoptr(lab_spec) spec = NULL;
+	g_autoptr(lab_handle) lab = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) faults = NULL;
+	g_autofree char *state = NULL;
+	g_autofree char *node = NULL;
+	const char *state_opt = NULL, *portal = NULL;
+	struct lab_opts lo = { 0 };
+	bool json = false;
+	int c, action = -1;
+
+	while ((c = cmd_getopt(self, argc, argv)) != -1) {
+		switch (c) {
+		case OPT_JSON:
+			json = true;
+			cmd_out = stderr;
+			break;
+		case OPT_STATE_DIR:
+			state_opt = optarg;
+			break;
+		case OPT_HELP:
+			return EXIT_OK;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (argc - optind < 2)
+		return cmd_usage_error(self, "missing arguments");
+	for (int i = 0; actions[i]; i++)
+		if (!strcmp(argv[optind + 1], actions[i]))
+			action = i;
+	if (action < 0)
+		return cmd_usage_error(self, "no action '%s' (cut, restore, list)", argv[optind + 1]);
+	if (action == LAB_FAULT_LIST ? argc - optind != 2 : argc - optind != 3)
+		return cmd_usage_error(self, action == LAB_FAULT_LIST ? "list takes no node"
+								       : "%s takes one DISK[:PORTAL]",
+				       argv[optind + 1]);
+	if (action != LAB_FAULT_LIST) {
+		const char *colon = strchr(argv[optind + 2], ':');
+
+		node = colon ? g_strndup(argv[optind + 2], (gsize)(colon - argv[optind + 2]))
+			     : g_strdup(argv[optind + 2]);
+		portal = colon ? colon + 1 : NULL;
+	}
+	spec = cmd_load_spec(argv[optind]);
+	if (!spec)
+		return EXIT_USAGE;
+	lo.out = cmd_out;
+	state = lab_state_dir(spec, state_opt);
+	lab = lab_open(spec, state, 0, &error);
+	if (!lab || !lab_fault(lab, action, node, portal, &lo, &faults, &error))
+		return cmd_print_lab_error(error);
+	print_text(spec->name.v, action, node, faults);
+	if (json)
+		print_json(spec->name.v, actions[action], faults);
+	return EXIT_OK;
+}
