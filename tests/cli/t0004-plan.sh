@@ -15,4 +15,12 @@ mkdir -p "$tmp/pb/playbooks"
 expect_exit 2 "a playbook dir without playbooks" -- "$labctl" plan --playbook-dir "$tmp/pb" examples/seed-lab.yaml
 has "names the missing playbook" "'playbooks/backing.yaml' not found in playbook directory" "$tmp/err"
 
+# Every blkid in a plan probes the device (-p): blkid's cache trusts an
+# entry for two seconds, and a LUN made again at the same path in that time
+# (up right after down --keep-nodes) read as the file system it held before.
+for spec in examples/local-lab.yaml examples/seed-lab.yaml; do
+	"$labctl" plan "$spec" >"$tmp/blkid-plan" 2>&1
+	doesnt_match "$spec: every blkid probes the device" 'blkid( +[^ -]| +-[^p]| *$)' "$tmp/blkid-plan"
+done
+
 finish
