@@ -7,7 +7,10 @@
 
 #include "labctl/cmd.h"
 
-static const char *const actions[] = { "cut", "restore", "list", NULL };
+/* In the order of enum lab_fault_action. */
+static const char *const actions[] = {
+	"cut", "restore", "list", "stop-target", "start-target", NULL,
+};
 
 /* The labctl-fault/1 document of docs/json.md. */
 static void print_json(const char *lab, const char *action, GPtrArray *faults)
@@ -32,8 +35,8 @@ static void print_json(const char *lab, const char *action, GPtrArray *faults)
 		json_builder_add_string_value(jb, f->node);
 		json_builder_set_member_name(jb, "kind");
 		json_builder_add_string_value(jb, f->kind);
-		json_builder_set_member_name(jb, "portal");
-		json_builder_add_string_value(jb, f->portal);
+		json_builder_set_member_name(jb, strcmp(f->kind, "cut") ? "target" : "portal");
+		json_builder_add_string_value(jb, f->object);
 		json_builder_set_member_name(jb, "changed");
 		json_builder_add_boolean_value(jb, f->changed);
 		json_builder_end_object(jb);
@@ -50,16 +53,21 @@ static void print_text(const char *lab, int action, const char *node, GPtrArray 
 		fprintf(cmd_out, "lab '%s': no fault in place\n", lab);
 	if (action == LAB_FAULT_RESTORE && !faults->len)
 		fprintf(cmd_out, "%-12s no fault to restore\n", node);
+	if (action == LAB_FAULT_START_TARGET && !faults->len)
+		fprintf(cmd_out, "%-12s no target this lab stopped\n", node);
 	for (guint i = 0; i < faults->len; i++) {
 		const struct lab_fault *f = g_ptr_array_index(faults, i);
+		const char *noun = strcmp(f->kind, "cut") ? "target" : "portal";
 
 		if (action == LAB_FAULT_LIST)
-			fprintf(cmd_out, "%-12s %-8s %s\n", f->node, f->kind, f->portal);
-		else if (action == LAB_FAULT_CUT)
-			fprintf(cmd_out, "%-12s portal %s %s\n", f->node, f->portal,
-				f->changed ? "cut" : "cut already");
+			fprintf(cmd_out, "%-12s %-12s %s\n", f->node, f->kind, f->object);
+		else if (action == LAB_FAULT_CUT || action == LAB_FAULT_STOP_TARGET)
+			fprintf(cmd_out, "%-12s %s %s %s%s\n", f->node, noun, f->object,
+				action == LAB_FAULT_CUT ? "cut" : "stopped",
+				f->changed ? "" : " already");
 		else
-			fprintf(cmd_out, "%-12s portal %s restored\n", f->node, f->portal);
+			fprintf(cmd_out, "%-12s %s %s %s\n", f->node, noun, f->object,
+				strcmp(f->kind, "cut") ? "started" : "restored");
 	}
 }
 
@@ -97,11 +105,16 @@ int cmd_fault(const struct cmd *self, int argc, char **argv)
 		if (!strcmp(argv[optind + 1], actions[i]))
 			action = i;
 	if (action < 0)
-		return cmd_usage_error(self, "no action '%s' (cut, restore, list)", argv[optind + 1]);
+		return cmd_usage_error(self, "no action '%s' (cut, restore, stop-target, start-target, list)",
+				       argv[optind + 1]);
 	if (action == LAB_FAULT_LIST ? argc - optind != 2 : argc - optind != 3)
 		return cmd_usage_error(self, action == LAB_FAULT_LIST ? "list takes no node"
-								       : "%s takes one DISK[:PORTAL]",
+				       : action >= LAB_FAULT_STOP_TARGET ? "%s takes one DISK"
+									 : "%s takes one DISK[:PORTAL]",
 				       argv[optind + 1]);
+	if ((action == LAB_FAULT_STOP_TARGET || action == LAB_FAULT_START_TARGET) &&
+	    strchr(argv[optind + 2], ':'))
+		return cmd_usage_error(self, "%s takes a disk node, not a portal", argv[optind + 1]);
 	if (action != LAB_FAULT_LIST) {
 		const char *colon = strchr(argv[optind + 2], ':');
 

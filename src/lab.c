@@ -238,6 +238,16 @@ void lab_run_clear(struct lab_run *run)
  * trip at once, @o->jobs at a time), gathers their facts, builds the plan
  * and runs it.
  */
+/*
+ * The lab error for a node lab_ssh_open() failed on: a sudo that will not
+ * make us root is no network problem.
+ */
+static enum lab_error open_error_code(const GError *e)
+{
+	return g_error_matches(e, LAB_SSH_ERROR, LAB_SSH_ERROR_BECOME) ? LAB_ERROR_FAILED
+								      : LAB_ERROR_UNREACHABLE;
+}
+
 static bool run_plan(struct lab *lab, GPtrArray *access, const struct lab_opts *o,
 		     bool verify_only, struct lab_run *run, GError **error)
 {
@@ -283,12 +293,9 @@ static bool run_plan(struct lab *lab, GPtrArray *access, const struct lab_opts *
 		if (n->notice)
 			fprintf(o->out, "%-12s %s\n", n->access->name, n->notice);
 		if (n->error) {
-			/* reached, but sudo will not make us root: no network problem */
-			bool reached = n->ssh || g_error_matches(n->error, LAB_SSH_ERROR,
-								 LAB_SSH_ERROR_BECOME);
-
+			/* reached, but its facts could not be gathered: FAILED */
 			g_set_error_literal(error, LAB_ERROR,
-					    reached ? LAB_ERROR_FAILED : LAB_ERROR_UNREACHABLE,
+					    n->ssh ? LAB_ERROR_FAILED : open_error_code(n->error),
 					    n->error->message);
 			lab_nodes_free(r.nodes, access->len);
 			return false;
@@ -694,46 +701,62 @@ void lab_fault_free(gpointer p)
 		return;
 	g_free(f->node);
 	g_free(f->kind);
-	g_free(f->portal);
+	g_free(f->object);
 	g_free(f->what);
 	g_free(f);
 }
 
-/* "fault:NODE:KIND:PORTAL", the journal key of a fault. */
-static char *fault_key(const char *node, const char *kind, const char *portal)
+static struct lab_fault *fault_new(const char *node, const char *kind, const char *object,
+				   const char *what)
 {
-	return g_strdup_printf("fault:%s:%s:%s", node, kind, portal);
+	struct lab_fault *f = g_new0(struct lab_fault, 1);
+
+	f->node = g_strdup(node);
+	f->kind = g_strdup(kind);
+	f->object = g_strdup(object);
+	f->what = g_strdup(what);
+	return f;
 }
 
-/* The faults the journal holds and has not undone, as teardown steps. */
+/*
+ * "fault:NODE:KIND:OBJECT", the journal key of a fault: OBJECT is the
+ * portal of a cut, the target's IQN of a stop-target (an IQN holds ':', so
+ * the key is split at its first three only).
+ */
+static char *fault_key(const char *node, const char *kind, const char *object)
+{
+	return g_strdup_printf("fault:%s:%s:%s", node, kind, object);
+}
+
+/* The fault an undo step mends, or NULL when the step is not a fault's. */
+static struct lab_fault *fault_of_step(const struct undo_step *s)
+{
+	g_auto(GStrv) parts = NULL;
+
+	if (!s->remote || !g_str_has_prefix(s->key, "fault:"))
+		return NULL;
+	parts = g_strsplit(s->key, ":", 4);
+	if (g_strv_length(parts) != 4)
+		return NULL;
+	return fault_new(parts[1], parts[2], parts[3], s->what);
+}
+
+/* The faults the journal holds and has not undone, newest first (as teardown would undo them). */
 static GPtrArray *active_faults(struct lab *lab, GError **error)
 {
 	g_autoptr(GPtrArray) records = journal_records(lab->journal, error);
 	g_autoptr(GPtrArray) steps = NULL;
-	GPtrArray *out = g_ptr_array_new_with_free_func(lab_fault_free);
+	GPtrArray *out;
 
-	if (!records) {
-		g_ptr_array_unref(out);
+	if (!records)
 		return NULL;
-	}
 	steps = teardown_steps(records);
-	/* newest first, as teardown would undo them */
+	out = g_ptr_array_new_with_free_func(lab_fault_free);
 	for (guint i = 0; i < steps->len; i++) {
-		const struct undo_step *s = g_ptr_array_index(steps, i);
-		g_auto(GStrv) parts = NULL;
-		struct lab_fault *f;
+		struct lab_fault *f = fault_of_step(g_ptr_array_index(steps, i));
 
-		if (!s->remote || !g_str_has_prefix(s->key, "fault:"))
-			continue;
-		parts = g_strsplit(s->key, ":", 4);
-		if (g_strv_length(parts) != 4)
-			continue;
-		f = g_new0(struct lab_fault, 1);
-		f->node = g_strdup(parts[1]);
-		f->kind = g_strdup(parts[2]);
-		f->portal = g_strdup(parts[3]);
-		f->what = g_strdup(s->what);
-		g_ptr_array_add(out, f);
+		if (f)
+			g_ptr_array_add(out, f);
 	}
 	return out;
 }
@@ -785,14 +808,6 @@ static bool fault_record(struct lab *lab, const char *type, const char *key, con
 	return journal_append(lab->journal, rec, error);
 }
 
-/* The iptables rule of a cut of @portal: tagged with the lab's name. */
-static char *cut_rule(const struct lab *lab, const char *address, gint64 port)
-{
-	return g_strdup_printf("INPUT -p tcp -d %s --dport %" G_GINT64_FORMAT
-			       " -m comment --comment labctl-fault:%s -j DROP",
-			       address, port, lab->spec->name.v);
-}
-
 /* Connects to disk node @name, as up would. */
 static struct lab_ssh *fault_connect(struct lab *lab, const char *name, GError **error)
 {
@@ -814,15 +829,59 @@ static struct lab_ssh *fault_connect(struct lab *lab, const char *name, GError *
 			continue;
 		ssh = lab_ssh_open(&a->ssh, NULL, &e);
 		if (!ssh)
-			g_set_error_literal(error, LAB_ERROR,
-					    g_error_matches(e, LAB_SSH_ERROR, LAB_SSH_ERROR_BECOME)
-						    ? LAB_ERROR_FAILED : LAB_ERROR_UNREACHABLE,
-					    e->message);
+			g_set_error_literal(error, LAB_ERROR, open_error_code(e), e->message);
 		return ssh;
 	}
 	g_set_error(error, LAB_ERROR, LAB_ERROR_FAILED, "node '%s': its provider has no access to it",
 		    name);
 	return NULL;
+}
+
+/* A fault's commands: in place already when @check exits 0. */
+struct fault_cmds {
+	const char *kind, *object, *what;
+	char *check, *run, *undo;
+};
+
+static void fault_cmds_clear(struct fault_cmds *c)
+{
+	g_free(c->check);
+	g_free(c->run);
+	g_free(c->undo);
+}
+
+/*
+ * Puts fault @c in place on @node through @ssh, journaled as a task (its
+ * intent first, so that down mends it even after a crash), and adds it to
+ * @out.  A fault in place already is not journaled again: the journal has
+ * it, or it is not the lab's to mend.
+ */
+static bool fault_apply(struct lab *lab, struct lab_ssh *ssh, const char *node,
+			const struct fault_cmds *c, GPtrArray *out, GError **error)
+{
+	g_autofree char *key = fault_key(node, c->kind, c->object);
+	struct lab_fault *f = fault_new(node, c->kind, c->object, c->what);
+	int status;
+
+	g_ptr_array_add(out, f);
+	if (!fault_exec(ssh, node, c->check, &status, error))
+		return false;
+	if (status == 0)
+		return true;
+	if (!fault_record(lab, "task", key, node, c->what, c->undo, error) ||
+	    !fault_exec(ssh, node, c->run, NULL, error) ||
+	    !fault_record(lab, "done", key, node, c->what, NULL, error))
+		return false;
+	f->changed = true;
+	return true;
+}
+
+/* The iptables rule of a cut of @portal: tagged with the lab's name. */
+static char *cut_rule(const struct lab *lab, const char *address, gint64 port)
+{
+	return g_strdup_printf("INPUT -p tcp -d %s --dport %" G_GINT64_FORMAT
+			       " -m comment --comment labctl-fault:%s -j DROP",
+			       address, port, lab->spec->name.v);
 }
 
 static bool fault_cut(struct lab *lab, const struct spec_node *n, const char *portal,
@@ -838,10 +897,9 @@ static bool fault_cut(struct lab *lab, const struct spec_node *n, const char *po
 		JsonObject *p = json_array_get_object_element(portals, i);
 		const char *ps = json_object_get_string_member(p, "portal");
 		const char *address = json_object_get_string_member(p, "address");
-		g_autofree char *rule = NULL, *check = NULL, *run = NULL, *undo = NULL;
-		g_autofree char *key = NULL, *what = NULL;
-		struct lab_fault *f;
-		int status;
+		g_autofree char *rule = NULL, *what = NULL;
+		struct fault_cmds c = { .kind = "cut", .object = ps };
+		bool ok;
 
 		if (portal && strcmp(portal, ps))
 			continue;
@@ -854,28 +912,16 @@ static bool fault_cut(struct lab *lab, const struct spec_node *n, const char *po
 		if (!ssh && !(ssh = fault_connect(lab, n->name.v, error)))
 			return false;
 		rule = cut_rule(lab, address, json_object_get_int_member(p, "port"));
-		check = g_strdup_printf("iptables -C %s 2>/dev/null", rule);
-		run = g_strdup_printf("iptables -I %s", rule);
-		undo = g_strdup_printf("while iptables -C %s 2>/dev/null; do iptables -D %s || exit; done",
-				       rule, rule);
-		key = fault_key(n->name.v, "cut", ps);
 		what = g_strdup_printf("fault: portal %s cut (packets to it dropped)", ps);
-		f = g_new0(struct lab_fault, 1);
-		f->node = g_strdup(n->name.v);
-		f->kind = g_strdup("cut");
-		f->portal = g_strdup(ps);
-		f->what = g_strdup(what);
-		g_ptr_array_add(out, f);
-		if (!fault_exec(ssh, n->name.v, check, &status, error))
+		c.what = what;
+		c.check = g_strdup_printf("iptables -C %s 2>/dev/null", rule);
+		c.run = g_strdup_printf("iptables -I %s", rule);
+		c.undo = g_strdup_printf("while iptables -C %s 2>/dev/null; do iptables -D %s || exit; done",
+					 rule, rule);
+		ok = fault_apply(lab, ssh, n->name.v, &c, out, error);
+		fault_cmds_clear(&c);
+		if (!ok)
 			return false;
-		if (status == 0)
-			continue;       /* cut already: the journal has it, or someone else did */
-		/* the intent first, as for every task: down mends it even after a crash */
-		if (!fault_record(lab, "task", key, n->name.v, what, undo, error) ||
-		    !fault_exec(ssh, n->name.v, run, NULL, error) ||
-		    !fault_record(lab, "done", key, n->name.v, what, NULL, error))
-			return false;
-		f->changed = true;
 	}
 	if (!matched) {
 		g_set_error(error, LAB_ERROR, LAB_ERROR_INVALID,
@@ -885,8 +931,86 @@ static bool fault_cut(struct lab *lab, const struct spec_node *n, const char *po
 	return true;
 }
 
-static bool fault_restore(struct lab *lab, const char *node, const char *portal,
-			  GPtrArray *out, GError **error)
+/*
+ * Shell that sets $tid to the tgtd target of IQN $iqn (and $s to tgtadm's
+ * show), or leaves it empty; $st is that target's state (ready, offline).
+ */
+#define TGT_FIND \
+	"s=$(tgtadm --lld iscsi --mode target --op show) || exit\n" \
+	"tid=$(printf '%s\\n' \"$s\" | awk -v iqn=\"$iqn\" '/^Target [0-9]+: / && $3 == iqn { print $2 + 0 }')\n" \
+	"st=$(printf '%s\\n' \"$s\" | awk -v t=\"Target $tid:\" '/^Target / { hit = index($0, t) == 1 } hit && $1 == \"State:\" { print $2; exit }')\n"
+
+/*
+ * The commands of a stopped target.  tgt: the target offline (tgtd refuses
+ * logins to it with a target error) and its connections closed, so that
+ * the initiators' I/O waits and their logins are retried until it is
+ * ready again; tgtd runs on, and the lab's target keeps its LUNs, ACL and
+ * sessions' state.  LIO: the target's portal group disabled, which ends its
+ * sessions and refuses logins, and enabled again.  Both touch only the
+ * lab's target, found by its IQN.
+ */
+static void stop_target_cmds(const struct spec_node *n, struct fault_cmds *c)
+{
+	g_autofree char *iqn = g_shell_quote(n->target.iqn.v);
+
+	if (n->target.backend.v == TARGET_TGT) {
+		g_autofree char *find = g_strdup_printf("iqn=%s\n%s", iqn, TGT_FIND);
+
+		c->check = g_strconcat(find, "test -n \"$tid\" && test \"$st\" = offline\n", NULL);
+		c->run = g_strconcat(
+			find,
+			"test -n \"$tid\" || { echo \"tgtd has no target $iqn\" >&2; exit 1; }\n"
+			"tgtadm --lld iscsi --mode target --op update --tid \"$tid\" --name state --value offline || exit\n"
+			"printf '%s\\n' \"$s\" | awk -v t=\"Target $tid:\" '/^Target / { hit = index($0, t) == 1 }\n"
+			"  hit && $1 == \"I_T\" && $2 == \"nexus:\" { sid = $3 }\n"
+			"  hit && $1 == \"Connection:\" { print sid, $2 }' |\n"
+			"while read -r sid cid; do\n"
+			"  tgtadm --lld iscsi --mode connection --op delete --tid \"$tid\" --sid \"$sid\" --cid \"$cid\" || exit\n"
+			"done\n",
+			NULL);
+		c->undo = g_strconcat(
+			find,
+			"if test -n \"$tid\" && test \"$st\" = offline; then\n"
+			"  tgtadm --lld iscsi --mode target --op update --tid \"$tid\" --name state --value ready\n"
+			"fi\n",
+			NULL);
+	} else {
+		g_autofree char *path = g_strdup_printf(
+			"/sys/kernel/config/target/iscsi/%s/tpgt_1/enable", n->target.iqn.v);
+		g_autofree char *qpath = g_shell_quote(path);
+
+		c->check = g_strdup_printf("test \"$(cat %s 2>/dev/null)\" = 0", qpath);
+		c->run = g_strdup_printf(
+			"test -e %s || { echo \"LIO has no target %s\" >&2; exit 1; }\necho 0 >%s",
+			qpath, iqn, qpath);
+		c->undo = g_strdup_printf(
+			"if test \"$(cat %s 2>/dev/null)\" = 0; then echo 1 >%s; fi", qpath, qpath);
+	}
+}
+
+static bool fault_stop_target(struct lab *lab, const struct spec_node *n, GPtrArray *out,
+			      GError **error)
+{
+	g_autoptr(lab_ssh) ssh = fault_connect(lab, n->name.v, error);
+	g_autofree char *what = NULL;
+	struct fault_cmds c = { .kind = "stop-target", .object = n->target.iqn.v };
+	bool ok;
+
+	if (!ssh)
+		return false;
+	what = g_strdup_printf("fault: target %s stopped (%s)", n->target.iqn.v,
+			       n->target.backend.v == TARGET_TGT ? "tgtd: offline, connections closed"
+								 : "LIO: portal group disabled");
+	c.what = what;
+	stop_target_cmds(n, &c);
+	ok = fault_apply(lab, ssh, n->name.v, &c, out, error);
+	fault_cmds_clear(&c);
+	return ok;
+}
+
+/* Mends the faults of @node in place, of kind @kind and on @object (NULL: any). */
+static bool fault_restore(struct lab *lab, const char *node, const char *kind,
+			  const char *object, GPtrArray *out, GError **error)
 {
 	g_autoptr(GPtrArray) records = journal_records(lab->journal, error);
 	g_autoptr(GPtrArray) steps = NULL;
@@ -897,35 +1021,26 @@ static bool fault_restore(struct lab *lab, const char *node, const char *portal,
 	steps = teardown_steps(records);
 	for (guint i = 0; i < steps->len; i++) {
 		const struct undo_step *s = g_ptr_array_index(steps, i);
-		g_autofree char *prefix = g_strdup_printf("fault:%s:", node);
-		g_auto(GStrv) parts = NULL;
-		struct lab_fault *f;
+		struct lab_fault *f = fault_of_step(s);
+		g_autoptr(JsonObject) rec = NULL;
 
-		if (!s->remote || !g_str_has_prefix(s->key, prefix))
+		if (!f || strcmp(f->node, node) || (kind && strcmp(f->kind, kind)) ||
+		    (object && strcmp(f->object, object))) {
+			lab_fault_free(f);
 			continue;
-		parts = g_strsplit(s->key, ":", 4);
-		if (g_strv_length(parts) != 4 || (portal && strcmp(parts[3], portal)))
-			continue;
+		}
+		g_ptr_array_add(out, f);
 		if (!ssh && !(ssh = fault_connect(lab, node, error)))
 			return false;
 		if (!fault_exec(ssh, node, s->command, NULL, error))
 			return false;
-		{
-			g_autoptr(JsonObject) rec = json_object_new();
-
-			json_object_set_string_member(rec, "type", "undone");
-			json_object_set_string_member(rec, "key", s->key);
-			json_object_set_string_member(rec, "node", node);
-			if (!journal_append(lab->journal, rec, error))
-				return false;
-		}
-		f = g_new0(struct lab_fault, 1);
-		f->node = g_strdup(node);
-		f->kind = g_strdup(parts[2]);
-		f->portal = g_strdup(parts[3]);
-		f->what = g_strdup(s->what);
+		rec = json_object_new();
+		json_object_set_string_member(rec, "type", "undone");
+		json_object_set_string_member(rec, "key", s->key);
+		json_object_set_string_member(rec, "node", node);
+		if (!journal_append(lab->journal, rec, error))
+			return false;
 		f->changed = true;
-		g_ptr_array_add(out, f);
 	}
 	return true;
 }
@@ -936,7 +1051,7 @@ bool lab_fault(struct lab *lab, enum lab_fault_action action, const char *node,
 	g_autoptr(GPtrArray) out = NULL;
 	const struct spec_node *n = NULL;
 	g_autoptr(GError) e = NULL;
-	bool ok;
+	bool ok = false;
 
 	(void)o;
 	*faults = NULL;
@@ -959,8 +1074,22 @@ bool lab_fault(struct lab *lab, enum lab_fault_action action, const char *node,
 		return false;
 	}
 	out = g_ptr_array_new_with_free_func(lab_fault_free);
-	ok = action == LAB_FAULT_CUT ? fault_cut(lab, n, portal, out, &e)
-				     : fault_restore(lab, n->name.v, portal, out, &e);
+	switch (action) {
+	case LAB_FAULT_CUT:
+		ok = fault_cut(lab, n, portal, out, &e);
+		break;
+	case LAB_FAULT_RESTORE:
+		ok = fault_restore(lab, n->name.v, portal ? "cut" : NULL, portal, out, &e);
+		break;
+	case LAB_FAULT_STOP_TARGET:
+		ok = fault_stop_target(lab, n, out, &e);
+		break;
+	case LAB_FAULT_START_TARGET:
+		ok = fault_restore(lab, n->name.v, "stop-target", NULL, out, &e);
+		break;
+	case LAB_FAULT_LIST:
+		break;
+	}
 	if (!ok) {
 		if (e->domain == LAB_ERROR)
 			g_propagate_error(error, g_steal_pointer(&e));

@@ -127,8 +127,8 @@ static const struct cmd cmd_table[] = {
 	  "log in to a node of the lab with ssh(1), or run COMMAND there", access_opts, true },
 	{ "status", cmd_status, "SPEC",
 	  "show what the journal says exists and whether the nodes answer", status_opts, false },
-	{ "fault", cmd_fault, "SPEC cut|restore|list [DISK[:PORTAL]]",
-	  "on a lab that is up, cut a portal of a disk node, restore it, or list what is cut",
+	{ "fault", cmd_fault, "SPEC cut|restore|stop-target|start-target|list [DISK[:PORTAL]]",
+	  "on a lab that is up, cut a portal or stop the target of a disk node, mend it, or list the faults",
 	  fault_opts, false },
 };
 

@@ -147,22 +147,37 @@ bool lab_down(struct lab *lab, enum teardown_mode mode, bool keep_nodes,
 GPtrArray *lab_access(const struct lab_spec *spec, const char *state_dir, GError **error);
 
 /*
- * labctl fault: break a path of a lab that is up, and mend it.  A fault is
- * a journaled task with its undo, so that down always mends what is still
- * broken; it touches only what is the lab's (a firewall rule tagged with
- * the lab's name, on a portal of the lab's target).
+ * labctl fault: break a path or the target of a lab that is up, and mend
+ * it.  A fault is a journaled task with its undo, so that down always
+ * mends what is still broken; it touches only what is the lab's (a
+ * firewall rule tagged with the lab's name on a portal of the lab's
+ * target; the lab's target, found by its IQN).
  *
- *   LAB_FAULT_CUT      on disk node @node, drop the packets to @portal (or
- *                      to every portal of its target), in iptables
- *   LAB_FAULT_RESTORE  undo the faults of @node (of @portal only, if given)
- *   LAB_FAULT_LIST     the faults in place (@node, @portal ignored)
+ *   LAB_FAULT_CUT           on disk node @node, drop the packets to @portal
+ *                           (or to every portal of its target), in iptables
+ *   LAB_FAULT_RESTORE       undo the faults of @node (with @portal, only the
+ *                           cut of that portal)
+ *   LAB_FAULT_LIST          the faults in place (@node, @portal ignored)
+ *   LAB_FAULT_STOP_TARGET   stop serving @node's target: tgt puts it offline
+ *                           and closes its connections, LIO disables its
+ *                           portal group; initiators' I/O waits, their
+ *                           logins are refused (@portal ignored)
+ *   LAB_FAULT_START_TARGET  undo LAB_FAULT_STOP_TARGET
+ *
+ * The order is that of the command line's actions.
  */
-enum lab_fault_action { LAB_FAULT_CUT, LAB_FAULT_RESTORE, LAB_FAULT_LIST };
+enum lab_fault_action {
+	LAB_FAULT_CUT,
+	LAB_FAULT_RESTORE,
+	LAB_FAULT_LIST,
+	LAB_FAULT_STOP_TARGET,
+	LAB_FAULT_START_TARGET,
+};
 
 struct lab_fault {
 	char *node;
-	char *kind;             /* "cut" */
-	char *portal;           /* ADDRESS:PORT */
+	char *kind;             /* "cut" or "stop-target" */
+	char *object;           /* cut: the portal, ADDRESS:PORT; stop-target: the IQN */
 	char *what;             /* for messages */
 	bool changed;           /* this call made or mended it (not so already) */
 };
@@ -170,10 +185,10 @@ struct lab_fault {
 void lab_fault_free(gpointer p);
 
 /*
- * Does @action; on success @faults (struct lab_fault *) holds what it cut,
- * mended or lists.  False with LAB_ERROR_NOT_UP (the journal records
- * nothing standing), LAB_ERROR_INVALID (@node is not a disk node of the
- * spec, @portal not one of its portals), LAB_ERROR_UNREACHABLE or
+ * Does @action; on success @faults (struct lab_fault *) holds what it
+ * broke, mended or lists.  False with LAB_ERROR_NOT_UP (the journal
+ * records nothing standing), LAB_ERROR_INVALID (@node is not a disk node
+ * of the spec, @portal not one of its portals), LAB_ERROR_UNREACHABLE or
  * LAB_ERROR_FAILED (a command failed: the error holds its stderr).
  */
 bool lab_fault(struct lab *lab, enum lab_fault_action action, const char *node,
