@@ -78,6 +78,7 @@ has "check prints the table" "fio job        rw          IOPS      KiB/s    p50 
 matches "a row for the reads" "^  labctl #1 +read +[0-9]+ +[0-9]+ " "$tmp/out"
 matches "a row for the writes" "^  labctl #1 +write +[0-9]+ +[0-9]+ " "$tmp/out"
 has "all checks passed" "lab 't22': all " "$tmp/out"
+grep -B1 -A2 '^  fio job' "$tmp/out" | sed 's/^/# /'
 
 run "the mount after the checks" 0 on_host "ls -A $mnt"
 hasnt "no .labctl-fio is left in the mount" ".labctl-fio" "$tmp/out"
