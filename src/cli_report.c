@@ -95,8 +95,11 @@ int cmd_report_run(const struct run_cli *o, const char *lab, const char *verb,
 	}
 	if (o->lab.verbosity >= 0) {
 		g_autofree char *table = engine_summary(run->results);
+		g_autofree char *figures = report_metrics_table(run->results);
 
 		fprintf(cmd_out, "\n%s", table);
+		if (figures)
+			fprintf(cmd_out, "%s\n", figures);
 	}
 	/* the results say what went wrong: each failed task, once more */
 	if (g_error_matches(error, LAB_ERROR, LAB_ERROR_TASKS) ||

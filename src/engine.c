@@ -68,6 +68,7 @@ static void task_result_free(gpointer p)
 	g_free(r->output);
 	g_free(r->error);
 	g_free(r->stderr_text);
+	fio_report_free(r->fio);
 	g_free(r);
 }
 
@@ -437,6 +438,41 @@ static bool node_exec(struct engine *e, struct lab_ssh *ssh, const char *cmd, co
 	return ran;
 }
 
+/*
+ * A task with "metrics: fio" has ended with output @out: its figures.
+ * Errors in fio's report fail the task; so does a run that passed without
+ * a report labctl can read.  A run that failed keeps its own error, with
+ * the report's errors in front when there are any.
+ */
+static void read_metrics(const char *node, const struct plan_task *t, struct task_result *r,
+			 const char *out, size_t len)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(fio_report) report = NULL;
+	g_autofree char *errors = NULL;
+
+	if (!t->metrics || strcmp(t->metrics, "fio"))
+		return;
+	report = fio_parse(out ? out : "", out ? (gssize)len : 0, &error);
+	if (!report) {
+		if (r->outcome == TASK_FAILED)
+			return;
+		r->outcome = TASK_FAILED;
+		r->error = g_strdup_printf("fio on %s printed no report labctl can read: %s",
+					   node, error->message);
+		return;
+	}
+	errors = fio_report_error_text(report);
+	if (errors) {
+		g_autofree char *was = g_steal_pointer(&r->error);
+
+		r->error = was ? g_strdup_printf("fio on %s reported errors: %s\n%s", node, errors, was)
+			       : g_strdup_printf("fio on %s reported errors: %s", node, errors);
+		r->outcome = TASK_FAILED;
+	}
+	r->fio = g_steal_pointer(&report);
+}
+
 static void run_task(struct engine *e, guint ni, guint ti, FILE *tr)
 {
 	struct node_run *n = &e->nodes[ni];
@@ -551,6 +587,7 @@ static void run_task(struct engine *e, guint ni, guint ti, FILE *tr)
 		if (res.status == 0 && !res.timed_out) {
 			r->outcome = lt->verify ? TASK_OK : TASK_CHANGED;
 			r->output = g_strndup(res.out, res.out_len);
+			read_metrics(n->live->name, lt, r, res.out, res.out_len);
 			break;
 		}
 		if (attempt++ < lt->retries && !stopping(e)) {
@@ -564,6 +601,7 @@ static void run_task(struct engine *e, guint ni, guint ti, FILE *tr)
 			r->error = g_strdup_printf("timed out after %u s and was killed", lt->timeout);
 		} else {
 			r->error = exit_text("", res.status, st->run, st->input, r->stderr_text);
+			read_metrics(n->live->name, lt, r, res.out, res.out_len);
 		}
 		break;
 	}

@@ -227,6 +227,29 @@ static JsonObject *shared_login(struct shared_vars *sv, const struct spec_node *
 	return json_object_ref(o);
 }
 
+/*
+ * A mount's fio run (docs/playbooks.md): the spec's values with their
+ * defaults, the file it works on, and the seconds its task may take: the
+ * run, fio's laying out of the file at 16 MiB/s or more, and a minute.
+ */
+static JsonObject *fio_vars(const struct spec_fio *f, const char *path)
+{
+	g_autofree char *file = g_strdup_printf("%s/%s", path, PLAN_FIO_FILE);
+	JsonObject *o = json_object_new();
+
+	set_str(o, "rw", spec_fio_rw_names[f->rw.v]);
+	json_object_set_int_member(o, "bs", (gint64)f->bs.v);
+	json_object_set_int_member(o, "size", (gint64)f->size.v);
+	json_object_set_int_member(o, "runtime", (gint64)f->runtime.v);
+	json_object_set_int_member(o, "iodepth", (gint64)f->iodepth.v);
+	json_object_set_int_member(o, "numjobs", (gint64)f->numjobs.v);
+	json_object_set_boolean_member(o, "direct", f->direct.v);
+	set_str(o, "file", file);
+	json_object_set_int_member(o, "timeout",
+				   (gint64)(f->runtime.v + 60 + (f->size.v >> 24)));
+	return o;
+}
+
 static JsonObject *mount_vars(const struct lab_spec *spec, struct shared_vars *sv,
 			      const struct spec_node *host, const struct spec_mount *m,
 			      const char *run_dir)
@@ -267,6 +290,10 @@ static JsonObject *mount_vars(const struct lab_spec *spec, struct shared_vars *s
 	json_object_set_boolean_member(o, "loop", loop);
 	set_str(o, "fstab_line", fstab);
 	json_object_set_object_member(o, "login", login);
+	if (m->fio.where.line)
+		json_object_set_object_member(o, "fio", fio_vars(&m->fio, m->path.v));
+	else
+		json_object_set_null_member(o, "fio");
 	return o;
 }
 
@@ -277,6 +304,7 @@ static JsonObject *initiator_vars(const struct lab_spec *spec, struct shared_var
 	JsonObject *o = json_object_new();
 	JsonArray *logins = json_array_new();
 	JsonArray *mounts = json_array_new();
+	bool fio = false;
 
 	set_str(o, "iqn", ini->iqn.v);
 	set_str(o, "backend", spec_initiator_backend_names[ini->backend.v]);
@@ -286,9 +314,13 @@ static JsonObject *initiator_vars(const struct lab_spec *spec, struct shared_var
 
 		json_array_add_object_element(logins, shared_login(sv, spec_find_node(spec, t->v)));
 	}
-	for (guint i = 0; i < ini->mounts->len; i++)
-		json_array_add_object_element(mounts,
-			mount_vars(spec, sv, n, g_ptr_array_index(ini->mounts, i), run_dir));
+	for (guint i = 0; i < ini->mounts->len; i++) {
+		const struct spec_mount *m = g_ptr_array_index(ini->mounts, i);
+
+		json_array_add_object_element(mounts, mount_vars(spec, sv, n, m, run_dir));
+		fio = fio || m->fio.where.line;
+	}
+	json_object_set_boolean_member(o, "fio", fio);
 	json_object_set_array_member(o, "logins", logins);
 	json_object_set_array_member(o, "mounts", mounts);
 	return o;
@@ -375,6 +407,7 @@ static void plan_task_free(gpointer p)
 	g_free(t->run);
 	g_free(t->input);
 	g_free(t->undo);
+	g_free(t->metrics);
 	g_free(t->provides);
 	g_free(t->waits);
 	g_free(t->waits_disk);
@@ -474,6 +507,31 @@ static char *render_script(struct builder *b, const struct playbook *pb,
 }
 
 /*
+ * A task's timeout_from: a template that renders to whole seconds, for a
+ * task whose time the spec sets (a fio run's).  Returns the default
+ * timeout after reporting a rendering that is not a number in range.
+ */
+static unsigned render_timeout(struct builder *b, const struct playbook *pb,
+			       const struct pb_task *t, const struct task_scope *scope,
+			       const char *node)
+{
+	g_autofree char *text = render(b, pb, t, &t->timeout_from, scope, TEMPLATE_REDACT, node);
+	guint64 v = 0;
+
+	if (!text)
+		return PLAYBOOK_DEFAULT_TIMEOUT;
+	if (!g_ascii_string_to_unsigned(text, 10, 1, PLAYBOOK_MAX_TIMEOUT, &v, NULL)) {
+		g_autoptr(GError) e = g_error_new(TEMPLATE_ERROR, TEMPLATE_ERROR_TYPE,
+						  "'timeout_from' must render to seconds from 1 to %d, not '%s'",
+						  PLAYBOOK_MAX_TIMEOUT, text);
+
+		berr(b, node, pb, t, e);
+		return PLAYBOOK_DEFAULT_TIMEOUT;
+	}
+	return (unsigned)v;
+}
+
+/*
  * @elem is the foreach element, or NULL.  When it names a disk (a login or a
  * mount), the task's "after" waits for that disk only.
  */
@@ -527,6 +585,9 @@ static void add_task(struct builder *b, struct plan_node *pn, JsonObject *vars,
 	pt->input = render_script(b, pb, t, scope, pn->name);
 	pt->undo = render(b, pb, t, &t->undo, scope, TEMPLATE_QUOTE, pn->name);
 	pt->timeout = t->timeout.set ? (unsigned)t->timeout.v : PLAYBOOK_DEFAULT_TIMEOUT;
+	if (t->timeout_from.v)
+		pt->timeout = render_timeout(b, pb, t, scope, pn->name);
+	pt->metrics = t->metrics.set ? g_strdup(playbook_metrics_names[t->metrics.v]) : NULL;
 	pt->retries = (unsigned)t->retries.v;
 	pt->verify = t->verify.v;
 	pt->adopt = !t->adopt.set || t->adopt.v;
@@ -805,8 +866,9 @@ void plan_print(const struct plan *plan, FILE *fp)
 		for (guint j = 0; j < pn->tasks->len; j++) {
 			const struct plan_task *t = g_ptr_array_index(pn->tasks, j);
 
-			fprintf(fp, "  %2u. %s  [%s%s]\n", j + 1, t->name, t->playbook,
-				t->verify ? ", verify" : "");
+			fprintf(fp, "  %2u. %s  [%s%s%s%s]\n", j + 1, t->name, t->playbook,
+				t->verify ? ", verify" : "", t->metrics ? ", metrics " : "",
+				t->metrics ? t->metrics : "");
 			put_field(fp, "when", t->when);
 			if (t->after->len) {
 				g_autoptr(GString) s = g_string_new(NULL);
@@ -898,6 +960,9 @@ JsonNode *plan_to_json(const struct plan *plan)
 			json_builder_add_boolean_value(jb, t->verify);
 			json_builder_set_member_name(jb, "adopt");
 			json_builder_add_boolean_value(jb, t->adopt);
+			/* only where a task has them: plans without stay as they were */
+			if (t->metrics)
+				add_opt_str(jb, "metrics", t->metrics);
 			add_opt_str(jb, "provides", t->provides);
 			json_builder_set_member_name(jb, "after");
 			json_builder_begin_array(jb);

@@ -11,7 +11,8 @@
 GResource *labctl_resources_get_resource(void);
 
 #define RESOURCE_ROOT "/labctl/"
-#define PLAYBOOK_MAX_TIMEOUT 3600
+
+const char *const playbook_metrics_names[] = { "fio", NULL };
 
 #define F(k, t, member, ...) \
 	{ .key = k, .type = t, .offset = offsetof(struct pb_task, member), __VA_ARGS__ }
@@ -32,6 +33,8 @@ static const struct yfield task_fields[] = {
 	F("after", YF_STR, after),
 	F("verify", YF_BOOL, verify),
 	F("adopt", YF_BOOL, adopt),
+	F("timeout_from", YF_STR, timeout_from),
+	F("metrics", YF_ENUM, metrics, .values = playbook_metrics_names),
 	{ .key = NULL }
 };
 #undef F
@@ -260,6 +263,14 @@ static void check_task(struct playbook *pb, const char *dir, struct pb_task *tas
 			  "'adopt: false' says what to do when the check finds the work done, so it needs a 'check'");
 	if (task->undo.v && !task->run.v && !task->script.v)
 		diags_add(diags, pb->file, task->undo.loc, "'undo' without 'run'");
+	if (task->timeout.set && task->timeout_from.v)
+		diags_add(diags, pb->file, task->timeout_from.loc,
+			  "a task has 'timeout' or 'timeout_from', not both");
+	/* only a verify task's output is kept: the engine reads it there */
+	if (task->metrics.set && !task->verify.v)
+		diags_add(diags, pb->file, task->metrics.loc,
+			  "'metrics' reads what a check prints, so it needs 'verify: true'");
+	parse_field(pb, &task->timeout_from, diags);
 	check_when(pb, task, diags);
 	parse_field(pb, &task->name, diags);
 	parse_field(pb, &task->check, diags);

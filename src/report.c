@@ -143,6 +143,64 @@ static void append_failure(GString *x, const struct task_result *r)
 	g_string_append(x, "</failure>\n");
 }
 
+static void property(GString *x, const char *name, const char *value)
+{
+	g_string_append(x, "        <property");
+	attr_str(x, "name", name);
+	attr_str(x, "value", value);
+	g_string_append(x, "/>\n");
+}
+
+/* "%.3f" in the C locale, as the times */
+static char *decimal(double v)
+{
+	char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+	return g_strdup(g_ascii_formatd(buf, sizeof(buf), "%.3f", round_ms(v)));
+}
+
+static void fio_dir_properties(GString *x, guint job, const char *dir, const struct fio_dir *d)
+{
+	const struct { const char *what; double v; bool whole; } figures[] = {
+		{ "iops", d->iops, false },
+		{ "bw_kib", (double)d->bw_kib, true },
+		{ "clat_p50_us", d->p50_us, false },
+		{ "clat_p99_us", d->p99_us, false },
+		{ "clat_p99.9_us", d->p999_us, false },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(figures); i++) {
+		g_autofree char *name = g_strdup_printf("fio.job%u.%s.%s", job, dir, figures[i].what);
+		g_autofree char *value = figures[i].whole ?
+			g_strdup_printf("%" G_GUINT64_FORMAT, d->bw_kib) : decimal(figures[i].v);
+
+		property(x, name, value);
+	}
+}
+
+/*
+ * A task's figures as the testcase's properties: per job its name and
+ * errors, and per direction that had I/O its figures.
+ */
+static void append_metrics(GString *x, const struct fio_report *f)
+{
+	g_string_append(x, "      <properties>\n");
+	for (guint i = 0; i < f->jobs->len; i++) {
+		const struct fio_job *j = g_ptr_array_index(f->jobs, i);
+		g_autofree char *name = g_strdup_printf("fio.job%u.name", i + 1);
+		g_autofree char *errors = g_strdup_printf("fio.job%u.errors", i + 1);
+		g_autofree char *count = g_strdup_printf("%" G_GUINT64_FORMAT, j->errors);
+
+		property(x, name, j->name);
+		property(x, errors, count);
+		if (j->read.ios)
+			fio_dir_properties(x, i + 1, "read", &j->read);
+		if (j->write.ios)
+			fio_dir_properties(x, i + 1, "write", &j->write);
+	}
+	g_string_append(x, "      </properties>\n");
+}
+
 static void append_testcase(GString *x, const char *classname, const struct task_result *r)
 {
 	g_autofree char *name = g_strdup_printf("%s %s", r->task->id, r->task->name);
@@ -151,6 +209,14 @@ static void append_testcase(GString *x, const char *classname, const struct task
 	attr_str(x, "classname", classname);
 	attr_str(x, "name", name);
 	attr_time(x, "time", r->seconds);
+	if (r->fio && r->outcome != TASK_NOT_RUN) {
+		g_string_append(x, ">\n");
+		append_metrics(x, r->fio);
+		if (r->outcome == TASK_FAILED)
+			append_failure(x, r);
+		g_string_append(x, "    </testcase>\n");
+		return;
+	}
 	switch (r->outcome) {
 	case TASK_FAILED:
 		g_string_append(x, ">\n");
@@ -295,6 +361,57 @@ static void add_seconds(JsonBuilder *jb, const char *key, double seconds)
 	json_builder_add_double_value(jb, round_ms(seconds));
 }
 
+static void add_double(JsonBuilder *jb, const char *key, double v)
+{
+	json_builder_set_member_name(jb, key);
+	json_builder_add_double_value(jb, round_ms(v));
+}
+
+static void add_fio_dir(JsonBuilder *jb, const char *key, const struct fio_dir *d)
+{
+	json_builder_set_member_name(jb, key);
+	json_builder_begin_object(jb);
+	add_int(jb, "ios", (gint64)d->ios);
+	add_double(jb, "iops", d->iops);
+	add_int(jb, "bw_kib", (gint64)d->bw_kib);
+	add_double(jb, "clat_p50_us", d->p50_us);
+	add_double(jb, "clat_p99_us", d->p99_us);
+	add_double(jb, "clat_p99_9_us", d->p999_us);
+	json_builder_end_object(jb);
+}
+
+/* "metrics": only on a task that has them; null when it printed none that could be read */
+static void add_metrics(JsonBuilder *jb, const struct task_result *r)
+{
+	const struct fio_report *f = r->fio;
+
+	if (!r->task->metrics)
+		return;
+	json_builder_set_member_name(jb, "metrics");
+	if (!f) {
+		json_builder_add_null_value(jb);
+		return;
+	}
+	json_builder_begin_object(jb);
+	add_str(jb, "kind", r->task->metrics);
+	add_str(jb, "version", f->version);
+	json_builder_set_member_name(jb, "jobs");
+	json_builder_begin_array(jb);
+	for (guint i = 0; i < f->jobs->len; i++) {
+		const struct fio_job *j = g_ptr_array_index(f->jobs, i);
+
+		json_builder_begin_object(jb);
+		add_str(jb, "name", j->name);
+		add_int(jb, "error", j->error);
+		add_int(jb, "errors", (gint64)j->errors);
+		add_fio_dir(jb, "read", &j->read);
+		add_fio_dir(jb, "write", &j->write);
+		json_builder_end_object(jb);
+	}
+	json_builder_end_array(jb);
+	json_builder_end_object(jb);
+}
+
 static void add_task(JsonBuilder *jb, const struct task_result *r)
 {
 	json_builder_begin_object(jb);
@@ -312,6 +429,7 @@ static void add_task(JsonBuilder *jb, const struct task_result *r)
 	add_seconds(jb, "seconds", r->seconds);
 	add_str(jb, "error", r->error);
 	add_str(jb, "stderr", r->stderr_text);
+	add_metrics(jb, r);
 	json_builder_end_object(jb);
 }
 
@@ -351,6 +469,47 @@ JsonNode *report_json(const char *lab, const char *verb, GPtrArray *results, boo
 	json_builder_end_array(jb);
 	json_builder_end_object(jb);
 	return json_builder_get_root(jb);
+}
+
+/* ---- the figures, for people ---- */
+
+static void table_dir(GString *s, const struct fio_job *j, guint i, const char *dir,
+		      const struct fio_dir *d)
+{
+	g_autofree char *job = g_strdup_printf("%s #%u", j->name, i + 1);
+
+	g_string_append_printf(s, "  %-14s %-5s %10.0f %10" G_GUINT64_FORMAT " %9.1f %9.1f %9.1f %6" G_GUINT64_FORMAT "\n",
+			       job, dir, d->iops, d->bw_kib, d->p50_us, d->p99_us, d->p999_us,
+			       j->errors);
+}
+
+char *report_metrics_table(GPtrArray *results)
+{
+	g_autoptr(GString) s = g_string_new(NULL);
+
+	for (guint i = 0; i < results->len; i++) {
+		const struct node_result *nr = g_ptr_array_index(results, i);
+
+		for (guint t = 0; t < nr->tasks->len; t++) {
+			const struct task_result *r = g_ptr_array_index(nr->tasks, t);
+			const struct fio_report *f = r->fio;
+
+			if (!f)
+				continue;
+			g_string_append_printf(s, "\n%s %s: %s\n", nr->name, r->task->id, r->task->name);
+			g_string_append_printf(s, "  %-14s %-5s %10s %10s %9s %9s %9s %6s\n", "fio job", "rw",
+					       "IOPS", "KiB/s", "p50 us", "p99 us", "p99.9 us", "errors");
+			for (guint k = 0; k < f->jobs->len; k++) {
+				const struct fio_job *j = g_ptr_array_index(f->jobs, k);
+
+				if (j->read.ios || !j->write.ios)
+					table_dir(s, j, k, "read", &j->read);
+				if (j->write.ios)
+					table_dir(s, j, k, "write", &j->write);
+			}
+		}
+	}
+	return s->len ? g_string_free(g_steal_pointer(&s), FALSE) : NULL;
 }
 
 /* ---- stand-ins and the test's report ---- */

@@ -22,6 +22,8 @@ const char *const spec_backstore_names[] = { "block", "fileio", NULL };
 const char *const spec_allocation_names[] = { "sparse", "allocated", "zeroed", NULL };
 const char *const spec_fs_names[] = { "xfs", "ext4", NULL };
 const char *const spec_become_names[] = { "auto", "sudo", "none", NULL };
+const char *const spec_fio_rw_names[] = { "randrw", "read", "write", "randread", "randwrite",
+					  "rw", NULL };
 
 #define F(st, k, t, member, ...) \
 	{ .key = k, .type = t, .offset = offsetof(struct st, member), __VA_ARGS__ }
@@ -111,6 +113,20 @@ static const struct yschema target_schema = {
 	target_fields
 };
 
+static const struct yfield fio_fields[] = {
+	F(spec_fio, "rw", YF_ENUM, rw, .values = spec_fio_rw_names),
+	F(spec_fio, "bs", YF_SIZE, bs),
+	F(spec_fio, "size", YF_SIZE, size),
+	F(spec_fio, "runtime", YF_UINT, runtime, .min = 1, .max = SPEC_FIO_RUNTIME_MAX),
+	F(spec_fio, "iodepth", YF_UINT, iodepth, .min = 1, .max = SPEC_FIO_IODEPTH_MAX),
+	F(spec_fio, "numjobs", YF_UINT, numjobs, .min = 1, .max = SPEC_FIO_NUMJOBS_MAX),
+	F(spec_fio, "direct", YF_BOOL, direct),
+	{ .key = NULL }
+};
+static const struct yschema fio_schema = {
+	"fio", sizeof(struct spec_fio), offsetof(struct spec_fio, where), fio_fields
+};
+
 static const struct yfield mount_fields[] = {
 	F(spec_mount, "disk", YF_STR, disk, .required = true),
 	F(spec_mount, "lun", YF_STR, lun, .required = true),
@@ -119,6 +135,7 @@ static const struct yfield mount_fields[] = {
 	F(spec_mount, "options", YF_STR, options),
 	F(spec_mount, "persist", YF_BOOL, persist),
 	F(spec_mount, "test_file", YF_STR, test_file),
+	F(spec_mount, "fio", YF_OBJ, fio, .sub = &fio_schema, .shorthand = true),
 	{ .key = NULL }
 };
 static const struct yschema mount_schema = {
@@ -441,6 +458,25 @@ static bool lun_number_taken(const struct spec_node *disk, guint64 number)
 	return false;
 }
 
+/* A mount's fio run: the defaults of what it does not say (rw's is 0). */
+static void fio_defaults(struct spec_fio *f)
+{
+	if (!f->where.line)
+		return;
+	if (!f->bs.set)
+		f->bs.v = SPEC_FIO_BS;
+	if (!f->size.set)
+		f->size.v = SPEC_FIO_SIZE;
+	if (!f->runtime.set)
+		f->runtime.v = SPEC_FIO_RUNTIME;
+	if (!f->iodepth.set)
+		f->iodepth.v = SPEC_FIO_IODEPTH;
+	if (!f->numjobs.set)
+		f->numjobs.v = SPEC_FIO_NUMJOBS;
+	if (!f->direct.set)
+		f->direct.v = true;
+}
+
 void spec_resolve(struct lab_spec *spec)
 {
 	const char *lab = spec->name.v;
@@ -512,6 +548,8 @@ void spec_resolve(struct lab_spec *spec)
 			n->initiator.timeout.v = 15;
 		if (!n->initiator.mounts)
 			n->initiator.mounts = g_ptr_array_new();
+		for (guint j = 0; j < n->initiator.mounts->len; j++)
+			fio_defaults(&((struct spec_mount *)g_ptr_array_index(n->initiator.mounts, j))->fio);
 		if (n->initiator.targets)
 			continue;
 		n->initiator.targets = g_ptr_array_new();

@@ -651,10 +651,38 @@ static void check_target(struct vctx *v, struct spec_node *n)
 	}
 }
 
+/*
+ * A mount's fio run: the bounds the decoder cannot say (sizes), and a file
+ * that fits the LUN's file system beside what is there (half the LUN at
+ * most; @lun is NULL when the mount names none that exists).
+ */
+static void check_fio(struct vctx *v, const struct spec_mount *m, const struct spec_lun *lun)
+{
+	const struct spec_fio *f = &m->fio;
+	const char *path = m->path.v ? m->path.v : "";
+	guint64 bs = f->bs.set ? f->bs.v : SPEC_FIO_BS;
+	guint64 size = f->size.set ? f->size.v : SPEC_FIO_SIZE;
+
+	if (f->bs.set && (bs < 512 || bs > SPEC_FIO_BS_MAX || bs % 512))
+		verr(v, f->bs.loc, "'bs' must be a multiple of 512 bytes from 512 B to 16 MiB, not %" G_GUINT64_FORMAT " bytes, in 'fio' of mount '%s'",
+		     bs, path);
+	if (f->size.set && (size < SPEC_FIO_SIZE_MIN || size > SPEC_FIO_SIZE_MAX))
+		verr(v, f->size.loc, "'size' must be from 1 MiB to 4 GiB, not %" G_GUINT64_FORMAT " bytes, in 'fio' of mount '%s'",
+		     size, path);
+	else if (size < bs)
+		verr(v, f->size.set ? f->size.loc : f->where,
+		     "'size' (%" G_GUINT64_FORMAT " bytes) is smaller than 'bs' (%" G_GUINT64_FORMAT " bytes) in 'fio' of mount '%s'",
+		     size, bs, path);
+	else if (lun && lun->size.set && size > lun->size.v / 2)
+		verr(v, f->size.set ? f->size.loc : f->where,
+		     "fio's file of %" G_GUINT64_FORMAT " MiB ('size') does not fit lun '%s' of %" G_GUINT64_FORMAT " MiB mounted on '%s': it may take half the lun at most",
+		     size >> 20, lun->name.v, lun->size.v >> 20, path);
+}
+
 static void check_mount(struct vctx *v, struct spec_node *host, struct spec_mount *m)
 {
 	struct spec_node *disk;
-	struct spec_lun *lun;
+	struct spec_lun *lun = NULL;
 
 	if (m->disk.v && check_not_option(v, &m->disk, "disk")) {
 		disk = spec_find_node(v->spec, m->disk.v);
@@ -703,6 +731,8 @@ static void check_mount(struct vctx *v, struct spec_node *host, struct spec_moun
 			verr(v, m->test_file.loc, "'test_file' is a plain file name, not '%s'",
 			     m->test_file.v);
 	}
+	if (m->fio.where.line)
+		check_fio(v, m, lun);
 }
 
 /* Whether @inner is below directory @outer ("/mnt/x" in "/mnt"). */

@@ -647,6 +647,14 @@ static void decode_field(struct decoder *d, const struct yfield *f,
 		g_autofree char *sub = ctx ? g_strdup_printf("'%s' of %s", f->key, ctx)
 					   : g_strdup_printf("'%s'", f->key);
 
+		if (f->shorthand && v->type == YNODE_SCALAR) {
+			if (!strcmp(v->scalar, "true") || !strcmp(v->scalar, "yes"))
+				*(struct loc *)((char *)p + f->sub->set_offset) = v->loc;
+			else if (strcmp(v->scalar, "false") && strcmp(v->scalar, "no"))
+				derr(d, v->loc, "'%s' must be a mapping, true or false, not '%s'%s",
+				     f->key, v->scalar, w);
+			return;
+		}
 		decode_map(d, v, f->sub, p, sub, depth + 1);
 		return;
 	}

@@ -20,6 +20,7 @@
 #include <glib.h>
 #include <gio/gio.h>
 
+#include "labctl/fio.h"
 #include "labctl/journal.h"
 #include "labctl/plan.h"
 #include "labctl/redact.h"
@@ -42,6 +43,12 @@ struct task_result {
 	char *output;           /* stdout of run, for "ok" tasks that report */
 	char *error;            /* why it failed or was not run */
 	char *stderr_text;      /* its stderr, when it failed */
+	/*
+	 * A task with "metrics: fio": the figures of fio's report on its
+	 * stdout, or NULL when it printed none that could be read (the task
+	 * then failed).  A report that names errors fails the task too.
+	 */
+	struct fio_report *fio;
 };
 
 struct node_result {

@@ -23,6 +23,9 @@
 #include "labctl/spec.h"
 #include "labctl/template.h"
 
+/* The file a mount's fio run works on, in the mount, made and removed by it. */
+#define PLAN_FIO_FILE ".labctl-fio"
+
 struct plan_task {
 	char *id;               /* "NODE:N", N counting from 1 within the node */
 	char *playbook;
@@ -34,6 +37,7 @@ struct plan_task {
 	char *input;            /* rendered script sent on run's stdin, or NULL */
 	char *undo;             /* command, or NULL */
 	unsigned timeout;       /* seconds */
+	char *metrics;          /* what a verify task's stdout holds ("fio"), or NULL */
 	unsigned retries;
 	bool verify;            /* runs every time, changes nothing, not journaled */
 	bool adopt;             /* false: a passing check that this lab's journal

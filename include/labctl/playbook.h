@@ -18,6 +18,13 @@
 
 /* Seconds a task may run when its playbook does not say. */
 #define PLAYBOOK_DEFAULT_TIMEOUT 60
+#define PLAYBOOK_MAX_TIMEOUT 3600
+
+/*
+ * What the standard output of a verify task can hold, for "metrics: NAME"
+ * (NULL-ended): "fio", fio's JSON output (fio.h).
+ */
+extern const char *const playbook_metrics_names[];
 
 struct pb_task {
 	struct loc where;
@@ -35,6 +42,8 @@ struct pb_task {
 	struct ystr after;      /* milestone on the disk nodes this host uses */
 	struct ybool verify;    /* a check of the lab: runs every time, changes nothing */
 	struct ybool adopt;     /* false: a passing check counts only for what this lab made */
+	struct ystr timeout_from;       /* template rendering to the seconds, instead of timeout */
+	struct yenum metrics;   /* index into playbook_metrics_names: what its stdout holds */
 };
 
 struct playbook {

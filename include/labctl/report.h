@@ -33,6 +33,10 @@
  *     and verb;
  *       one <testcase> per task: classname "labctl.LAB.NODE", name
  *       "ID NAME" ("iscsi-disks:3 configure target ..."), time.
+ *       A task with figures (struct task_result.fio) holds <properties>
+ *       first: fio.jobN.name, fio.jobN.errors, and for each direction
+ *       with I/O fio.jobN.DIR.iops, .bw_kib, .clat_p50_us, .clat_p99_us
+ *       and .clat_p99.9_us (DIR read or write, N from 1, three decimals).
  *       A failed task holds <failure message="FIRST LINE OF ITS ERROR"
  *       type="exit status N" | "timeout" | "error"> whose text is the
  *       error, then its stderr; one not run holds <skipped message="WHY"/>;
@@ -61,13 +65,26 @@ bool report_write_junit(const char *file, const char *lab, const char *verb,
  *       "tasks": [ { "id", "name", "playbook",
  *         "outcome": "changed" | "ok" | "failed" | "not-run",
  *         "status": integer or null (no exit status), "timed_out": bool,
- *         "seconds", "error": string or null, "stderr": string or null } ] } ] }
+ *         "seconds", "error": string or null, "stderr": string or null,
+ *         "metrics" (only on a task with metrics): null, or { "kind": "fio",
+ *           "version", "jobs": [ { "name", "error", "errors",
+ *           "read" and "write": { "ios", "iops", "bw_kib", "clat_p50_us",
+ *           "clat_p99_us", "clat_p99_9_us" } } ] } } ] } ] }
  *
  * A node's counts are those of its tasks' outcomes.  Never fails; the
  * caller frees the node with json_node_unref().
  */
 JsonNode *report_json(const char *lab, const char *verb, GPtrArray *results, bool ok,
 		      double seconds);
+
+/*
+ * The figures of the tasks with metrics (a mount's fio run), for people:
+ * per task a line "NODE ID: NAME", then a row per job and direction that
+ * had I/O (a job without any shows its read row): IOPS, KiB/s, the
+ * completion latency at p50, p99 and p99.9 in microseconds, and the job's
+ * errors.  NULL when no task has figures; free with g_free().
+ */
+char *report_metrics_table(GPtrArray *results);
 
 /*
  * A result of one failed task standing in for a phase (@verb) that failed

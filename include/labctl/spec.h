@@ -43,6 +43,7 @@ enum backstore { BACKSTORE_BLOCK, BACKSTORE_FILEIO };
 enum allocation { ALLOC_SPARSE, ALLOC_ALLOCATED, ALLOC_ZEROED };
 enum fs_type { FS_XFS, FS_EXT4 };
 enum become_mode { BECOME_AUTO, BECOME_SUDO, BECOME_NONE };
+enum fio_rw { FIO_RANDRW, FIO_READ, FIO_WRITE, FIO_RANDREAD, FIO_RANDWRITE, FIO_RW };
 
 /* The names of the enum values above, as written in a spec (NULL-ended). */
 extern const char *const spec_provider_names[];
@@ -55,6 +56,23 @@ extern const char *const spec_backstore_names[];
 extern const char *const spec_allocation_names[];
 extern const char *const spec_fs_names[];
 extern const char *const spec_become_names[];
+extern const char *const spec_fio_rw_names[];
+
+/*
+ * The defaults and bounds of a mount's fio run (docs/spec.md#fio): small
+ * enough that a check stays a check, and never more than the lun holds.
+ */
+#define SPEC_FIO_BS 4096
+#define SPEC_FIO_BS_MAX (16ULL << 20)
+#define SPEC_FIO_SIZE (64ULL << 20)
+#define SPEC_FIO_SIZE_MIN (1ULL << 20)
+#define SPEC_FIO_SIZE_MAX (4ULL << 30)
+#define SPEC_FIO_RUNTIME 10
+#define SPEC_FIO_RUNTIME_MAX 600
+#define SPEC_FIO_IODEPTH 4
+#define SPEC_FIO_IODEPTH_MAX 256
+#define SPEC_FIO_NUMJOBS 1
+#define SPEC_FIO_NUMJOBS_MAX 16
 
 struct spec_ssh {
 	struct loc where;
@@ -119,6 +137,18 @@ struct spec_target {
 	struct spec_chap chap;
 };
 
+/* A mount's fio run; present when where.line is not 0 ("fio: {}", "fio: true"). */
+struct spec_fio {
+	struct loc where;
+	struct yenum rw;            /* enum fio_rw */
+	struct yuint bs;            /* bytes per I/O */
+	struct yuint size;          /* bytes of the file fio works on */
+	struct yuint runtime;       /* seconds */
+	struct yuint iodepth;
+	struct yuint numjobs;
+	struct ybool direct;        /* O_DIRECT; default true */
+};
+
 struct spec_mount {
 	struct loc where;
 	struct ystr disk;           /* disk node name */
@@ -128,6 +158,7 @@ struct spec_mount {
 	struct ystr options;        /* mount -o */
 	struct ybool persist;       /* fstab entry with _netdev */
 	struct ystr test_file;      /* file written and read back */
+	struct spec_fio fio;        /* a workload check with fio, when asked for */
 };
 
 struct spec_initiator {

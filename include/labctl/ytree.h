@@ -135,6 +135,8 @@ struct yfield {
 					   YF_LIST, YF_STRLIST: most items (0: any) */
 	const char *const *values;      /* YF_ENUM: NULL-terminated */
 	const struct yschema *sub;      /* YF_OBJ, YF_LIST */
+	bool shorthand;                 /* YF_OBJ: 'true' is the mapping with every
+					   default, 'false' the same as leaving it out */
 };
 
 struct yschema {

@@ -430,6 +430,83 @@ static void test_facts_foreach_after(void **state)
 	spec_free(spec);
 }
 
+/*
+ * A mount with fio gets its install tasks and its check, one that reads
+ * its output and whose timeout follows the run; a mount without gets none.
+ */
+static void test_fio_tasks(void **state)
+{
+	g_autofree char *head = NULL;
+	g_autofree char *text = NULL;
+	struct plan_options offline = { .flags = TEMPLATE_REDACT };
+	struct plan_options check = { .flags = TEMPLATE_REDACT, .verify_only = true };
+	struct lab_spec *plain = load_valid("two.yaml", two_disks_spec);
+	struct lab_spec *spec;
+	const struct plan_node *h;
+	const struct plan_task *t;
+	g_autoptr(JsonNode) json = NULL;
+	g_autofree char *json_text = NULL;
+	struct plan *plan;
+	const char *at;
+
+	(void)state;
+	plan = build(plain, &offline);
+	h = node_of(plan, "h");
+	assert_int_equal(count_named(h, "install fio"), 0);
+	assert_int_equal(count_named(h, "run fio"), 0);
+	for (guint i = 0; i < h->tasks->len; i++)
+		assert_null(((struct plan_task *)g_ptr_array_index(h->tasks, i))->metrics);
+	plan_free(plan);
+	spec_free(plain);
+
+	at = strstr(two_disks_spec, "path: /mnt/a}");
+	assert_non_null(at);
+	head = g_strndup(two_disks_spec, (gsize)(at - two_disks_spec));
+	text = g_strconcat(head, "path: /mnt/a, fio: {runtime: 3, size: 16MiB, rw: randread}}",
+			   at + strlen("path: /mnt/a}"), NULL);
+	spec = load_valid("fio.yaml", text);
+	plan = build(spec, &offline);
+	h = node_of(plan, "h");
+	/* offline the package manager is open: one install task for each */
+	assert_int_equal(count_named(h, "install fio"), 3);
+	t = task_named(h, "install fio (apt)");
+	assert_non_null(t);
+	assert_string_equal(t->when, "initiator.fio and facts.pkg == 'apt'");
+	assert_string_equal(t->check, "command -v fio >/dev/null");
+	assert_int_equal(count_named(h, "run fio"), 1);
+	t = task_named(h, "run fio on /mnt/a (randread, 3 s)");
+	assert_non_null(t);
+	assert_true(t->verify);
+	assert_string_equal(t->metrics, "fio");
+	/* 3 s, a minute, a second per 16 MiB */
+	assert_int_equal(t->timeout, 64);
+	assert_string_equal(t->run, "sh -s");
+	assert_non_null(strstr(t->input, "\nf=/mnt/a/.labctl-fio\n"));
+	assert_non_null(strstr(t->input, "fio --name=labctl --filename=\"$f\""));
+	assert_non_null(strstr(t->input, "--rw=randread --bs=4096 --size=16777216"));
+	assert_non_null(strstr(t->input, "--runtime=3 --time_based"));
+	assert_non_null(strstr(t->input, "--direct=1 --ioengine=libaio"));
+	assert_non_null(strstr(t->input, "--output-format=json"));
+	assert_non_null(strstr(t->input, "trap 'rm -f \"$f\"' EXIT"));
+	json = plan_to_json(plan);
+	json_text = json_to_string(json, FALSE);
+	/* the one task with metrics says so; no other gets the member */
+	at = strstr(json_text, "\"metrics\":\"fio\"");
+	assert_non_null(at);
+	assert_null(strstr(at + 1, "\"metrics\""));
+	plan_free(plan);
+
+	/* labctl check: the fio run is one of the checks, the installs are not */
+	plan = build(spec, &check);
+	h = node_of(plan, "h");
+	assert_int_equal(count_named(h, "install fio"), 0);
+	t = task_named(h, "run fio on /mnt/a");
+	assert_non_null(t);
+	assert_string_equal(t->metrics, "fio");
+	plan_free(plan);
+	spec_free(spec);
+}
+
 /* A playbook directory with one target-lio playbook of the given tasks. */
 static char *one_playbook_dir(const char *tasks)
 {
@@ -453,6 +530,23 @@ static void expect_one_error(struct plan_options *opts, const char *needle)
 	if (!strstr(msg, needle))
 		fail_msg("'%s' not in '%s'", needle, msg);
 	spec_free(spec);
+}
+
+static void test_timeout_from(void **state)
+{
+	g_autofree char *bad = one_playbook_dir(
+		"  - {name: a, run: 'true', timeout_from: 'x{{ node.name }}'}\n");
+	g_autofree char *big = one_playbook_dir(
+		"  - {name: a, run: 'true', timeout_from: '3601'}\n");
+	struct plan_options o = { .flags = TEMPLATE_REDACT };
+
+	(void)state;
+	o.playbook_dir = bad;
+	expect_one_error(&o, "'timeout_from' must render to seconds from 1 to 3600, not 'xd'");
+	o.playbook_dir = big;
+	expect_one_error(&o, "'timeout_from' must render to seconds from 1 to 3600, not '3601'");
+	rm_rf(bad);
+	rm_rf(big);
 }
 
 static void test_duplicate_names_and_unknown_facts(void **state)
@@ -727,6 +821,8 @@ int main(void)
 		cmocka_unit_test(test_secret_in_argv_refused),
 		cmocka_unit_test(test_facts_foreach_after),
 		cmocka_unit_test(test_duplicate_names_and_unknown_facts),
+		cmocka_unit_test(test_fio_tasks),
+		cmocka_unit_test(test_timeout_from),
 		cmocka_unit_test(test_hostile_values),
 	};
 

@@ -149,6 +149,15 @@ static void test_errors(void **state)
 		  NULL, "playbooks/x.yaml:6:14: 'timeout' must be a number from 1 to 3600, not '0' in task 'a'" },
 		{ "playbook: x\nrole: disk\ntasks:\n  - name: a\n    run: 'true'\n    adopt: false\n",
 		  NULL, "playbooks/x.yaml:6:12: 'adopt: false' says what to do when the check finds the work done, so it needs a 'check'" },
+		/* only a verify task's output is kept, so only it has metrics */
+		{ "playbook: x\nrole: disk\ntasks:\n  - name: a\n    run: 'true'\n    metrics: fio\n",
+		  NULL, "playbooks/x.yaml:6:14: 'metrics' reads what a check prints, so it needs 'verify: true'" },
+		{ "playbook: x\nrole: disk\ntasks:\n  - name: a\n    run: 'true'\n    verify: true\n    metrics: iostat\n",
+		  NULL, "playbooks/x.yaml:7:14: unknown metrics 'iostat' in task 'a' (expected one of: fio)" },
+		{ "playbook: x\nrole: disk\ntasks:\n  - name: a\n    run: 'true'\n    timeout: 5\n    timeout_from: '{{ x }}'\n",
+		  NULL, "playbooks/x.yaml:7:19: a task has 'timeout' or 'timeout_from', not both" },
+		{ "playbook: x\nrole: disk\ntasks:\n  - name: a\n    run: 'true'\n    timeout_from: '{{ x'\n",
+		  NULL, "playbooks/x.yaml:6: unterminated '{{'" },
 	};
 
 	(void)state;

@@ -365,6 +365,12 @@ static const struct schema_case {
 				   "<system-err>e</system-err></testcase>"), true },
 	{ "error", SUITE("<testcase classname=\"a\" name=\"t\"><error message=\"m\"/></testcase>"), true },
 	{ "skipped", SUITE("<testcase classname=\"a\" name=\"t\"><skipped message=\"m\"/></testcase>"), true },
+	/* a testcase's properties (pytest, the JUnit plugin), before its result */
+	{ "properties", SUITE("<testcase classname=\"a\" name=\"t\"><properties><property "
+			      "name=\"fio.job1.read.iops\" value=\"1.5\"/></properties>"
+			      "<failure message=\"m\"/></testcase>"), true },
+	{ "properties after the result", SUITE("<testcase classname=\"a\" name=\"t\"><failure "
+					       "message=\"m\"/><properties/></testcase>"), false },
 	{ "no suites", HEAD "<testsuites/>\n", true },
 	{ "a decimal comma", SUITE("<testcase classname=\"a\" name=\"t\" time=\"0,5\"/>"), false },
 	{ "a negative time", SUITE("<testcase classname=\"a\" name=\"t\" time=\"-1\"/>"), false },
@@ -732,6 +738,18 @@ static void assert_members(JsonObject *o, const struct member *m, guint n, const
 	}
 }
 
+/* @o has the members @m, of their types, and maybe others. */
+static void assert_members_subset(JsonObject *o, const struct member *m, guint n)
+{
+	g_autoptr(JsonObject) part = json_object_new();
+
+	for (guint i = 0; i < n; i++)
+		if (json_object_has_member(o, m[i].name))
+			json_object_set_member(part, m[i].name,
+					       json_node_copy(json_object_get_member(o, m[i].name)));
+	assert_members(part, m, n, "task");
+}
+
 static void assert_str_or_null(JsonObject *o, const char *name, const char *want)
 {
 	if (want)
@@ -811,6 +829,210 @@ static void test_json(void **state)
 	}
 }
 
+/* ---- a task's figures: fio's report ---- */
+
+static char *fio_data(const char *name)
+{
+	const char *top = getenv("LABCTL_SRCDIR");
+	g_autofree char *file = g_build_filename(top ? top : ".", "tests/data/fio", name, NULL);
+	char *text = NULL;
+
+	if (!g_file_get_contents(file, &text, NULL, NULL))
+		fail_msg("cannot read %s", file);
+	return text;
+}
+
+/*
+ * One host with three checks: a fio run with figures (a real report), one
+ * whose report names an error (failed), and one that printed none.
+ */
+struct fio_fixture {
+	struct plan_task task[3];
+	struct task_result result[3];
+	struct node_result node;
+	GPtrArray *results;
+};
+
+static void fio_fixture_init(struct fio_fixture *f)
+{
+	static const char *const names[] = {
+		"run fio on /mnt/a (randrw, 2 s)", "run fio on /mnt/b (write, 1 s)",
+		"run fio on /mnt/c (read, 1 s)",
+	};
+	g_autofree char *good = fio_data("randrw.json");
+	g_autofree char *bad = fio_data("enospc.json");
+
+	memset(f, 0, sizeof(*f));
+	f->node.name = "host";
+	f->node.tasks = g_ptr_array_new();
+	for (guint i = 0; i < 3; i++) {
+		f->task[i].id = g_strdup_printf("host:%u", i + 1);
+		f->task[i].name = (char *)names[i];
+		f->task[i].playbook = (char *)"mount-test";
+		f->task[i].metrics = (char *)"fio";
+		f->result[i].task = &f->task[i];
+		f->result[i].seconds = 2.5;
+		g_ptr_array_add(f->node.tasks, &f->result[i]);
+	}
+	f->result[0].outcome = TASK_OK;
+	f->result[0].fio = fio_parse(good, -1, NULL);
+	assert_non_null(f->result[0].fio);
+	f->result[1].outcome = TASK_FAILED;
+	f->result[1].status = 1;
+	f->result[1].fio = fio_parse(bad, -1, NULL);
+	assert_non_null(f->result[1].fio);
+	f->result[1].error = g_strdup("fio on host reported errors: job 'labctl' #1: error 28 (No space left on device), 1 error");
+	f->result[2].outcome = TASK_FAILED;
+	f->result[2].status = 0;
+	f->result[2].error = g_strdup("fio on host printed no report labctl can read: fio printed no JSON report");
+	f->node.failed = 2;
+	f->node.skipped = 1;
+	f->results = g_ptr_array_new();
+	g_ptr_array_add(f->results, &f->node);
+}
+
+static void fio_fixture_clear(struct fio_fixture *f)
+{
+	for (guint i = 0; i < 3; i++) {
+		g_free(f->task[i].id);
+		g_free(f->result[i].error);
+		fio_report_free(f->result[i].fio);
+	}
+	g_ptr_array_unref(f->node.tasks);
+	g_ptr_array_unref(f->results);
+}
+
+static JsonObject *dir_of(JsonObject *job, const char *dir)
+{
+	return json_object_get_object_member(job, dir);
+}
+
+static void test_fio_json(void **state)
+{
+	struct fio_fixture f;
+	g_autoptr(JsonNode) built = NULL;
+	g_autofree char *text = NULL;
+	g_autoptr(JsonNode) doc = NULL;
+	g_autoptr(GError) error = NULL;
+	JsonArray *tlist;
+	JsonObject *m, *job, *read, *write;
+
+	(void)state;
+	fio_fixture_init(&f);
+	built = report_json("lab", "check", f.results, false, 3);
+	text = json_to_string(built, FALSE);
+	doc = json_from_string(text, &error);
+	assert_non_null(doc);
+	tlist = json_object_get_array_member(json_array_get_object_element(
+		json_object_get_array_member(json_node_get_object(doc), "nodes"), 0), "tasks");
+	/* the members of every task, and metrics */
+	for (guint i = 0; i < 3; i++) {
+		JsonObject *t = json_array_get_object_element(tlist, i);
+
+		assert_int_equal(json_object_get_size(t), G_N_ELEMENTS(task_members) + 1);
+		assert_members_subset(t, task_members, G_N_ELEMENTS(task_members));
+		assert_true(json_object_has_member(t, "metrics"));
+	}
+	m = json_object_get_object_member(json_array_get_object_element(tlist, 0), "metrics");
+	assert_string_equal(json_object_get_string_member(m, "kind"), "fio");
+	assert_string_equal(json_object_get_string_member(m, "version"), "fio-3.33");
+	assert_int_equal(json_array_get_length(json_object_get_array_member(m, "jobs")), 1);
+	job = json_array_get_object_element(json_object_get_array_member(m, "jobs"), 0);
+	assert_string_equal(json_object_get_string_member(job, "name"), "labctl");
+	assert_int_equal(json_object_get_int_member(job, "error"), 0);
+	assert_int_equal(json_object_get_int_member(job, "errors"), 0);
+	read = dir_of(job, "read");
+	write = dir_of(job, "write");
+	assert_int_equal(json_object_get_int_member(read, "ios"), 40441);
+	/* rounded to thousandths */
+	assert_true(json_object_get_double_member(read, "iops") == 20210.395);
+	assert_int_equal(json_object_get_int_member(read, "bw_kib"), 80841);
+	assert_true(json_object_get_double_member(read, "clat_p50_us") == 68.096);
+	assert_true(json_object_get_double_member(read, "clat_p99_us") == 193.536);
+	assert_true(json_object_get_double_member(read, "clat_p99_9_us") == 2637.824);
+	assert_int_equal(json_object_get_int_member(write, "bw_kib"), 80685);
+	assert_true(json_object_get_double_member(write, "clat_p99_9_us") == 2998.272);
+	/* the failed run keeps its figures, the one without a report has none */
+	m = json_object_get_object_member(json_array_get_object_element(tlist, 1), "metrics");
+	job = json_array_get_object_element(json_object_get_array_member(m, "jobs"), 0);
+	assert_int_equal(json_object_get_int_member(job, "error"), 28);
+	assert_int_equal(json_object_get_int_member(job, "errors"), 1);
+	assert_true(json_object_get_null_member(json_array_get_object_element(tlist, 2), "metrics"));
+	fio_fixture_clear(&f);
+}
+
+/* Whether @needle is in the text from @from up to @to. */
+static bool between(const char *from, const char *to, const char *needle)
+{
+	const char *at = strstr(from, needle);
+
+	return at && at < to;
+}
+
+static void test_fio_junit(void **state)
+{
+	struct fio_fixture f;
+	g_autofree char *xml = NULL;
+	const char *ok_case, *bad_case, *none_case;
+
+	(void)state;
+	fio_fixture_init(&f);
+	xml = report_junit("lab", "check", f.results, 3);
+	assert_valid(xml);
+	ok_case = strstr(xml, "name=\"host:1 ");
+	bad_case = strstr(xml, "name=\"host:2 ");
+	none_case = strstr(xml, "name=\"host:3 ");
+	assert_non_null(ok_case);
+	assert_non_null(bad_case);
+	assert_non_null(none_case);
+	assert_non_null(strstr(ok_case, "<property name=\"fio.job1.name\" value=\"labctl\"/>"));
+	assert_non_null(strstr(ok_case, "<property name=\"fio.job1.errors\" value=\"0\"/>"));
+	assert_non_null(strstr(ok_case, "<property name=\"fio.job1.read.iops\" value=\"20210.395\"/>"));
+	assert_non_null(strstr(ok_case, "<property name=\"fio.job1.read.bw_kib\" value=\"80841\"/>"));
+	assert_non_null(strstr(ok_case, "<property name=\"fio.job1.read.clat_p50_us\" value=\"68.096\"/>"));
+	assert_non_null(strstr(ok_case, "<property name=\"fio.job1.read.clat_p99_us\" value=\"193.536\"/>"));
+	assert_non_null(strstr(ok_case, "<property name=\"fio.job1.read.clat_p99.9_us\" value=\"2637.824\"/>"));
+	assert_true(between(ok_case, bad_case, "fio.job1.write.clat_p99.9_us\" value=\"2998.272\""));
+	/* the failed run: its figures, then its failure; a direction without I/O has none */
+	assert_true(between(bad_case, none_case, "<property name=\"fio.job1.errors\" value=\"1\"/>"));
+	assert_true(between(bad_case, none_case, "fio.job1.write.iops"));
+	assert_false(between(bad_case, none_case, "fio.job1.read."));
+	assert_true(between(bad_case, none_case, "</properties>\n      <failure message=\"fio on host reported errors:"));
+	/* no report: a failure and no properties */
+	assert_null(strstr(none_case, "<properties>"));
+	assert_non_null(strstr(none_case, "<failure message=\"fio on host printed no report"));
+	fio_fixture_clear(&f);
+}
+
+static void test_fio_table(void **state)
+{
+	struct fio_fixture f;
+	g_autofree char *table = NULL;
+	g_autofree char *none = NULL;
+	struct node_result empty = { .name = "host" };
+	g_autoptr(GPtrArray) nothing = g_ptr_array_new();
+
+	(void)state;
+	fio_fixture_init(&f);
+	table = report_metrics_table(f.results);
+	assert_non_null(table);
+	assert_string_equal(table,
+		"\nhost host:1: run fio on /mnt/a (randrw, 2 s)\n"
+		"  fio job        rw          IOPS      KiB/s    p50 us    p99 us  p99.9 us errors\n"
+		"  labctl #1      read       20210      80841      68.1     193.5    2637.8      0\n"
+		"  labctl #1      write      20171      80685      79.4     643.1    2998.3      0\n"
+		"\nhost host:2: run fio on /mnt/b (write, 1 s)\n"
+		"  fio job        rw          IOPS      KiB/s    p50 us    p99 us  p99.9 us errors\n"
+		"  labctl #1      write          0          0       0.0       0.0       0.0      1\n");
+	fio_fixture_clear(&f);
+	/* no figures, no table */
+	empty.tasks = g_ptr_array_new();
+	g_ptr_array_add(nothing, &empty);
+	none = report_metrics_table(nothing);
+	assert_null(none);
+	g_ptr_array_unref(empty.tasks);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -821,6 +1043,9 @@ int main(void)
 		cmocka_unit_test(test_hostile_text),
 		cmocka_unit_test_setup_teardown(test_write_junit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json, setup, teardown),
+		cmocka_unit_test(test_fio_json),
+		cmocka_unit_test(test_fio_junit),
+		cmocka_unit_test(test_fio_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

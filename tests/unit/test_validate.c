@@ -667,6 +667,68 @@ static void test_resolve_local(void **state)
 	spec_free(spec);
 }
 
+/* A mount's fio run: its shorthands, its defaults, and what the spec says. */
+static void test_resolve_fio(void **state)
+{
+	static const char text[] =
+		"lab: t\n"
+		"provider: {type: static}\n"
+		"nodes:\n"
+		"  - name: d\n"
+		"    role: disk\n"
+		"    address: 10.0.0.1\n"
+		"    target:\n"
+		"      backend: tgt\n"
+		"      luns:\n"
+		"        - {name: a, image: /srv/a.img, size: 1GiB}\n"
+		"        - {name: b, image: /srv/b.img, size: 1GiB}\n"
+		"        - {name: c, image: /srv/c.img, size: 1GiB}\n"
+		"        - {name: e, image: /srv/e.img, size: 1GiB}\n"
+		"        - {name: f, image: /srv/f.img, size: 1GiB}\n"
+		"  - name: h\n"
+		"    role: host\n"
+		"    address: 10.0.0.2\n"
+		"    initiator:\n"
+		"      mounts:\n"
+		"        - {disk: d, lun: a, path: /mnt/a, fio: true}\n"
+		"        - {disk: d, lun: b, path: /mnt/b, fio: {}}\n"
+		"        - {disk: d, lun: c, path: /mnt/c, fio: false}\n"
+		"        - {disk: d, lun: e, path: /mnt/e}\n"
+		"        - {disk: d, lun: f, path: /mnt/f, fio: {rw: read, bs: 64KiB, size: 512MiB,\n"
+		"           runtime: 600, iodepth: 32, numjobs: 16, direct: no}}\n";
+	struct lab_spec *spec = load_valid("fio.yaml", text);
+	struct spec_node *h = find(spec, "h");
+	const struct spec_mount *m[5];
+
+	(void)state;
+	assert_int_equal(h->initiator.mounts->len, 5);
+	for (guint i = 0; i < 5; i++)
+		m[i] = g_ptr_array_index(h->initiator.mounts, i);
+	/* true and {} are the run with every default; false is none */
+	for (guint i = 0; i < 2; i++) {
+		assert_int_equal(m[i]->fio.where.line, 20 + i);
+		assert_int_equal(m[i]->fio.rw.v, FIO_RANDRW);
+		assert_string_equal(spec_fio_rw_names[m[i]->fio.rw.v], "randrw");
+		assert_int_equal(m[i]->fio.bs.v, 4096);
+		assert_int_equal(m[i]->fio.size.v, 64 << 20);
+		assert_int_equal(m[i]->fio.runtime.v, 10);
+		assert_int_equal(m[i]->fio.iodepth.v, 4);
+		assert_int_equal(m[i]->fio.numjobs.v, 1);
+		assert_true(m[i]->fio.direct.v);
+	}
+	assert_int_equal(m[2]->fio.where.line, 0);
+	assert_int_equal(m[3]->fio.where.line, 0);
+	assert_int_equal(m[3]->fio.runtime.v, 0);
+	assert_string_equal(spec_fio_rw_names[m[4]->fio.rw.v], "read");
+	assert_int_equal(m[4]->fio.bs.v, 64 << 10);
+	assert_int_equal(m[4]->fio.size.v, 512 << 20);
+	assert_int_equal(m[4]->fio.runtime.v, 600);
+	assert_int_equal(m[4]->fio.iodepth.v, 32);
+	assert_int_equal(m[4]->fio.numjobs.v, 16);
+	assert_false(m[4]->fio.direct.v);
+	spec_free(spec);
+}
+
 /* ACLs by default and by name or IQN decide where each host logs in. */
 static void test_resolve_acl_targets(void **state)
 {
@@ -858,6 +920,7 @@ int main(void)
 		cmocka_unit_test(test_resolve_seed),
 		cmocka_unit_test(test_resolve_seed_derived),
 		cmocka_unit_test(test_resolve_local),
+		cmocka_unit_test(test_resolve_fio),
 		cmocka_unit_test(test_resolve_acl_targets),
 		cmocka_unit_test(test_lun_numbers_unique),
 		cmocka_unit_test(test_resolve_lun_numbers),
