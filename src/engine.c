@@ -69,6 +69,7 @@ static void task_result_free(gpointer p)
 	g_free(r->error);
 	g_free(r->stderr_text);
 	fio_report_free(r->fio);
+	conformance_report_free(r->conformance);
 	g_free(r);
 }
 
@@ -444,15 +445,12 @@ static bool node_exec(struct engine *e, struct lab_ssh *ssh, const char *cmd, co
  * a report labctl can read.  A run that failed keeps its own error, with
  * the report's errors in front when there are any.
  */
-static void read_metrics(const char *node, const struct plan_task *t, struct task_result *r,
-			 const char *out, size_t len)
+static void read_fio(const char *node, struct task_result *r, const char *out, size_t len)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(fio_report) report = NULL;
 	g_autofree char *errors = NULL;
 
-	if (!t->metrics || strcmp(t->metrics, "fio"))
-		return;
 	report = fio_parse(out ? out : "", out ? (gssize)len : 0, &error);
 	if (!report) {
 		if (r->outcome == TASK_FAILED)
@@ -471,6 +469,58 @@ static void read_metrics(const char *node, const struct plan_task *t, struct tas
 		r->outcome = TASK_FAILED;
 	}
 	r->fio = g_steal_pointer(&report);
+}
+
+/*
+ * A task with "metrics: libiscsi" has ended with output @out: the cases of
+ * the conformance run.  A failed case fails the task, and so does a run of
+ * no case or one whose output cannot be read; a run that failed otherwise
+ * (no login: nothing ran) keeps its own error.  The names of the failed
+ * cases go in front of the error.
+ */
+static void read_conformance(const char *node, struct task_result *r, const char *out,
+			     size_t len)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(conformance_report) report = NULL;
+	g_autofree char *why = NULL;
+	g_autofree char *was = NULL;
+
+	report = conformance_parse(out ? out : "", out ? (gssize)len : 0, &error);
+	if (!report) {
+		if (r->outcome == TASK_FAILED)
+			return;
+		r->outcome = TASK_FAILED;
+		r->error = g_strdup_printf("the conformance run on %s printed no results labctl can read: %s",
+					   node, error->message);
+		return;
+	}
+	if (!report->cases->len) {
+		why = g_strdup_printf("the conformance run on %s ran no test", node);
+	} else if (report->failed) {
+		g_autofree char *names = conformance_failed_names(report, 8);
+
+		why = g_strdup_printf("%u of %u conformance tests failed on %s: %s", report->failed,
+				      report->cases->len, node, names);
+	}
+	if (why) {
+		was = g_steal_pointer(&r->error);
+		r->error = was ? g_strdup_printf("%s\n%s", why, was) : g_steal_pointer(&why);
+		r->outcome = TASK_FAILED;
+	}
+	r->conformance = g_steal_pointer(&report);
+}
+
+/* A task with metrics has ended with output @out: read them. */
+static void read_metrics(const char *node, const struct plan_task *t, struct task_result *r,
+			 const char *out, size_t len)
+{
+	if (!t->metrics)
+		return;
+	if (!strcmp(t->metrics, "fio"))
+		read_fio(node, r, out, len);
+	else if (!strcmp(t->metrics, "libiscsi"))
+		read_conformance(node, r, out, len);
 }
 
 static void run_task(struct engine *e, guint ni, guint ti, FILE *tr)

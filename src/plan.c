@@ -297,6 +297,34 @@ static JsonObject *mount_vars(const struct lab_spec *spec, struct shared_vars *s
 	return o;
 }
 
+/*
+ * A conformance run on a raw LUN (docs/playbooks.md): the LUN, the login
+ * to its disk, the tests as iscsi-test-cu's -t takes them, and the seconds
+ * the run may take, with its task half a minute more to report.
+ */
+static JsonObject *conformance_vars(const struct lab_spec *spec, struct shared_vars *sv,
+				    const struct spec_conformance *c)
+{
+	const struct spec_node *disk = spec_find_node(spec, c->disk.v);
+	const struct spec_lun *lun = spec_find_lun(disk, c->lun.v);
+	GString *tests = g_string_new(NULL);
+	JsonObject *o = json_object_new();
+
+	for (guint i = 0; i < c->tests->len; i++)
+		g_string_append_printf(tests, "%s%s", i ? "," : "",
+				       ((const struct ystr *)g_ptr_array_index(c->tests, i))->v);
+	set_str(o, "disk", disk->name.v);
+	set_str(o, "lun", lun->name.v);
+	json_object_set_int_member(o, "number", (gint64)lun->number.v);
+	set_str(o, "suite", spec_conformance_suite_names[c->suite.v]);
+	set_str(o, "tests", tests->str);
+	json_object_set_int_member(o, "timeout", (gint64)c->timeout.v);
+	json_object_set_int_member(o, "task_timeout", (gint64)c->timeout.v + 30);
+	json_object_set_object_member(o, "login", shared_login(sv, disk));
+	g_string_free(tests, TRUE);
+	return o;
+}
+
 static JsonObject *initiator_vars(const struct lab_spec *spec, struct shared_vars *sv,
 				  const struct spec_node *n, const char *run_dir)
 {
@@ -304,6 +332,7 @@ static JsonObject *initiator_vars(const struct lab_spec *spec, struct shared_var
 	JsonObject *o = json_object_new();
 	JsonArray *logins = json_array_new();
 	JsonArray *mounts = json_array_new();
+	JsonArray *conformance = json_array_new();
 	bool fio = false;
 
 	set_str(o, "iqn", ini->iqn.v);
@@ -320,9 +349,13 @@ static JsonObject *initiator_vars(const struct lab_spec *spec, struct shared_var
 		json_array_add_object_element(mounts, mount_vars(spec, sv, n, m, run_dir));
 		fio = fio || m->fio.where.line;
 	}
+	for (guint i = 0; i < ini->conformance->len; i++)
+		json_array_add_object_element(conformance,
+					      conformance_vars(spec, sv, g_ptr_array_index(ini->conformance, i)));
 	json_object_set_boolean_member(o, "fio", fio);
 	json_object_set_array_member(o, "logins", logins);
 	json_object_set_array_member(o, "mounts", mounts);
+	json_object_set_array_member(o, "conformance", conformance);
 	return o;
 }
 
@@ -752,7 +785,7 @@ struct plan *plan_build(const struct lab_spec *spec, const struct plan_options *
 		const struct spec_node *n = g_ptr_array_index(spec->nodes, i);
 		struct plan_node *pn = g_new0(struct plan_node, 1);
 		JsonObject *facts = opts->facts ? g_hash_table_lookup(opts->facts, n->name.v) : NULL;
-		const char *books[3] = { NULL };
+		const char *books[4] = { NULL };
 		g_autofree char *b1 = NULL;
 		g_autoptr(JsonObject) vars = NULL;
 
@@ -775,6 +808,9 @@ struct plan *plan_build(const struct lab_spec *spec, const struct plan_options *
 			b1 = g_strconcat("initiator-", spec_initiator_backend_names[n->initiator.backend.v], NULL);
 			books[0] = b1;
 			books[1] = "mount-test";
+			/* only where asked for: a playbook directory of an older labctl has none */
+			if (n->initiator.conformance->len)
+				books[2] = "conformance";
 		}
 		for (size_t k = 0; k < G_N_ELEMENTS(books) && books[k]; k++) {
 			const struct playbook *pb = get_playbook(&b, books[k]);

@@ -12,7 +12,7 @@ GResource *labctl_resources_get_resource(void);
 
 #define RESOURCE_ROOT "/labctl/"
 
-const char *const playbook_metrics_names[] = { "fio", NULL };
+const char *const playbook_metrics_names[] = { "fio", "libiscsi", NULL };
 
 #define F(k, t, member, ...) \
 	{ .key = k, .type = t, .offset = offsetof(struct pb_task, member), __VA_ARGS__ }

@@ -50,6 +50,24 @@ static void count_node(const struct node_result *nr, struct counts *c)
 	}
 }
 
+/*
+ * The JUnit counts add the cases of each conformance run that ran: a
+ * failed case is a failure, one that skipped itself is skipped.
+ */
+static void count_junit(const struct node_result *nr, struct counts *c)
+{
+	count_node(nr, c);
+	for (guint i = 0; i < nr->tasks->len; i++) {
+		const struct task_result *r = g_ptr_array_index(nr->tasks, i);
+
+		if (!r->conformance || r->outcome == TASK_NOT_RUN)
+			continue;
+		c->tests += r->conformance->cases->len;
+		c->failed += r->conformance->failed;
+		c->not_run += r->conformance->skipped;
+	}
+}
+
 /* Whole milliseconds: what the clocks measure, without the binary noise. */
 static double round_ms(double seconds)
 {
@@ -201,6 +219,63 @@ static void append_metrics(GString *x, const struct fio_report *f)
 	g_string_append(x, "      </properties>\n");
 }
 
+/* A conformance run's counts, as the properties of its task's testcase. */
+static void append_conformance_counts(GString *x, const struct task_result *r)
+{
+	const struct conformance_report *c = r->conformance;
+	const struct { const char *name; guint v; } counts[] = {
+		{ "tests", c->cases->len }, { "passed", c->passed },
+		{ "failed", c->failed }, { "skipped", c->skipped },
+	};
+
+	g_string_append(x, "      <properties>\n");
+	for (size_t i = 0; i < G_N_ELEMENTS(counts); i++) {
+		g_autofree char *name = g_strdup_printf("%s.%s", r->task->metrics, counts[i].name);
+		g_autofree char *value = g_strdup_printf("%u", counts[i].v);
+
+		property(x, name, value);
+	}
+	g_string_append(x, "      </properties>\n");
+}
+
+/*
+ * One testcase per case of a conformance run, after its task's: named
+ * "ID SUITE SUITE.TEST" ("host:13 libiscsi Inquiry.Standard"), so that the
+ * cases of two runs on one node never share a name.
+ */
+static void append_cases(GString *x, const char *classname, const struct task_result *r)
+{
+	for (guint i = 0; i < r->conformance->cases->len; i++) {
+		const struct conformance_case *c = g_ptr_array_index(r->conformance->cases, i);
+		g_autofree char *name = g_strdup_printf("%s %s %s", r->task->id, r->task->metrics,
+							c->name);
+		const char *text = c->message ? c->message : conformance_outcome_names[c->outcome];
+		g_autofree char *first = g_strndup(text, strcspn(text, "\n"));
+
+		g_string_append(x, "    <testcase");
+		attr_str(x, "classname", classname);
+		attr_str(x, "name", name);
+		switch (c->outcome) {
+		case CONFORMANCE_PASSED:
+			g_string_append(x, "/>\n");
+			break;
+		case CONFORMANCE_SKIPPED:
+			g_string_append(x, ">\n      <skipped");
+			attr_str(x, "message", first);
+			g_string_append(x, "/>\n    </testcase>\n");
+			break;
+		case CONFORMANCE_FAILED:
+			g_string_append(x, ">\n      <failure");
+			attr_str(x, "message", first);
+			attr_str(x, "type", "conformance");
+			g_string_append_c(x, '>');
+			append_escaped(x, text, false);
+			g_string_append(x, "</failure>\n    </testcase>\n");
+			break;
+		}
+	}
+}
+
 static void append_testcase(GString *x, const char *classname, const struct task_result *r)
 {
 	g_autofree char *name = g_strdup_printf("%s %s", r->task->id, r->task->name);
@@ -209,12 +284,17 @@ static void append_testcase(GString *x, const char *classname, const struct task
 	attr_str(x, "classname", classname);
 	attr_str(x, "name", name);
 	attr_time(x, "time", r->seconds);
-	if (r->fio && r->outcome != TASK_NOT_RUN) {
+	if ((r->fio || r->conformance) && r->outcome != TASK_NOT_RUN) {
 		g_string_append(x, ">\n");
-		append_metrics(x, r->fio);
+		if (r->fio)
+			append_metrics(x, r->fio);
+		else
+			append_conformance_counts(x, r);
 		if (r->outcome == TASK_FAILED)
 			append_failure(x, r);
 		g_string_append(x, "    </testcase>\n");
+		if (r->conformance)
+			append_cases(x, classname, r);
 		return;
 	}
 	switch (r->outcome) {
@@ -241,7 +321,7 @@ static void append_testsuite(GString *x, const char *lab, const char *verb,
 	g_autofree char *classname = g_strdup_printf("labctl.%s.%s", lab, nr->name);
 	struct counts c = { 0 };
 
-	count_node(nr, &c);
+	count_junit(nr, &c);
 	g_string_append(x, "  <testsuite");
 	attr_str(x, "name", nr->name);
 	attr_uint(x, "tests", c.tests);
@@ -269,7 +349,7 @@ char *report_junit(const char *lab, const char *verb, GPtrArray *results, double
 	struct counts total = { 0 };
 
 	for (guint i = 0; i < results->len; i++)
-		count_node(g_ptr_array_index(results, i), &total);
+		count_junit(g_ptr_array_index(results, i), &total);
 	g_string_append(x, "<testsuites");
 	attr_str(x, "name", title);
 	attr_uint(x, "tests", total.tests);
@@ -380,6 +460,31 @@ static void add_fio_dir(JsonBuilder *jb, const char *key, const struct fio_dir *
 	json_builder_end_object(jb);
 }
 
+static void add_conformance(JsonBuilder *jb, const struct task_result *r)
+{
+	const struct conformance_report *c = r->conformance;
+
+	json_builder_begin_object(jb);
+	add_str(jb, "kind", r->task->metrics);
+	add_int(jb, "tests", c->cases->len);
+	add_int(jb, "passed", c->passed);
+	add_int(jb, "failed", c->failed);
+	add_int(jb, "skipped", c->skipped);
+	json_builder_set_member_name(jb, "cases");
+	json_builder_begin_array(jb);
+	for (guint i = 0; i < c->cases->len; i++) {
+		const struct conformance_case *k = g_ptr_array_index(c->cases, i);
+
+		json_builder_begin_object(jb);
+		add_str(jb, "name", k->name);
+		add_str(jb, "outcome", conformance_outcome_names[k->outcome]);
+		add_str(jb, "message", k->message);
+		json_builder_end_object(jb);
+	}
+	json_builder_end_array(jb);
+	json_builder_end_object(jb);
+}
+
 /* "metrics": only on a task that has them; null when it printed none that could be read */
 static void add_metrics(JsonBuilder *jb, const struct task_result *r)
 {
@@ -388,6 +493,10 @@ static void add_metrics(JsonBuilder *jb, const struct task_result *r)
 	if (!r->task->metrics)
 		return;
 	json_builder_set_member_name(jb, "metrics");
+	if (r->conformance) {
+		add_conformance(jb, r);
+		return;
+	}
 	if (!f) {
 		json_builder_add_null_value(jb);
 		return;
@@ -483,6 +592,28 @@ static void table_dir(GString *s, const struct fio_job *j, guint i, const char *
 			       j->errors);
 }
 
+/*
+ * A conformance run: its counts, then a line per failed case with the
+ * first line of its reason.
+ */
+static void table_conformance(GString *s, const struct node_result *nr,
+			      const struct task_result *r)
+{
+	const struct conformance_report *c = r->conformance;
+
+	g_string_append_printf(s, "\n%s %s: %s\n", nr->name, r->task->id, r->task->name);
+	g_string_append_printf(s, "  %s: %u tests, %u passed, %u skipped, %u failed\n",
+			       r->task->metrics, c->cases->len, c->passed, c->skipped, c->failed);
+	for (guint i = 0; i < c->cases->len; i++) {
+		const struct conformance_case *k = g_ptr_array_index(c->cases, i);
+		const char *why = k->message ? k->message : "";
+
+		if (k->outcome == CONFORMANCE_FAILED)
+			g_string_append_printf(s, "  FAILED %s: %.*s\n", k->name,
+					       (int)strcspn(why, "\n"), why);
+	}
+}
+
 char *report_metrics_table(GPtrArray *results)
 {
 	g_autoptr(GString) s = g_string_new(NULL);
@@ -494,6 +625,10 @@ char *report_metrics_table(GPtrArray *results)
 			const struct task_result *r = g_ptr_array_index(nr->tasks, t);
 			const struct fio_report *f = r->fio;
 
+			if (r->conformance) {
+				table_conformance(s, nr, r);
+				continue;
+			}
 			if (!f)
 				continue;
 			g_string_append_printf(s, "\n%s %s: %s\n", nr->name, r->task->id, r->task->name);

@@ -24,6 +24,7 @@ const char *const spec_fs_names[] = { "xfs", "ext4", NULL };
 const char *const spec_become_names[] = { "auto", "sudo", "none", NULL };
 const char *const spec_fio_rw_names[] = { "randrw", "read", "write", "randread", "randwrite",
 					  "rw", NULL };
+const char *const spec_conformance_suite_names[] = { "libiscsi", NULL };
 
 #define F(st, k, t, member, ...) \
 	{ .key = k, .type = t, .offset = offsetof(struct st, member), __VA_ARGS__ }
@@ -142,12 +143,28 @@ static const struct yschema mount_schema = {
 	"mount", sizeof(struct spec_mount), offsetof(struct spec_mount, where), mount_fields
 };
 
+static const struct yfield conformance_fields[] = {
+	F(spec_conformance, "disk", YF_STR, disk, .required = true),
+	F(spec_conformance, "lun", YF_STR, lun, .required = true),
+	F(spec_conformance, "suite", YF_ENUM, suite, .values = spec_conformance_suite_names),
+	F(spec_conformance, "tests", YF_STRLIST, tests, .max = SPEC_CONFORMANCE_TESTS_MAX),
+	F(spec_conformance, "timeout", YF_UINT, timeout, .min = 1,
+	  .max = SPEC_CONFORMANCE_TIMEOUT_MAX),
+	{ .key = NULL }
+};
+static const struct yschema conformance_schema = {
+	"conformance", sizeof(struct spec_conformance), offsetof(struct spec_conformance, where),
+	conformance_fields
+};
+
 static const struct yfield initiator_fields[] = {
 	F(spec_initiator, "iqn", YF_STR, iqn),
 	F(spec_initiator, "backend", YF_ENUM, backend, .values = spec_initiator_backend_names),
 	F(spec_initiator, "targets", YF_STRLIST, targets, .max = SPEC_MAX_REFS),
 	F(spec_initiator, "timeout", YF_UINT, timeout, .min = 1, .max = 3600),
 	F(spec_initiator, "mounts", YF_LIST, mounts, .max = SPEC_MAX_LUNS, .sub = &mount_schema),
+	F(spec_initiator, "conformance", YF_LIST, conformance, .max = SPEC_MAX_LUNS,
+	  .sub = &conformance_schema),
 	{ .key = NULL }
 };
 static const struct yschema initiator_schema = {
@@ -458,6 +475,17 @@ static bool lun_number_taken(const struct spec_node *disk, guint64 number)
 	return false;
 }
 
+/* A conformance run: all of the suite's tests, within a quarter of an hour. */
+static void conformance_defaults(struct spec_conformance *c)
+{
+	if (!c->tests) {
+		c->tests = g_ptr_array_new();
+		g_ptr_array_add(c->tests, ystr_new("ALL"));
+	}
+	if (!c->timeout.set)
+		c->timeout.v = SPEC_CONFORMANCE_TIMEOUT;
+}
+
 /* A mount's fio run: the defaults of what it does not say (rw's is 0). */
 static void fio_defaults(struct spec_fio *f)
 {
@@ -550,6 +578,10 @@ void spec_resolve(struct lab_spec *spec)
 			n->initiator.mounts = g_ptr_array_new();
 		for (guint j = 0; j < n->initiator.mounts->len; j++)
 			fio_defaults(&((struct spec_mount *)g_ptr_array_index(n->initiator.mounts, j))->fio);
+		if (!n->initiator.conformance)
+			n->initiator.conformance = g_ptr_array_new();
+		for (guint j = 0; j < n->initiator.conformance->len; j++)
+			conformance_defaults(g_ptr_array_index(n->initiator.conformance, j));
 		if (n->initiator.targets)
 			continue;
 		n->initiator.targets = g_ptr_array_new();

@@ -735,6 +735,60 @@ static void check_mount(struct vctx *v, struct spec_node *host, struct spec_moun
 		check_fio(v, m, lun);
 }
 
+/*
+ * A test name of the conformance suite, FAMILY[.SUITE[.TEST]] (libiscsi's
+ * "ALL", "SCSI.Read10", "ALL.Inquiry.Standard"): words of letters, digits
+ * and '_' joined by at most two dots.  Whether the suite has the test is
+ * for the node's iscsi-test-cu to say.
+ */
+static bool conformance_test_name(const char *t)
+{
+	guint dots = 0;
+	bool word = false;
+
+	for (const char *c = t; *c; c++) {
+		if (*c == '.') {
+			if (!word || ++dots > 2)
+				return false;
+			word = false;
+		} else if (g_ascii_isalnum(*c) || *c == '_') {
+			word = true;
+		} else {
+			return false;
+		}
+	}
+	return word && strlen(t) <= 200;
+}
+
+static void check_conformance(struct vctx *v, struct spec_node *host, struct spec_conformance *c)
+{
+	struct spec_node *disk;
+
+	if (c->disk.v && check_not_option(v, &c->disk, "disk")) {
+		disk = spec_find_node(v->spec, c->disk.v);
+		if (!disk)
+			verr(v, c->disk.loc, "conformance run on '%s' names disk '%s', which is not a node of this lab",
+			     host->name.v, c->disk.v);
+		else if (disk->role.set && disk->role.v != ROLE_DISK)
+			verr(v, c->disk.loc, "conformance run on '%s' names '%s', which is a host, not a disk node",
+			     host->name.v, c->disk.v);
+		else if (c->lun.v && !spec_find_lun(disk, c->lun.v))
+			verr(v, c->lun.loc, "conformance run on '%s' names lun '%s', which disk '%s' does not have",
+			     host->name.v, c->lun.v, c->disk.v);
+	}
+	if (c->tests && !c->tests->len)
+		verr(v, c->where, "'tests' of a conformance run on '%s' is empty: leave it out to run them all (ALL), or name some",
+		     host->name.v);
+	for (guint i = 0; c->tests && i < c->tests->len; i++) {
+		const struct ystr *t = g_ptr_array_index(c->tests, i);
+
+		if (t->v && !conformance_test_name(t->v))
+			verr(v, t->loc, "'%s' is not a test name of the form FAMILY[.SUITE[.TEST]] (letters, digits and '_', as 'ALL.Inquiry' or 'SCSI.Read10.Simple'; iscsi-test-cu -l lists them)",
+			     t->v);
+	}
+	check_unique(v, c->tests, "test");
+}
+
 /* Whether @inner is below directory @outer ("/mnt/x" in "/mnt"). */
 static bool path_inside(const char *inner, const char *outer)
 {
@@ -786,6 +840,8 @@ static void check_initiator(struct vctx *v, struct spec_node *n)
 				     m->lun.v, m->disk.v, n->name.v);
 		}
 	}
+	for (guint i = 0; ini->conformance && i < ini->conformance->len; i++)
+		check_conformance(v, n, g_ptr_array_index(ini->conformance, i));
 }
 
 static void check_node(struct vctx *v, struct spec_node *n, guint index)
@@ -920,6 +976,60 @@ static void check_resolved(struct vctx *v, GInetAddressMask *subnet)
 }
 
 /*
+ * A conformance run writes all over its LUN: the LUN must be raw (no
+ * host of the lab mounts it), tested by one run only, and one its host
+ * logs in to.  After check_resolved (the hosts' targets).
+ */
+static void check_raw_luns(struct vctx *v)
+{
+	GPtrArray *nodes = v->spec->nodes;
+	g_autoptr(GHashTable) mounted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_autoptr(GHashTable) tested = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+
+	for (guint i = 0; i < nodes->len; i++) {
+		struct spec_node *n = g_ptr_array_index(nodes, i);
+
+		for (guint j = 0; n->role.v == ROLE_HOST && n->initiator.mounts &&
+				  j < n->initiator.mounts->len; j++) {
+			struct spec_mount *m = g_ptr_array_index(n->initiator.mounts, j);
+
+			if (m->disk.v && m->lun.v)
+				g_hash_table_insert(mounted, g_strdup_printf("%s/%s", m->disk.v, m->lun.v), n);
+		}
+	}
+	for (guint i = 0; i < nodes->len; i++) {
+		struct spec_node *n = g_ptr_array_index(nodes, i);
+
+		for (guint j = 0; n->role.v == ROLE_HOST && n->initiator.conformance &&
+				  j < n->initiator.conformance->len; j++) {
+			struct spec_conformance *c = g_ptr_array_index(n->initiator.conformance, j);
+			g_autofree char *key = NULL;
+			struct spec_node *other;
+			bool in_targets = false;
+
+			if (!c->disk.v || !c->lun.v)
+				continue;
+			for (guint k = 0; n->initiator.targets && k < n->initiator.targets->len; k++)
+				in_targets |= !g_strcmp0(((struct ystr *)g_ptr_array_index(n->initiator.targets, k))->v,
+							 c->disk.v);
+			other = spec_find_node(v->spec, c->disk.v);
+			if (!in_targets && other && other->role.v == ROLE_DISK)
+				verr(v, c->disk.loc, "host '%s' runs a conformance suite on a lun of '%s' but does not log in to it (see its 'targets' and the 'acl' of '%s')",
+				     n->name.v, c->disk.v, c->disk.v);
+			key = g_strdup_printf("%s/%s", c->disk.v, c->lun.v);
+			if ((other = g_hash_table_lookup(mounted, key)))
+				verr(v, c->lun.loc, "lun '%s' of '%s' is mounted by '%s': a conformance suite writes all over its lun, so it runs only on a raw lun that no host mounts",
+				     c->lun.v, c->disk.v, other->name.v);
+			else if ((other = g_hash_table_lookup(tested, key)))
+				verr(v, c->lun.loc, "lun '%s' of '%s' is already tested by a conformance run on '%s': two runs on one lun would write over each other",
+				     c->lun.v, c->disk.v, other->name.v);
+			else
+				g_hash_table_insert(tested, g_steal_pointer(&key), n);
+		}
+	}
+}
+
+/*
  * Every host logs in to every disk by default, so the plan grows with
  * hosts x disks.  A lab of hundreds of hosts that all reach hundreds of
  * disks is a mistake (and a plan of gigabytes); say so at once.
@@ -971,6 +1081,7 @@ bool validate_spec(struct lab_spec *spec, GPtrArray *diags)
 	if (!subnet && spec->provider.subnet.v && !spec->provider.subnet.loc.line)
 		subnet = g_inet_address_mask_new_from_string(spec->provider.subnet.v, NULL);
 	check_resolved(&v, subnet);
+	check_raw_luns(&v);
 	check_logins(&v);
 	return v.ok;
 }

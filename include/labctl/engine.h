@@ -20,6 +20,7 @@
 #include <glib.h>
 #include <gio/gio.h>
 
+#include "labctl/conformance.h"
 #include "labctl/fio.h"
 #include "labctl/journal.h"
 #include "labctl/plan.h"
@@ -49,6 +50,13 @@ struct task_result {
 	 * then failed).  A report that names errors fails the task too.
 	 */
 	struct fio_report *fio;
+	/*
+	 * A task with "metrics: libiscsi": the cases of the conformance run
+	 * on its stdout, or NULL when it printed none that could be read (the
+	 * task then failed).  A failed case, or a run of no case, fails the
+	 * task too.
+	 */
+	struct conformance_report *conformance;
 };
 
 struct node_result {

@@ -22,7 +22,8 @@
 
 /*
  * What the standard output of a verify task can hold, for "metrics: NAME"
- * (NULL-ended): "fio", fio's JSON output (fio.h).
+ * (NULL-ended): "fio", fio's JSON output (fio.h); "libiscsi", what
+ * iscsi-test-cu -v printed (conformance.h).
  */
 extern const char *const playbook_metrics_names[];
 

@@ -44,6 +44,7 @@ enum allocation { ALLOC_SPARSE, ALLOC_ALLOCATED, ALLOC_ZEROED };
 enum fs_type { FS_XFS, FS_EXT4 };
 enum become_mode { BECOME_AUTO, BECOME_SUDO, BECOME_NONE };
 enum fio_rw { FIO_RANDRW, FIO_READ, FIO_WRITE, FIO_RANDREAD, FIO_RANDWRITE, FIO_RW };
+enum conformance_suite { SUITE_LIBISCSI };
 
 /* The names of the enum values above, as written in a spec (NULL-ended). */
 extern const char *const spec_provider_names[];
@@ -57,6 +58,7 @@ extern const char *const spec_allocation_names[];
 extern const char *const spec_fs_names[];
 extern const char *const spec_become_names[];
 extern const char *const spec_fio_rw_names[];
+extern const char *const spec_conformance_suite_names[];
 
 /*
  * The defaults and bounds of a mount's fio run (docs/spec.md#fio): small
@@ -73,6 +75,15 @@ extern const char *const spec_fio_rw_names[];
 #define SPEC_FIO_IODEPTH_MAX 256
 #define SPEC_FIO_NUMJOBS 1
 #define SPEC_FIO_NUMJOBS_MAX 16
+
+/*
+ * A conformance run's bounds (docs/spec.md#conformance): libiscsi's whole
+ * suite takes seconds against tgt on this machine and minutes against
+ * LIO in an emulated guest.
+ */
+#define SPEC_CONFORMANCE_TIMEOUT 900
+#define SPEC_CONFORMANCE_TIMEOUT_MAX 14400
+#define SPEC_CONFORMANCE_TESTS_MAX 256
 
 struct spec_ssh {
 	struct loc where;
@@ -161,6 +172,19 @@ struct spec_mount {
 	struct spec_fio fio;        /* a workload check with fio, when asked for */
 };
 
+/*
+ * A conformance suite run against a raw LUN: one the host logs in to and
+ * no host of the lab mounts, since its tests write all over it.
+ */
+struct spec_conformance {
+	struct loc where;
+	struct ystr disk;           /* disk node name */
+	struct ystr lun;            /* LUN name on that node */
+	struct yenum suite;         /* enum conformance_suite */
+	GPtrArray *tests;           /* struct ystr *: FAMILY[.SUITE[.TEST]]; default ALL */
+	struct yuint timeout;       /* seconds the whole run may take */
+};
+
 struct spec_initiator {
 	struct loc where;
 	struct ystr iqn;
@@ -168,6 +192,7 @@ struct spec_initiator {
 	GPtrArray *targets;         /* struct ystr *: disk node names */
 	struct yuint timeout;       /* seconds, bounds discovery and login */
 	GPtrArray *mounts;          /* struct spec_mount * */
+	GPtrArray *conformance;     /* struct spec_conformance * */
 };
 
 struct spec_vm {

@@ -507,6 +507,73 @@ static void test_fio_tasks(void **state)
 	spec_free(spec);
 }
 
+/*
+ * A conformance run gets its install tasks and its check, which waits for
+ * its own disk's target, runs the tests the spec lists against the LUN's
+ * number, and reads its output; a host without one gets no task of the
+ * conformance playbook at all.
+ */
+static void test_conformance_tasks(void **state)
+{
+	g_autofree char *text = NULL;
+	struct plan_options offline = { .flags = TEMPLATE_REDACT };
+	struct plan_options check = { .flags = TEMPLATE_REDACT, .verify_only = true };
+	struct lab_spec *plain = load_valid("two.yaml", two_disks_spec);
+	struct lab_spec *spec;
+	const struct plan_node *h, *d1;
+	const struct plan_task *t;
+	const char *name = "run libiscsi's conformance tests ALL.Inquiry,SCSI.Read10 on lun 2 of d1";
+	struct plan *plan;
+
+	(void)state;
+	plan = build(plain, &offline);
+	h = node_of(plan, "h");
+	for (guint i = 0; i < h->tasks->len; i++)
+		assert_string_not_equal(((struct plan_task *)g_ptr_array_index(h->tasks, i))->playbook,
+					"conformance");
+	plan_free(plan);
+	spec_free(plain);
+
+	text = g_strconcat(two_disks_spec, "      conformance:\n"
+			   "        - {disk: d1, lun: b, tests: [ALL.Inquiry, SCSI.Read10], timeout: 100}\n",
+			   NULL);
+	spec = load_valid("conformance.yaml", text);
+	plan = build(spec, &offline);
+	h = node_of(plan, "h");
+	d1 = node_of(plan, "d1");
+	assert_int_equal(count_named(h, "install libiscsi-utils"), 2);
+	t = task_named(h, "install libiscsi-bin (apt)");
+	assert_non_null(t);
+	assert_string_equal(t->when, "initiator.conformance and facts.pkg == 'apt'");
+	assert_string_equal(t->check, "command -v iscsi-test-cu >/dev/null");
+	t = task_named(h, name);
+	assert_non_null(t);
+	assert_string_equal(t->playbook, "conformance");
+	assert_true(t->verify);
+	assert_string_equal(t->metrics, "libiscsi");
+	/* the run's 100 s and half a minute to report */
+	assert_int_equal(t->timeout, 130);
+	/* only d1's target: the lun is d1's */
+	assert_int_equal(t->after->len, 1);
+	assert_string_equal(g_ptr_array_index(t->after, 0),
+			    task_named(d1, "open tcp/3260 in iptables")->id);
+	assert_non_null(strstr(t->input, "\ntests=ALL.Inquiry,SCSI.Read10\n"));
+	assert_non_null(strstr(t->input, "\nportal=10.203.0.10:3260\n"));
+	assert_non_null(strstr(t->input, "timeout -k 5 100 iscsi-test-cu -d -v"));
+	assert_non_null(strstr(t->input, "-i iqn.2026-01.local.labctl:two.h -I iqn.2026-01.local.labctl:two.h -t \"$tests\""));
+	assert_non_null(strstr(t->input, "\"iscsi://$portal/iqn.2026-01.local.labctl:two.d1/2\""));
+	plan_free(plan);
+
+	/* labctl check: the run is one of the checks, the installs are not */
+	plan = build(spec, &check);
+	h = node_of(plan, "h");
+	assert_int_equal(count_named(h, "install libiscsi-utils"), 0);
+	assert_null(task_named(h, "install libiscsi-bin (apt)"));
+	assert_non_null(task_named(h, name));
+	plan_free(plan);
+	spec_free(spec);
+}
+
 /* A playbook directory with one target-lio playbook of the given tasks. */
 static char *one_playbook_dir(const char *tasks)
 {
@@ -822,6 +889,7 @@ int main(void)
 		cmocka_unit_test(test_facts_foreach_after),
 		cmocka_unit_test(test_duplicate_names_and_unknown_facts),
 		cmocka_unit_test(test_fio_tasks),
+		cmocka_unit_test(test_conformance_tasks),
 		cmocka_unit_test(test_timeout_from),
 		cmocka_unit_test(test_hostile_values),
 	};

@@ -15,7 +15,7 @@
 static void test_embedded(void **state)
 {
 	static const char *const expect[] = {
-		"backing", "firewall", "initiator-libiscsi", "initiator-open-iscsi",
+		"backing", "conformance", "firewall", "initiator-libiscsi", "initiator-open-iscsi",
 		"mount-test", "target-lio", "target-tgt", NULL,
 	};
 	g_auto(GStrv) names = playbook_list(NULL);
@@ -153,7 +153,7 @@ static void test_errors(void **state)
 		{ "playbook: x\nrole: disk\ntasks:\n  - name: a\n    run: 'true'\n    metrics: fio\n",
 		  NULL, "playbooks/x.yaml:6:14: 'metrics' reads what a check prints, so it needs 'verify: true'" },
 		{ "playbook: x\nrole: disk\ntasks:\n  - name: a\n    run: 'true'\n    verify: true\n    metrics: iostat\n",
-		  NULL, "playbooks/x.yaml:7:14: unknown metrics 'iostat' in task 'a' (expected one of: fio)" },
+		  NULL, "playbooks/x.yaml:7:14: unknown metrics 'iostat' in task 'a' (expected one of: fio, libiscsi)" },
 		{ "playbook: x\nrole: disk\ntasks:\n  - name: a\n    run: 'true'\n    timeout: 5\n    timeout_from: '{{ x }}'\n",
 		  NULL, "playbooks/x.yaml:7:19: a task has 'timeout' or 'timeout_from', not both" },
 		{ "playbook: x\nrole: disk\ntasks:\n  - name: a\n    run: 'true'\n    timeout_from: '{{ x'\n",

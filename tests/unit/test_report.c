@@ -1033,6 +1033,155 @@ static void test_fio_table(void **state)
 	g_ptr_array_unref(empty.tasks);
 }
 
+/* ---- a task's cases: a conformance run ---- */
+
+/*
+ * One host with two checks: a conformance run whose output is what a real
+ * iscsi-test-cu printed (5 of 23 tests failed), and one that was not run.
+ */
+struct conf_fixture {
+	struct plan_task task[2];
+	struct task_result result[2];
+	struct node_result node;
+	GPtrArray *results;
+};
+
+static void conf_fixture_init(struct conf_fixture *f)
+{
+	const char *top = getenv("LABCTL_SRCDIR");
+	g_autofree char *file = g_build_filename(top ? top : ".", "tests/data/conformance",
+						 "tgt-three-suites.txt", NULL);
+	g_autofree char *out = NULL;
+
+	if (!g_file_get_contents(file, &out, NULL, NULL))
+		fail_msg("cannot read %s", file);
+	memset(f, 0, sizeof(*f));
+	f->node.name = "host";
+	f->node.tasks = g_ptr_array_new();
+	for (guint i = 0; i < 2; i++) {
+		f->task[i].id = g_strdup_printf("host:%u", i + 1);
+		f->task[i].name = (char *)"run libiscsi's conformance tests";
+		f->task[i].playbook = (char *)"conformance";
+		f->task[i].metrics = (char *)"libiscsi";
+		f->result[i].task = &f->task[i];
+		f->result[i].seconds = 1;
+		g_ptr_array_add(f->node.tasks, &f->result[i]);
+	}
+	f->result[0].outcome = TASK_FAILED;
+	f->result[0].status = 1;
+	f->result[0].error = g_strdup("5 of 23 conformance tests failed on host: ProutReserve.OwnershipEA, ...");
+	f->result[0].conformance = conformance_parse(out, -1, NULL);
+	assert_non_null(f->result[0].conformance);
+	f->result[1].outcome = TASK_NOT_RUN;
+	f->result[1].error = g_strdup("not run: an earlier task failed");
+	f->node.failed = 1;
+	f->node.not_run = 1;
+	f->results = g_ptr_array_new();
+	g_ptr_array_add(f->results, &f->node);
+}
+
+static void conf_fixture_clear(struct conf_fixture *f)
+{
+	for (guint i = 0; i < 2; i++) {
+		g_free(f->task[i].id);
+		g_free(f->result[i].error);
+		conformance_report_free(f->result[i].conformance);
+	}
+	g_ptr_array_unref(f->node.tasks);
+	g_ptr_array_unref(f->results);
+}
+
+static void test_conformance_junit(void **state)
+{
+	struct conf_fixture f;
+	g_autofree char *xml = NULL;
+	const char *task_case, *first, *failed, *skipped;
+
+	(void)state;
+	conf_fixture_init(&f);
+	xml = report_junit("lab", "check", f.results, 3);
+	assert_valid(xml);
+	/* two tasks and 23 cases; the task and 5 cases failed; 2 cases and a task skipped */
+	assert_non_null(strstr(xml, "<testsuites name=\"labctl lab\" tests=\"25\" failures=\"6\" errors=\"0\" skipped=\"3\""));
+	assert_non_null(strstr(xml, "<testsuite name=\"host\" tests=\"25\" failures=\"6\" errors=\"0\" skipped=\"3\""));
+	task_case = strstr(xml, "name=\"host:1 run libiscsi");
+	assert_non_null(task_case);
+	assert_non_null(strstr(task_case, "<property name=\"libiscsi.tests\" value=\"23\"/>\n"
+				"        <property name=\"libiscsi.passed\" value=\"16\"/>\n"
+				"        <property name=\"libiscsi.failed\" value=\"5\"/>\n"
+				"        <property name=\"libiscsi.skipped\" value=\"2\"/>\n"
+				"      </properties>\n      <failure message=\"5 of 23"));
+	/* the cases follow their task's testcase, in the order they ran */
+	first = strstr(xml, "<testcase classname=\"labctl.lab.host\" name=\"host:1 libiscsi ");
+	assert_non_null(first);
+	assert_true(first > task_case);
+	assert_true(g_str_has_prefix(first, "<testcase classname=\"labctl.lab.host\" name=\"host:1 libiscsi ProutReserve.Simple\"/>\n"));
+	failed = strstr(xml, "name=\"host:1 libiscsi ProutReserve.OwnershipEA\">\n"
+			"      <failure message=\"PRIN command: failed with sense: SENSE KEY:UNIT_ATTENTION(6) ASCQ:(null)(0x2a04)\" type=\"conformance\">"
+			"PRIN command: failed with sense: SENSE KEY:UNIT_ATTENTION(6) ASCQ:(null)(0x2a04)\n"
+			"1. test_prout_reserve_ownership.c:84  - CU_ASSERT_EQUAL(0,ret)</failure>\n    </testcase>\n");
+	assert_non_null(failed);
+	skipped = strstr(xml, "name=\"host:1 libiscsi GetLBAStatus.UnmapSingle\">\n"
+			 "      <skipped message=\"Logical unit is fully provisioned. Skipping test\"/>\n");
+	assert_non_null(skipped);
+	/* a run that did not run has no cases */
+	assert_null(strstr(xml, "host:2 libiscsi"));
+	conf_fixture_clear(&f);
+}
+
+static void test_conformance_json(void **state)
+{
+	struct conf_fixture f;
+	g_autoptr(JsonNode) built = NULL;
+	JsonArray *tlist, *cases;
+	JsonObject *m, *c;
+
+	(void)state;
+	conf_fixture_init(&f);
+	built = report_json("lab", "check", f.results, false, 3);
+	tlist = json_object_get_array_member(json_array_get_object_element(
+		json_object_get_array_member(json_node_get_object(built), "nodes"), 0), "tasks");
+	m = json_object_get_object_member(json_array_get_object_element(tlist, 0), "metrics");
+	assert_string_equal(json_object_get_string_member(m, "kind"), "libiscsi");
+	assert_int_equal(json_object_get_int_member(m, "tests"), 23);
+	assert_int_equal(json_object_get_int_member(m, "passed"), 16);
+	assert_int_equal(json_object_get_int_member(m, "failed"), 5);
+	assert_int_equal(json_object_get_int_member(m, "skipped"), 2);
+	cases = json_object_get_array_member(m, "cases");
+	assert_int_equal(json_array_get_length(cases), 23);
+	c = json_array_get_object_element(cases, 0);
+	assert_string_equal(json_object_get_string_member(c, "name"), "ProutReserve.Simple");
+	assert_string_equal(json_object_get_string_member(c, "outcome"), "passed");
+	assert_true(json_object_get_null_member(c, "message"));
+	c = json_array_get_object_element(cases, 7);
+	assert_string_equal(json_object_get_string_member(c, "name"), "ProutReserve.OwnershipEA");
+	assert_string_equal(json_object_get_string_member(c, "outcome"), "failed");
+	assert_true(g_str_has_prefix(json_object_get_string_member(c, "message"), "PRIN command: failed"));
+	/* not run: no cases, metrics null */
+	assert_true(json_object_get_null_member(json_array_get_object_element(tlist, 1), "metrics"));
+	conf_fixture_clear(&f);
+}
+
+static void test_conformance_table(void **state)
+{
+	struct conf_fixture f;
+	g_autofree char *table = NULL;
+
+	(void)state;
+	conf_fixture_init(&f);
+	table = report_metrics_table(f.results);
+	assert_non_null(table);
+	assert_string_equal(table,
+		"\nhost host:1: run libiscsi's conformance tests\n"
+		"  libiscsi: 23 tests, 16 passed, 2 skipped, 5 failed\n"
+		"  FAILED ProutReserve.OwnershipEA: PRIN command: failed with sense: SENSE KEY:UNIT_ATTENTION(6) ASCQ:(null)(0x2a04)\n"
+		"  FAILED ProutReserve.OwnershipWE: PRIN command: failed with sense: SENSE KEY:UNIT_ATTENTION(6) ASCQ:(null)(0x2a04)\n"
+		"  FAILED ProutReserve.OwnershipEARO: PRIN command: failed with sense: SENSE KEY:UNIT_ATTENTION(6) ASCQ:(null)(0x2a04)\n"
+		"  FAILED ProutReserve.OwnershipWERO: PRIN command: failed with sense: SENSE KEY:UNIT_ATTENTION(6) ASCQ:(null)(0x2a04)\n"
+		"  FAILED GetLBAStatus.BeyondEol: GET_LBA_STATUS successful but should have failed with ILLEGAL_REQUEST(0x05)/LBA_OUT_OF_RANGE(0x2100)\n");
+	conf_fixture_clear(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1046,6 +1195,9 @@ int main(void)
 		cmocka_unit_test(test_fio_json),
 		cmocka_unit_test(test_fio_junit),
 		cmocka_unit_test(test_fio_table),
+		cmocka_unit_test(test_conformance_junit),
+		cmocka_unit_test(test_conformance_json),
+		cmocka_unit_test(test_conformance_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

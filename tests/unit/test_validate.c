@@ -729,6 +729,53 @@ static void test_resolve_fio(void **state)
 	spec_free(spec);
 }
 
+/* A conformance run: all of libiscsi's tests in a quarter of an hour, or what the spec says. */
+static void test_resolve_conformance(void **state)
+{
+	static const char text[] =
+		"lab: t\n"
+		"provider: {type: static}\n"
+		"nodes:\n"
+		"  - name: d\n"
+		"    role: disk\n"
+		"    address: 10.0.0.1\n"
+		"    target:\n"
+		"      luns:\n"
+		"        - {name: a, image: /srv/a.img, size: 1GiB}\n"
+		"        - {name: b, image: /srv/b.img, size: 1GiB}\n"
+		"  - name: h\n"
+		"    role: host\n"
+		"    address: 10.0.0.2\n"
+		"    initiator:\n"
+		"      conformance:\n"
+		"        - {disk: d, lun: a}\n"
+		"        - {disk: d, lun: b, suite: libiscsi, tests: SCSI.Read10, timeout: 60}\n"
+		"  - name: g\n"
+		"    role: host\n"
+		"    address: 10.0.0.3\n";
+	struct lab_spec *spec = load_valid("conformance.yaml", text);
+	struct spec_node *h = find(spec, "h");
+	const struct spec_conformance *a, *b;
+
+	(void)state;
+	assert_int_equal(h->initiator.conformance->len, 2);
+	a = g_ptr_array_index(h->initiator.conformance, 0);
+	b = g_ptr_array_index(h->initiator.conformance, 1);
+	assert_string_equal(spec_conformance_suite_names[a->suite.v], "libiscsi");
+	assert_int_equal(a->tests->len, 1);
+	assert_string_equal(str_at(a->tests, 0), "ALL");
+	assert_int_equal(a->timeout.v, SPEC_CONFORMANCE_TIMEOUT);
+	assert_int_equal(SPEC_CONFORMANCE_TIMEOUT, 900);
+	/* a lone name is a list of one */
+	assert_int_equal(b->tests->len, 1);
+	assert_string_equal(str_at(b->tests, 0), "SCSI.Read10");
+	assert_int_equal(b->timeout.v, 60);
+	/* a host without any has an empty list, never NULL */
+	assert_non_null(find(spec, "g")->initiator.conformance);
+	assert_int_equal(find(spec, "g")->initiator.conformance->len, 0);
+	spec_free(spec);
+}
+
 /* ACLs by default and by name or IQN decide where each host logs in. */
 static void test_resolve_acl_targets(void **state)
 {
@@ -921,6 +968,7 @@ int main(void)
 		cmocka_unit_test(test_resolve_seed_derived),
 		cmocka_unit_test(test_resolve_local),
 		cmocka_unit_test(test_resolve_fio),
+		cmocka_unit_test(test_resolve_conformance),
 		cmocka_unit_test(test_resolve_acl_targets),
 		cmocka_unit_test(test_lun_numbers_unique),
 		cmocka_unit_test(test_resolve_lun_numbers),
