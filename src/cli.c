@@ -289,6 +289,41 @@ void run_cli_clear(struct run_cli *o)
 	g_clear_object(&o->lab.cancel);
 }
 
+int cmd_parse_lab_opts(const struct cmd *self, int argc, char **argv, struct cmd_lab_opts *o,
+		       int (*extra)(int opt, void *data), void *data)
+{
+	int c, r;
+
+	memset(o, 0, sizeof(*o));
+	/* each verb takes only the options of its own table */
+	while ((c = cmd_getopt(self, argc, argv)) != -1) {
+		switch (c) {
+		case OPT_JSON:
+			o->json = true;
+			break;
+		case OPT_STATE_DIR:
+			o->state_dir = optarg;
+			break;
+		case OPT_QUIET:
+			o->verbosity = -1;
+			break;
+		case OPT_VERBOSE:
+			o->verbosity = 1;
+			break;
+		case OPT_HELP:
+			return CMD_HELP_SHOWN;
+		case '?':
+			return EXIT_USAGE;
+		default:
+			r = extra ? extra(c, data) : EXIT_USAGE;
+			if (r != EXIT_OK)
+				return r;
+			break;
+		}
+	}
+	return EXIT_OK;
+}
+
 int cmd_lab_access(const struct cmd *self, int argc, char **argv, struct lab_spec **spec,
 		   GPtrArray **access, int *rest, char **state_dir)
 {

@@ -34,62 +34,62 @@ static void print_json(const struct lab_spec *spec, const char *state, JsonArray
 	cmd_print_json(root);
 }
 
+/* What down's own options say. */
+struct down_opts {
+	enum teardown_mode mode;
+	bool keep_nodes;
+};
+
+static int down_opt(int opt, void *data)
+{
+	struct down_opts *d = data;
+
+	switch (opt) {
+	case OPT_FORCE:
+		/* --forget wins over --force, in any order */
+		if (d->mode == TEARDOWN_STOP)
+			d->mode = TEARDOWN_FORCE;
+		return EXIT_OK;
+	case OPT_FORGET:
+		d->mode = TEARDOWN_FORGET;
+		return EXIT_OK;
+	case OPT_KEEP_NODES:
+		d->keep_nodes = true;
+		return EXIT_OK;
+	default:
+		return EXIT_USAGE;
+	}
+}
+
 int cmd_down(const struct cmd *self, int argc, char **argv)
 {
 	g_autofree char *state = NULL;
 	g_autofree char *journal_file = NULL;
 	g_autoptr(JsonArray) steps = NULL;
-	const char *state_opt = NULL;
 	g_autoptr(lab_spec) spec = NULL;
 	g_autoptr(GError) error = NULL;
 	struct lab *lab;
-	enum teardown_mode mode = TEARDOWN_STOP;
+	struct down_opts d = { .mode = TEARDOWN_STOP };
 	struct lab_opts lo = { 0 };
-	bool keep_nodes = false, json = false;
-	int status = EXIT_OK, c;
+	struct cmd_lab_opts o;
+	int status = EXIT_OK;
 	gint64 t0 = g_get_monotonic_time();
 	guint failed = 0;
 
-	while ((c = cmd_getopt(self, argc, argv)) != -1) {
-		switch (c) {
-		case OPT_FORCE:
-			if (mode == TEARDOWN_STOP)
-				mode = TEARDOWN_FORCE;
-			break;
-		case OPT_FORGET:
-			mode = TEARDOWN_FORGET;
-			break;
-		case OPT_KEEP_NODES:
-			keep_nodes = true;
-			break;
-		case OPT_JSON:
-			json = true;
-			break;
-		case OPT_QUIET:
-			lo.verbosity = -1;
-			break;
-		case OPT_VERBOSE:
-			lo.verbosity = 1;
-			break;
-		case OPT_STATE_DIR:
-			state_opt = optarg;
-			break;
-		case OPT_HELP:
-			return EXIT_OK;
-		default:
-			return EXIT_USAGE;
-		}
-	}
+	status = cmd_parse_lab_opts(self, argc, argv, &o, down_opt, &d);
+	if (status)
+		return status == CMD_HELP_SHOWN ? EXIT_OK : status;
+	lo.verbosity = o.verbosity;
 	status = cmd_spec_arg(self, argc, argv, &spec);
 	if (status)
 		return status;
-	if (json) {
+	if (o.json) {
 		/* standard output is the document's; the rest goes to stderr */
 		cmd_out = stderr;
 		steps = json_array_new();
 	}
 	lo.out = cmd_out;
-	state = lab_state_dir(spec, state_opt);
+	state = lab_state_dir(spec, o.state_dir);
 	journal_file = g_build_filename(state, "journal.jsonl", NULL);
 	if (!g_file_test(journal_file, G_FILE_TEST_EXISTS)) {
 		if (lo.verbosity >= 0)
@@ -98,12 +98,12 @@ int cmd_down(const struct cmd *self, int argc, char **argv)
 	} else if (!(lab = lab_open(spec, state, 0, &error))) {
 		status = cmd_print_lab_error(error);
 	} else {
-		failed = cmd_teardown(spec, lab, mode, keep_nodes, &lo, steps);
+		failed = cmd_teardown(spec, lab, d.mode, d.keep_nodes, &lo, steps);
 		if (failed)
 			status = EXIT_FAILED;
 		lab_close(lab);
 	}
-	if (json && (status == EXIT_OK || failed))
+	if (o.json && (status == EXIT_OK || failed))
 		print_json(spec, state, steps, failed,
 			   (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC);
 	return status;

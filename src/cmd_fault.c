@@ -79,26 +79,17 @@ int cmd_fault(const struct cmd *self, int argc, char **argv)
 	g_autoptr(GPtrArray) faults = NULL;
 	g_autofree char *state = NULL;
 	g_autofree char *node = NULL;
-	const char *state_opt = NULL, *portal = NULL;
+	const char *portal = NULL;
 	struct lab_opts lo = { 0 };
-	bool json = false;
-	int c, action = -1;
+	struct cmd_lab_opts o;
+	int r, action = -1;
 
-	while ((c = cmd_getopt(self, argc, argv)) != -1) {
-		switch (c) {
-		case OPT_JSON:
-			json = true;
-			cmd_out = stderr;
-			break;
-		case OPT_STATE_DIR:
-			state_opt = optarg;
-			break;
-		case OPT_HELP:
-			return EXIT_OK;
-		default:
-			return EXIT_USAGE;
-		}
-	}
+	r = cmd_parse_lab_opts(self, argc, argv, &o, NULL, NULL);
+	if (r)
+		return r == CMD_HELP_SHOWN ? EXIT_OK : r;
+	/* standard output is the document's; the rest goes to stderr */
+	if (o.json)
+		cmd_out = stderr;
 	if (argc - optind < 2)
 		return cmd_usage_error(self, "missing arguments");
 	for (int i = 0; actions[i]; i++)
@@ -126,12 +117,12 @@ int cmd_fault(const struct cmd *self, int argc, char **argv)
 	if (!spec)
 		return EXIT_USAGE;
 	lo.out = cmd_out;
-	state = lab_state_dir(spec, state_opt);
+	state = lab_state_dir(spec, o.state_dir);
 	lab = lab_open(spec, state, 0, &error);
 	if (!lab || !lab_fault(lab, action, node, portal, &lo, &faults, &error))
 		return cmd_print_lab_error(error);
 	print_text(spec->name.v, action, node, faults);
-	if (json)
+	if (o.json)
 		print_json(spec->name.v, actions[action], faults);
 	return EXIT_OK;
 }

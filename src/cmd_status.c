@@ -11,38 +11,26 @@ int cmd_status(const struct cmd *self, int argc, char **argv)
 {
 	g_autoptr(GError) error = NULL;
 	g_autofree char *state = NULL;
-	const char *state_opt = NULL;
 	g_autoptr(lab_spec) spec = NULL;
 	struct lab_status st;
 	const struct lab_node_status *ns;
-	bool json = false;
+	struct cmd_lab_opts o;
 	guint n;
 	int c;
 
-	while ((c = cmd_getopt(self, argc, argv)) != -1) {
-		switch (c) {
-		case OPT_JSON:
-			json = true;
-			break;
-		case OPT_STATE_DIR:
-			state_opt = optarg;
-			break;
-		case OPT_HELP:
-			return EXIT_OK;
-		default:
-			return EXIT_USAGE;
-		}
-	}
+	c = cmd_parse_lab_opts(self, argc, argv, &o, NULL, NULL);
+	if (c)
+		return c == CMD_HELP_SHOWN ? EXIT_OK : c;
 	c = cmd_spec_arg(self, argc, argv, &spec);
 	if (c)
 		return c;
-	state = lab_state_dir(spec, state_opt);
+	state = lab_state_dir(spec, o.state_dir);
 	if (!lab_status(spec, state, &st, &error))
 		return cmd_print_lab_error(error);
 	ns = st.nodes;
 	n = st.n_nodes;
 
-	if (json) {
+	if (o.json) {
 		g_autoptr(JsonBuilder) jb = json_builder_new();
 		g_autoptr(JsonNode) root = NULL;
 

@@ -180,6 +180,23 @@ guint cmd_teardown(const struct lab_spec *spec, struct lab *lab, enum teardown_m
  * @state_dir, also the lab's state directory.  Returns an exit code, or -1
  * after --help.
  */
+/*
+ * The options of the verbs that act on a lab that is there (down, status,
+ * fault), parsed alike: --json, --state-dir, -q and -v, as far as the
+ * verb's table has them.  @extra (may be NULL) takes the verb's own
+ * options: it returns EXIT_OK, or EXIT_USAGE after printing why.
+ * Returns EXIT_OK to go on, CMD_HELP_SHOWN after --help (the verb exits
+ * 0), or EXIT_USAGE.
+ */
+#define CMD_HELP_SHOWN (-1)
+struct cmd_lab_opts {
+	bool json;
+	const char *state_dir;
+	int verbosity;          /* -1 quiet, 0 normal, 1 verbose */
+};
+int cmd_parse_lab_opts(const struct cmd *self, int argc, char **argv, struct cmd_lab_opts *o,
+		       int (*extra)(int opt, void *data), void *data);
+
 int cmd_lab_access(const struct cmd *self, int argc, char **argv, struct lab_spec **spec,
 		   GPtrArray **access, int *rest, char **state_dir);
 
