@@ -7,18 +7,12 @@
 {# the file is removed however fio ends. #}
 # labctl: fio on {{ mount.path | raw }}
 {% include 'mount-lun.sh' %}
+{% include 'mount-on-lun.sh' %}
 if ! command -v fio >/dev/null 2>&1; then
 	echo "fio is not installed: labctl up installs it where it knows the package manager" >&2
 	exit 1
 fi
-if ! findmnt -rn -M "$p" >/dev/null; then
-	echo "nothing is mounted on $p" >&2
-	exit 1
-fi
-if ! lun "$(top)"; then
-	echo "$p: the LUN's file system ($d) is not what is mounted there ($(findmnt -rn -o SOURCE,FSTYPE -M "$p" | tail -n 1) is): labctl runs fio on no other" >&2
-	exit 1
-fi
+on_lun "labctl runs fio on no other"
 f={{ mount.fio.file }}
 {# noclobber: created here or not at all, also for a dangling symlink #}
 if ! (set -C && : > "$f") 2>/dev/null; then

@@ -1,7 +1,7 @@
-{# Included by mount-test.sh and mount-verify.sh: p is the mount path, d #}
-{# the LUN's device; "lun MAJ:MIN" is true when MAJ:MIN is that device #}
-{# (or, for a loop device, the loop device over it), and top prints the #}
-{# MAJ:MIN of the top mount on p. #}
+{# Included by mount-test.sh, mount-verify.sh and mount-fio.sh: p is the #}
+{# mount path, d the LUN's device; "lun MAJ:MIN" is true when MAJ:MIN is #}
+{# that device (or, for a loop device, the loop device over it), and top #}
+{# prints the MAJ:MIN of the top mount on p. #}
 set -eu
 p={{ mount.path }}
 d={{ mount.device }}

@@ -4,14 +4,8 @@
 {# device as its source (see playbooks/mount-test.yaml). #}
 # labctl: verify the mount on {{ mount.path | raw }}
 {% include 'mount-lun.sh' %}
-if ! findmnt -rn -M "$p" >/dev/null; then
-	echo "nothing is mounted on $p" >&2
-	exit 1
-fi
-if ! lun "$(top)"; then
-	echo "$p: the LUN's file system ($d) is not what is mounted there ($(findmnt -rn -o SOURCE,FSTYPE -M "$p" | tail -n 1) is): labctl writes to, and unmounts, no other" >&2
-	exit 1
-fi
+{% include 'mount-on-lun.sh' %}
+on_lun "labctl writes to, and unmounts, no other"
 f=$p/.labctl-check
 {% include 'mount-readback.sh' %}
 rm -f "$f"
