@@ -8,7 +8,8 @@
 
 G_DEFINE_QUARK(labctl-conformance-error-quark, conformance_error)
 
-const char *const conformance_outcome_names[] = { "passed", "failed", "skipped", NULL };
+const char *const conformance_outcome_names[] = { "passed", "failed", "skipped", "known-failure",
+						  NULL };
 
 static void case_free(gpointer p)
 {
@@ -24,6 +25,7 @@ void conformance_report_free(struct conformance_report *r)
 	if (!r)
 		return;
 	g_ptr_array_unref(r->cases);
+	g_ptr_array_unref(r->known_passed);
 	g_free(r);
 }
 
@@ -216,6 +218,7 @@ struct conformance_report *conformance_parse(const char *text, gssize len, GErro
 	bool ok = true;
 
 	r->cases = g_ptr_array_new_with_free_func(case_free);
+	r->known_passed = g_ptr_array_new_with_free_func(g_free);
 	p.r = r;
 	while (ok && at < end) {
 		const char *nl = memchr(at, '\n', (gsize)(end - at));
@@ -241,6 +244,31 @@ struct conformance_report *conformance_parse(const char *text, gssize len, GErro
 				 p.failed, r->failed);
 	parse_clear(&p);
 	return ok ? g_steal_pointer(&r) : NULL;
+}
+
+void conformance_apply_known(struct conformance_report *r, const char *known)
+{
+	g_auto(GStrv) names = known ? g_strsplit(known, ",", -1) : NULL;
+	g_autoptr(GHashTable) set = g_hash_table_new(g_str_hash, g_str_equal);
+
+	for (guint i = 0; names && names[i]; i++)
+		if (*g_strstrip(names[i]))
+			g_hash_table_add(set, names[i]);
+	if (!g_hash_table_size(set))
+		return;
+	for (guint i = 0; i < r->cases->len; i++) {
+		struct conformance_case *c = g_ptr_array_index(r->cases, i);
+
+		if (!g_hash_table_contains(set, c->name))
+			continue;
+		if (c->outcome == CONFORMANCE_FAILED) {
+			c->outcome = CONFORMANCE_KNOWN_FAILURE;
+			r->failed--;
+			r->known++;
+		} else if (c->outcome == CONFORMANCE_PASSED) {
+			g_ptr_array_add(r->known_passed, g_strdup(c->name));
+		}
+	}
 }
 
 char *conformance_failed_names(const struct conformance_report *r, guint most)

@@ -308,20 +308,26 @@ static JsonObject *conformance_vars(const struct lab_spec *spec, struct shared_v
 	const struct spec_node *disk = spec_find_node(spec, c->disk.v);
 	const struct spec_lun *lun = spec_find_lun(disk, c->lun.v);
 	GString *tests = g_string_new(NULL);
+	GString *known = g_string_new(NULL);
 	JsonObject *o = json_object_new();
 
 	for (guint i = 0; i < c->tests->len; i++)
 		g_string_append_printf(tests, "%s%s", i ? "," : "",
 				       ((const struct ystr *)g_ptr_array_index(c->tests, i))->v);
+	for (guint i = 0; c->known_failures && i < c->known_failures->len; i++)
+		g_string_append_printf(known, "%s%s", i ? "," : "",
+				       ((const struct ystr *)g_ptr_array_index(c->known_failures, i))->v);
 	set_str(o, "disk", disk->name.v);
 	set_str(o, "lun", lun->name.v);
 	json_object_set_int_member(o, "number", (gint64)lun->number.v);
 	set_str(o, "suite", spec_conformance_suite_names[c->suite.v]);
 	set_str(o, "tests", tests->str);
+	set_str(o, "known_failures", known->str);
 	json_object_set_int_member(o, "timeout", (gint64)c->timeout.v);
 	json_object_set_int_member(o, "task_timeout", (gint64)c->timeout.v + 30);
 	json_object_set_object_member(o, "login", shared_login(sv, disk));
 	g_string_free(tests, TRUE);
+	g_string_free(known, TRUE);
 	return o;
 }
 
@@ -441,6 +447,7 @@ static void plan_task_free(gpointer p)
 	g_free(t->input);
 	g_free(t->undo);
 	g_free(t->metrics);
+	g_free(t->known_failures);
 	g_free(t->provides);
 	g_free(t->waits);
 	g_free(t->waits_disk);
@@ -621,6 +628,9 @@ static void add_task(struct builder *b, struct plan_node *pn, JsonObject *vars,
 	if (t->timeout_from.v)
 		pt->timeout = render_timeout(b, pb, t, scope, pn->name);
 	pt->metrics = t->metrics.set ? g_strdup(playbook_metrics_names[t->metrics.v]) : NULL;
+	pt->known_failures = render(b, pb, t, &t->known_failures, scope, TEMPLATE_REDACT, pn->name);
+	if (pt->known_failures && !*pt->known_failures)
+		g_clear_pointer(&pt->known_failures, g_free);
 	pt->retries = (unsigned)t->retries.v;
 	pt->verify = t->verify.v;
 	pt->adopt = !t->adopt.set || t->adopt.v;
@@ -916,6 +926,7 @@ void plan_print(const struct plan *plan, FILE *fp)
 				}
 				put_field(fp, "after", s->str);
 			}
+			put_field(fp, "xfail", t->known_failures);
 			put_field(fp, "check", t->check);
 			put_field(fp, "adopt", t->adopt ? NULL : "no: when the check passes, this lab must have made it");
 			put_field(fp, "guard", t->guard);
@@ -999,6 +1010,8 @@ JsonNode *plan_to_json(const struct plan *plan)
 			/* only where a task has them: plans without stay as they were */
 			if (t->metrics)
 				add_opt_str(jb, "metrics", t->metrics);
+			if (t->known_failures)
+				add_opt_str(jb, "known_failures", t->known_failures);
 			add_opt_str(jb, "provides", t->provides);
 			json_builder_set_member_name(jb, "after");
 			json_builder_begin_array(jb);

@@ -35,6 +35,7 @@ static const struct yfield task_fields[] = {
 	F("adopt", YF_BOOL, adopt),
 	F("timeout_from", YF_STR, timeout_from),
 	F("metrics", YF_ENUM, metrics, .values = playbook_metrics_names),
+	F("known_failures", YF_STR, known_failures),
 	{ .key = NULL }
 };
 #undef F
@@ -270,7 +271,12 @@ static void check_task(struct playbook *pb, const char *dir, struct pb_task *tas
 	if (task->metrics.set && !task->verify.v)
 		diags_add(diags, pb->file, task->metrics.loc,
 			  "'metrics' reads what a check prints, so it needs 'verify: true'");
+	if (task->known_failures.v &&
+	    (!task->metrics.set || strcmp(playbook_metrics_names[task->metrics.v], "libiscsi")))
+		diags_add(diags, pb->file, task->known_failures.loc,
+			  "'known_failures' names cases of a conformance run, so it needs 'metrics: libiscsi'");
 	parse_field(pb, &task->timeout_from, diags);
+	parse_field(pb, &task->known_failures, diags);
 	check_when(pb, task, diags);
 	parse_field(pb, &task->name, diags);
 	parse_field(pb, &task->check, diags);

@@ -64,7 +64,7 @@ static void count_junit(const struct node_result *nr, struct counts *c)
 			continue;
 		c->tests += r->conformance->cases->len;
 		c->failed += r->conformance->failed;
-		c->not_run += r->conformance->skipped;
+		c->not_run += r->conformance->skipped + r->conformance->known;
 	}
 }
 
@@ -226,6 +226,7 @@ static void append_conformance_counts(GString *x, const struct task_result *r)
 	const struct { const char *name; guint v; } counts[] = {
 		{ "tests", c->cases->len }, { "passed", c->passed },
 		{ "failed", c->failed }, { "skipped", c->skipped },
+		{ "known_failures", c->known },
 	};
 
 	g_string_append(x, "      <properties>\n");
@@ -264,6 +265,14 @@ static void append_cases(GString *x, const char *classname, const struct task_re
 			attr_str(x, "message", first);
 			g_string_append(x, "/>\n    </testcase>\n");
 			break;
+		case CONFORMANCE_KNOWN_FAILURE: {
+			g_autofree char *why = g_strdup_printf("known failure: %s", first);
+
+			g_string_append(x, ">\n      <skipped");
+			attr_str(x, "message", why);
+			g_string_append(x, "/>\n    </testcase>\n");
+			break;
+		}
 		case CONFORMANCE_FAILED:
 			g_string_append(x, ">\n      <failure");
 			attr_str(x, "message", first);
@@ -470,6 +479,12 @@ static void add_conformance(JsonBuilder *jb, const struct task_result *r)
 	add_int(jb, "passed", c->passed);
 	add_int(jb, "failed", c->failed);
 	add_int(jb, "skipped", c->skipped);
+	add_int(jb, "known_failures", c->known);
+	json_builder_set_member_name(jb, "known_passed");
+	json_builder_begin_array(jb);
+	for (guint i = 0; i < c->known_passed->len; i++)
+		json_builder_add_string_value(jb, g_ptr_array_index(c->known_passed, i));
+	json_builder_end_array(jb);
 	json_builder_set_member_name(jb, "cases");
 	json_builder_begin_array(jb);
 	for (guint i = 0; i < c->cases->len; i++) {
@@ -602,8 +617,9 @@ static void table_conformance(GString *s, const struct node_result *nr,
 	const struct conformance_report *c = r->conformance;
 
 	g_string_append_printf(s, "\n%s %s: %s\n", nr->name, r->task->id, r->task->name);
-	g_string_append_printf(s, "  %s: %u tests, %u passed, %u skipped, %u failed\n",
-			       r->task->metrics, c->cases->len, c->passed, c->skipped, c->failed);
+	g_string_append_printf(s, "  %s: %u tests, %u passed, %u skipped, %u known failures, %u failed\n",
+			       r->task->metrics, c->cases->len, c->passed, c->skipped, c->known,
+			       c->failed);
 	for (guint i = 0; i < c->cases->len; i++) {
 		const struct conformance_case *k = g_ptr_array_index(c->cases, i);
 		const char *why = k->message ? k->message : "";
@@ -612,6 +628,9 @@ static void table_conformance(GString *s, const struct node_result *nr,
 			g_string_append_printf(s, "  FAILED %s: %.*s\n", k->name,
 					       (int)strcspn(why, "\n"), why);
 	}
+	for (guint i = 0; i < c->known_passed->len; i++)
+		g_string_append_printf(s, "  passed, though listed as a known failure: %s\n",
+				       (const char *)g_ptr_array_index(c->known_passed, i));
 }
 
 char *report_metrics_table(GPtrArray *results)

@@ -148,6 +148,8 @@ static const struct yfield conformance_fields[] = {
 	F(spec_conformance, "lun", YF_STR, lun, .required = true),
 	F(spec_conformance, "suite", YF_ENUM, suite, .values = spec_conformance_suite_names),
 	F(spec_conformance, "tests", YF_STRLIST, tests, .max = SPEC_CONFORMANCE_TESTS_MAX),
+	F(spec_conformance, "known_failures", YF_STRLIST, known_failures,
+	  .max = SPEC_CONFORMANCE_TESTS_MAX),
 	F(spec_conformance, "timeout", YF_UINT, timeout, .min = 1,
 	  .max = SPEC_CONFORMANCE_TIMEOUT_MAX),
 	{ .key = NULL }

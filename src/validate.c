@@ -787,6 +787,16 @@ static void check_conformance(struct vctx *v, struct spec_node *host, struct spe
 			     t->v);
 	}
 	check_unique(v, c->tests, "test");
+	for (guint i = 0; c->known_failures && i < c->known_failures->len; i++) {
+		const struct ystr *t = g_ptr_array_index(c->known_failures, i);
+
+		/* as the report names a case: a suite and a test, no family */
+		if (t->v && (!conformance_test_name(t->v) || !strchr(t->v, '.') ||
+			     strchr(strchr(t->v, '.') + 1, '.')))
+			verr(v, t->loc, "'%s' is not a case as the report names it, SUITE.TEST (as 'GetLBAStatus.BeyondEol', without the family)",
+			     t->v);
+	}
+	check_unique(v, c->known_failures, "known failure");
 }
 
 /* Whether @inner is below directory @outer ("/mnt/x" in "/mnt"). */

@@ -23,9 +23,12 @@ enum conformance_error {
 	CONFORMANCE_ERROR_PARSE,        /* no run summary, a test without result, counts that differ */
 };
 
-enum conformance_outcome { CONFORMANCE_PASSED, CONFORMANCE_FAILED, CONFORMANCE_SKIPPED };
+enum conformance_outcome {
+	CONFORMANCE_PASSED, CONFORMANCE_FAILED, CONFORMANCE_SKIPPED,
+	CONFORMANCE_KNOWN_FAILURE,      /* failed, and listed as a failure to expect */
+};
 
-/* The names of the outcomes: "passed", "failed", "skipped". */
+/* The names of the outcomes: "passed", "failed", "skipped", "known-failure". */
 extern const char *const conformance_outcome_names[];
 
 struct conformance_case {
@@ -42,6 +45,8 @@ struct conformance_case {
 struct conformance_report {
 	GPtrArray *cases;       /* struct conformance_case *, in the order they ran */
 	guint passed, failed, skipped;  /* passed does not count the skipped */
+	guint known;            /* known failures: not counted in failed */
+	GPtrArray *known_passed;        /* char *: cases listed as known failures that passed */
 };
 
 /*
@@ -58,7 +63,14 @@ typedef struct conformance_report conformance_report;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(conformance_report, conformance_report_free)
 
 /*
- * The names of the failed cases joined by ", ", at most @most of them and
+ * Makes the failed cases named in @known ("SUITE.TEST" names separated by
+ * ',', NULL: none) known failures, and notes the named cases that passed.
+ * Names of cases that did not run are left alone.
+ */
+void conformance_apply_known(struct conformance_report *r, const char *known);
+
+/*
+ * The names of the failed cases joined by ", at most @most of them and
  * then "and N more".  NULL when none failed.
  */
 char *conformance_failed_names(const struct conformance_report *r, guint most);

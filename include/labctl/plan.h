@@ -38,6 +38,7 @@ struct plan_task {
 	char *undo;             /* command, or NULL */
 	unsigned timeout;       /* seconds */
 	char *metrics;          /* what a verify task's stdout holds ("fio"), or NULL */
+	char *known_failures;   /* cases of a conformance run that may fail ("A.B,C.D"), or NULL */
 	unsigned retries;
 	bool verify;            /* runs every time, changes nothing, not journaled */
 	bool adopt;             /* false: a passing check that this lab's journal

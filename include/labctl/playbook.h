@@ -45,6 +45,8 @@ struct pb_task {
 	struct ybool adopt;     /* false: a passing check counts only for what this lab made */
 	struct ystr timeout_from;       /* template rendering to the seconds, instead of timeout */
 	struct yenum metrics;   /* index into playbook_metrics_names: what its stdout holds */
+	struct ystr known_failures;     /* template rendering to the cases (SUITE.TEST, comma-
+					   separated) of a conformance run that may fail */
 };
 
 struct playbook {

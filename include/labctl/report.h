@@ -38,10 +38,12 @@
  *       with I/O fio.jobN.DIR.iops, .bw_kib, .clat_p50_us, .clat_p99_us
  *       and .clat_p99.9_us (DIR read or write, N from 1, three decimals).
  *       A conformance run (struct task_result.conformance) holds the
- *       <properties> libiscsi.tests, .passed, .failed and .skipped, and
- *       is followed by one <testcase> per case, named "ID libiscsi
- *       SUITE.TEST": a failed case holds <failure type="conformance">,
- *       one that skipped itself <skipped>; the suites' counts add them.
+ *       <properties> libiscsi.tests, .passed, .failed, .skipped and
+ *       .known_failures, and is followed by one <testcase> per case,
+ *       named "ID libiscsi SUITE.TEST": a failed case holds <failure
+ *       type="conformance">, one that skipped itself <skipped>, a known
+ *       failure <skipped message="known failure: ..">; the suites' counts
+ *       add them.
  *       A failed task holds <failure message="FIRST LINE OF ITS ERROR"
  *       type="exit status N" | "timeout" | "error"> whose text is the
  *       error, then its stderr; one not run holds <skipped message="WHY"/>;
@@ -75,8 +77,9 @@ bool report_write_junit(const char *file, const char *lab, const char *verb,
  *           "version", "jobs": [ { "name", "error", "errors",
  *           "read" and "write": { "ios", "iops", "bw_kib", "clat_p50_us",
  *           "clat_p99_us", "clat_p99_9_us" } } ] }, or { "kind": "libiscsi",
- *           "tests", "passed", "failed", "skipped", "cases": [ { "name",
- *           "outcome": "passed" | "failed" | "skipped", "message" } ] } } ] } ] }
+ *           "tests", "passed", "failed", "skipped", "known_failures",
+ *           "known_passed": [ NAME ], "cases": [ { "name", "outcome":
+ *           "passed" | "failed" | "skipped" | "known-failure", "message" } ] } } ] } ] }
  *
  * A node's counts are those of its tasks' outcomes.  Never fails; the
  * caller frees the node with json_node_unref().
@@ -89,8 +92,9 @@ JsonNode *report_json(const char *lab, const char *verb, GPtrArray *results, boo
  * per task a line "NODE ID: NAME", then a row per job and direction that
  * had I/O (a job without any shows its read row): IOPS, KiB/s, the
  * completion latency at p50, p99 and p99.9 in microseconds, and the job's
- * errors; for a conformance run its counts and a line per failed case
- * with the first line of its reason.  NULL when no task has figures or
+ * errors; for a conformance run its counts, a line per failed case with
+ * the first line of its reason, and one per known failure that passed.
+ * NULL when no task has figures or
  * cases; free with g_free().
  */
 char *report_metrics_table(GPtrArray *results);

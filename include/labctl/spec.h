@@ -182,6 +182,7 @@ struct spec_conformance {
 	struct ystr lun;            /* LUN name on that node */
 	struct yenum suite;         /* enum conformance_suite */
 	GPtrArray *tests;           /* struct ystr *: FAMILY[.SUITE[.TEST]]; default ALL */
+	GPtrArray *known_failures;  /* struct ystr *: SUITE.TEST that may fail; NULL: none */
 	struct yuint timeout;       /* seconds the whole run may take */
 };
 

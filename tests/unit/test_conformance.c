@@ -109,6 +109,44 @@ static void test_three_suites(void **state)
 	assert_string_equal(names, "ProutReserve.OwnershipEA, ProutReserve.OwnershipWE, ProutReserve.OwnershipEARO, ProutReserve.OwnershipWERO, GetLBAStatus.BeyondEol");
 }
 
+/*
+ * Known failures: a failed case named there is one, not a failure; a case
+ * named there that passed is noted; names of cases that did not run, and
+ * blanks, change nothing.
+ */
+static void test_known(void **state)
+{
+	g_autofree char *text = read_data("tgt-three-suites.txt");
+	g_autoptr(conformance_report) r = conformance_parse(text, -1, NULL);
+	g_autoptr(conformance_report) none = conformance_parse(text, -1, NULL);
+	g_autofree char *names = NULL;
+
+	(void)state;
+	assert_non_null(r);
+	conformance_apply_known(r, "GetLBAStatus.BeyondEol, ProutReserve.OwnershipEA,Inquiry.Standard,"
+				   "Read10.Simple,,GetLBAStatus.UnmapSingle");
+	assert_int_equal(r->failed, 3);
+	assert_int_equal(r->known, 2);
+	assert_int_equal(r->passed, 16);
+	assert_int_equal(r->skipped, 2);
+	assert_int_equal(find_case(r, "GetLBAStatus.BeyondEol")->outcome, CONFORMANCE_KNOWN_FAILURE);
+	assert_string_equal(conformance_outcome_names[CONFORMANCE_KNOWN_FAILURE], "known-failure");
+	/* its reason stays */
+	assert_true(g_str_has_prefix(find_case(r, "ProutReserve.OwnershipEA")->message, "PRIN command"));
+	/* a skipped case named there stays skipped, and is not said to pass */
+	assert_int_equal(find_case(r, "GetLBAStatus.UnmapSingle")->outcome, CONFORMANCE_SKIPPED);
+	assert_int_equal(r->known_passed->len, 1);
+	assert_string_equal(g_ptr_array_index(r->known_passed, 0), "Inquiry.Standard");
+	names = conformance_failed_names(r, 8);
+	assert_string_equal(names, "ProutReserve.OwnershipWE, ProutReserve.OwnershipEARO, ProutReserve.OwnershipWERO");
+
+	conformance_apply_known(none, NULL);
+	conformance_apply_known(none, "");
+	assert_int_equal(none->failed, 5);
+	assert_int_equal(none->known, 0);
+	assert_int_equal(none->known_passed->len, 0);
+}
+
 /* A test list that names no test: CUnit runs none and says so. */
 static void test_no_test(void **state)
 {
@@ -188,6 +226,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_all),
 		cmocka_unit_test(test_three_suites),
+		cmocka_unit_test(test_known),
 		cmocka_unit_test(test_no_test),
 		cmocka_unit_test(test_broken),
 	};

@@ -154,6 +154,9 @@ static void test_errors(void **state)
 		  NULL, "playbooks/x.yaml:6:14: 'metrics' reads what a check prints, so it needs 'verify: true'" },
 		{ "playbook: x\nrole: disk\ntasks:\n  - name: a\n    run: 'true'\n    verify: true\n    metrics: iostat\n",
 		  NULL, "playbooks/x.yaml:7:14: unknown metrics 'iostat' in task 'a' (expected one of: fio, libiscsi)" },
+		/* known failures are cases of a conformance run */
+		{ "playbook: x\nrole: disk\ntasks:\n  - name: a\n    run: 'true'\n    verify: true\n    metrics: fio\n    known_failures: A.B\n",
+		  NULL, "playbooks/x.yaml:8:21: 'known_failures' names cases of a conformance run, so it needs 'metrics: libiscsi'" },
 		{ "playbook: x\nrole: disk\ntasks:\n  - name: a\n    run: 'true'\n    timeout: 5\n    timeout_from: '{{ x }}'\n",
 		  NULL, "playbooks/x.yaml:7:19: a task has 'timeout' or 'timeout_from', not both" },
 		{ "playbook: x\nrole: disk\ntasks:\n  - name: a\n    run: 'true'\n    timeout_from: '{{ x'\n",

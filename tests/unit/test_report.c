@@ -1069,9 +1069,10 @@ static void conf_fixture_init(struct conf_fixture *f)
 	}
 	f->result[0].outcome = TASK_FAILED;
 	f->result[0].status = 1;
-	f->result[0].error = g_strdup("5 of 23 conformance tests failed on host: ProutReserve.OwnershipEA, ...");
+	f->result[0].error = g_strdup("4 of 23 conformance tests failed on host: ProutReserve.OwnershipEA, ...");
 	f->result[0].conformance = conformance_parse(out, -1, NULL);
 	assert_non_null(f->result[0].conformance);
+	conformance_apply_known(f->result[0].conformance, "GetLBAStatus.BeyondEol,Inquiry.EVPD");
 	f->result[1].outcome = TASK_NOT_RUN;
 	f->result[1].error = g_strdup("not run: an earlier task failed");
 	f->node.failed = 1;
@@ -1101,16 +1102,17 @@ static void test_conformance_junit(void **state)
 	conf_fixture_init(&f);
 	xml = report_junit("lab", "check", f.results, 3);
 	assert_valid(xml);
-	/* two tasks and 23 cases; the task and 5 cases failed; 2 cases and a task skipped */
-	assert_non_null(strstr(xml, "<testsuites name=\"labctl lab\" tests=\"25\" failures=\"6\" errors=\"0\" skipped=\"3\""));
-	assert_non_null(strstr(xml, "<testsuite name=\"host\" tests=\"25\" failures=\"6\" errors=\"0\" skipped=\"3\""));
+	/* two tasks and 23 cases; the task and 4 cases failed; 2 cases, a known failure and a task skipped */
+	assert_non_null(strstr(xml, "<testsuites name=\"labctl lab\" tests=\"25\" failures=\"5\" errors=\"0\" skipped=\"4\""));
+	assert_non_null(strstr(xml, "<testsuite name=\"host\" tests=\"25\" failures=\"5\" errors=\"0\" skipped=\"4\""));
 	task_case = strstr(xml, "name=\"host:1 run libiscsi");
 	assert_non_null(task_case);
 	assert_non_null(strstr(task_case, "<property name=\"libiscsi.tests\" value=\"23\"/>\n"
 				"        <property name=\"libiscsi.passed\" value=\"16\"/>\n"
-				"        <property name=\"libiscsi.failed\" value=\"5\"/>\n"
+				"        <property name=\"libiscsi.failed\" value=\"4\"/>\n"
 				"        <property name=\"libiscsi.skipped\" value=\"2\"/>\n"
-				"      </properties>\n      <failure message=\"5 of 23"));
+				"        <property name=\"libiscsi.known_failures\" value=\"1\"/>\n"
+				"      </properties>\n      <failure message=\"4 of 23"));
 	/* the cases follow their task's testcase, in the order they ran */
 	first = strstr(xml, "<testcase classname=\"labctl.lab.host\" name=\"host:1 libiscsi ");
 	assert_non_null(first);
@@ -1124,6 +1126,8 @@ static void test_conformance_junit(void **state)
 	skipped = strstr(xml, "name=\"host:1 libiscsi GetLBAStatus.UnmapSingle\">\n"
 			 "      <skipped message=\"Logical unit is fully provisioned. Skipping test\"/>\n");
 	assert_non_null(skipped);
+	assert_non_null(strstr(xml, "name=\"host:1 libiscsi GetLBAStatus.BeyondEol\">\n"
+				"      <skipped message=\"known failure: GET_LBA_STATUS successful but should have failed with ILLEGAL_REQUEST(0x05)/LBA_OUT_OF_RANGE(0x2100)\"/>\n"));
 	/* a run that did not run has no cases */
 	assert_null(strstr(xml, "host:2 libiscsi"));
 	conf_fixture_clear(&f);
@@ -1145,8 +1149,12 @@ static void test_conformance_json(void **state)
 	assert_string_equal(json_object_get_string_member(m, "kind"), "libiscsi");
 	assert_int_equal(json_object_get_int_member(m, "tests"), 23);
 	assert_int_equal(json_object_get_int_member(m, "passed"), 16);
-	assert_int_equal(json_object_get_int_member(m, "failed"), 5);
+	assert_int_equal(json_object_get_int_member(m, "failed"), 4);
 	assert_int_equal(json_object_get_int_member(m, "skipped"), 2);
+	assert_int_equal(json_object_get_int_member(m, "known_failures"), 1);
+	assert_int_equal(json_array_get_length(json_object_get_array_member(m, "known_passed")), 1);
+	assert_string_equal(json_array_get_string_element(json_object_get_array_member(m, "known_passed"), 0),
+			    "Inquiry.EVPD");
 	cases = json_object_get_array_member(m, "cases");
 	assert_int_equal(json_array_get_length(cases), 23);
 	c = json_array_get_object_element(cases, 0);
@@ -1173,12 +1181,12 @@ static void test_conformance_table(void **state)
 	assert_non_null(table);
 	assert_string_equal(table,
 		"\nhost host:1: run libiscsi's conformance tests\n"
-		"  libiscsi: 23 tests, 16 passed, 2 skipped, 5 failed\n"
+		"  libiscsi: 23 tests, 16 passed, 2 skipped, 1 known failures, 4 failed\n"
 		"  FAILED ProutReserve.OwnershipEA: PRIN command: failed with sense: SENSE KEY:UNIT_ATTENTION(6) ASCQ:(null)(0x2a04)\n"
 		"  FAILED ProutReserve.OwnershipWE: PRIN command: failed with sense: SENSE KEY:UNIT_ATTENTION(6) ASCQ:(null)(0x2a04)\n"
 		"  FAILED ProutReserve.OwnershipEARO: PRIN command: failed with sense: SENSE KEY:UNIT_ATTENTION(6) ASCQ:(null)(0x2a04)\n"
 		"  FAILED ProutReserve.OwnershipWERO: PRIN command: failed with sense: SENSE KEY:UNIT_ATTENTION(6) ASCQ:(null)(0x2a04)\n"
-		"  FAILED GetLBAStatus.BeyondEol: GET_LBA_STATUS successful but should have failed with ILLEGAL_REQUEST(0x05)/LBA_OUT_OF_RANGE(0x2100)\n");
+		"  passed, though listed as a known failure: Inquiry.EVPD\n");
 	conf_fixture_clear(&f);
 }
 
