@@ -297,6 +297,17 @@ static JsonObject *mount_vars(const struct lab_spec *spec, struct shared_vars *s
 	return o;
 }
 
+/* The values of a list of struct ystr * (NULL: none) joined by ','. */
+static char *comma_list(const GPtrArray *list)
+{
+	GString *s = g_string_new(NULL);
+
+	for (guint i = 0; list && i < list->len; i++)
+		g_string_append_printf(s, "%s%s", i ? "," : "",
+				       ((const struct ystr *)g_ptr_array_index(list, i))->v);
+	return g_string_free(s, FALSE);
+}
+
 /*
  * A conformance run on a raw LUN (docs/playbooks.md): the LUN, the login
  * to its disk, the tests as iscsi-test-cu's -t takes them, and the seconds
@@ -307,27 +318,19 @@ static JsonObject *conformance_vars(const struct lab_spec *spec, struct shared_v
 {
 	const struct spec_node *disk = spec_find_node(spec, c->disk.v);
 	const struct spec_lun *lun = spec_find_lun(disk, c->lun.v);
-	GString *tests = g_string_new(NULL);
-	GString *known = g_string_new(NULL);
+	g_autofree char *tests = comma_list(c->tests);
+	g_autofree char *known = comma_list(c->known_failures);
 	JsonObject *o = json_object_new();
 
-	for (guint i = 0; i < c->tests->len; i++)
-		g_string_append_printf(tests, "%s%s", i ? "," : "",
-				       ((const struct ystr *)g_ptr_array_index(c->tests, i))->v);
-	for (guint i = 0; c->known_failures && i < c->known_failures->len; i++)
-		g_string_append_printf(known, "%s%s", i ? "," : "",
-				       ((const struct ystr *)g_ptr_array_index(c->known_failures, i))->v);
 	set_str(o, "disk", disk->name.v);
 	set_str(o, "lun", lun->name.v);
 	json_object_set_int_member(o, "number", (gint64)lun->number.v);
 	set_str(o, "suite", spec_conformance_suite_names[c->suite.v]);
-	set_str(o, "tests", tests->str);
-	set_str(o, "known_failures", known->str);
+	set_str(o, "tests", tests);
+	set_str(o, "known_failures", known);
 	json_object_set_int_member(o, "timeout", (gint64)c->timeout.v);
 	json_object_set_int_member(o, "task_timeout", (gint64)c->timeout.v + 30);
 	json_object_set_object_member(o, "login", shared_login(sv, disk));
-	g_string_free(tests, TRUE);
-	g_string_free(known, TRUE);
 	return o;
 }
 
