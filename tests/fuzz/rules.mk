@@ -13,7 +13,7 @@
 # (tests/unit/test_fuzz_regress.c).
 
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= spec template vagrant
+FUZZ_TARGETS ?= spec template vagrant conformance
 FUZZ_CC ?= clang
 FB = $(B)/fuzz
 
@@ -26,6 +26,7 @@ FUZZ_BINS = $(patsubst %,$(FB)/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_SEEDS_spec = $(wildcard examples/*.yaml tests/data/invalid/*.yaml)
 FUZZ_SEEDS_template = $(wildcard templates/* playbooks/*.yaml)
 FUZZ_SEEDS_vagrant = $(wildcard tests/data/vagrant/*)
+FUZZ_SEEDS_conformance = $(wildcard tests/data/conformance/*.txt)
 
 $(FB)/%.o: src/%.c $(B)/config.mk
 	@mkdir -p $(FB)
@@ -58,6 +59,7 @@ fuzz: fuzz-build
 		spec) seeds="$(FUZZ_SEEDS_spec)" ;; \
 		template) seeds="$(FUZZ_SEEDS_template)" ;; \
 		vagrant) seeds="$(FUZZ_SEEDS_vagrant)" ;; \
+		conformance) seeds="$(FUZZ_SEEDS_conformance)" ;; \
 		esac; \
 		for f in $$seeds tests/data/fuzz/$$t/*; do \
 			test -f "$$f" && cp "$$f" $$seed/$$(echo "$$f" | tr / _); \

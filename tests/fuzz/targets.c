@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "labctl/conformance.h"
 #include "labctl/plan.h"
 #include "labctl/provider_vagrant.h"
 #include "labctl/spec.h"
@@ -369,5 +370,58 @@ int fuzz_vagrant(const uint8_t *data, size_t size)
 			broken("incomplete host %u", i);
 	}
 	g_ptr_array_unref(hosts);
+	return 0;
+}
+
+static void check_counts(const struct conformance_report *r)
+{
+	guint n[4] = { 0 };
+
+	for (guint i = 0; i < r->cases->len; i++) {
+		const struct conformance_case *c = g_ptr_array_index(r->cases, i);
+
+		if (!c->name || !strchr(c->name, '.') || c->outcome > CONFORMANCE_KNOWN_FAILURE)
+			broken("case %u has no name SUITE.TEST, or no outcome", i);
+		n[c->outcome]++;
+	}
+	if (n[CONFORMANCE_PASSED] != r->passed || n[CONFORMANCE_FAILED] != r->failed ||
+	    n[CONFORMANCE_SKIPPED] != r->skipped || n[CONFORMANCE_KNOWN_FAILURE] != r->known)
+		broken("the counts are not those of the cases");
+}
+
+int fuzz_conformance(const uint8_t *data, size_t size)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(conformance_report) r = conformance_parse((const char *)data, (gssize)size, &error);
+	g_autofree char *names = NULL;
+	g_autoptr(GString) known = NULL;
+	guint failed;
+
+	if (!r) {
+		if (!error || !*error->message)
+			broken("no report and no error");
+		return 0;
+	}
+	check_counts(r);
+	names = conformance_failed_names(r, G_MAXUINT);
+	if (!names != !r->failed)
+		broken("failed names without failures, or failures without names");
+	/* every other failed case becomes a known failure */
+	known = g_string_new(NULL);
+	for (guint i = 0, k = 0; i < r->cases->len; i++) {
+		const struct conformance_case *c = g_ptr_array_index(r->cases, i);
+
+		if (c->outcome != CONFORMANCE_FAILED)
+			continue;
+		if (!strstr(names, c->name))
+			broken("failed case %s is not among the failed names", c->name);
+		if (k++ % 2 == 0 && !strchr(c->name, ','))
+			g_string_append_printf(known, "%s,", c->name);
+	}
+	failed = r->failed;
+	conformance_apply_known(r, known->str);
+	check_counts(r);
+	if (r->failed + r->known != failed)
+		broken("known failures were not taken out of the failed one for one");
 	return 0;
 }

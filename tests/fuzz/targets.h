@@ -38,6 +38,15 @@ int fuzz_template(const uint8_t *data, size_t size);
 /* The output of "vagrant ssh-config" through provider_vagrant_parse. */
 int fuzz_vagrant(const uint8_t *data, size_t size);
 
+/*
+ * What a node printed for a conformance run (iscsi-test-cu -v) through
+ * conformance_parse, then conformance_apply_known.  Invariants: the
+ * counts add up to the cases, each case has a name SUITE.TEST, a failed
+ * case's name is among the failed names, and known failures are taken
+ * out of the failed count one for one.
+ */
+int fuzz_conformance(const uint8_t *data, size_t size);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #endif

@@ -93,12 +93,20 @@ static void test_vagrant(void **state)
 	assert_true(replay_dir("tests/data/vagrant", NULL, fuzz_vagrant) >= 5);
 }
 
+static void test_conformance(void **state)
+{
+	(void)state;
+	replay_crashers("conformance", fuzz_conformance);
+	assert_true(replay_dir("tests/data/conformance", ".txt", fuzz_conformance) >= 2);
+}
+
 int main(void)
 {
 	static const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_spec),
 		cmocka_unit_test(test_template),
 		cmocka_unit_test(test_vagrant),
+		cmocka_unit_test(test_conformance),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
