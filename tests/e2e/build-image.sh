@@ -29,7 +29,7 @@ cache=/var/cache/labctl-e2e
 # what boots it (kernel, systemd, sshd, cloud-init; dbus for hostnamectl).
 packages="linux-image-amd64 systemd-sysv udev dbus kmod iproute2 procps
 openssh-server cloud-init targetcli-fb open-iscsi xfsprogs e2fsprogs nftables
-iptables sudo firewalld"
+iptables sudo firewalld libiscsi-bin fio"
 
 say() { echo "build-image: $*" >&2; }
 die() { echo "build-image: error: $*" >&2; exit 1; }
