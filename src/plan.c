@@ -805,8 +805,14 @@ struct plan *plan_build(const struct lab_spec *spec, const struct plan_options *
 		pn->spec = n;
 		pn->name = g_strdup(n->name.v);
 		pn->address = g_strdup(n->address.v);
-		pn->user = g_strdup(spec_node_user(spec, n));
-		pn->port = spec_node_port(spec, n);
+		if (spec->provider.type.v == PROVIDER_VAGRANT) {
+			/* vagrant says at up; the spec may name the user, never the port */
+			pn->user = g_strdup(n->ssh.user.v ? n->ssh.user.v : spec->ssh.user.v);
+			pn->port = 0;
+		} else {
+			pn->user = g_strdup(spec_node_user(spec, n));
+			pn->port = spec_node_port(spec, n);
+		}
 		/* made, used and dropped per node, so that the next one reuses the memory */
 		vars = node_vars(spec, &b.shared, n, facts);
 		pn->tasks = g_ptr_array_new_with_free_func(plan_task_free);
@@ -897,6 +903,30 @@ static void put_field(FILE *fp, const char *label, const char *text)
 		put_lines(fp, label, "", text);
 }
 
+/*
+ * How a node's tasks become root, for the plan: through sudo, not at all
+ * (the login is root's), or, when only the provider knows the user, as
+ * ssh.become says once it does.
+ */
+static const char *plan_node_become(const struct lab_spec *spec, const struct plan_node *pn)
+{
+	const struct yenum *b = pn->spec->ssh.become.set ? &pn->spec->ssh.become : &spec->ssh.become;
+
+	if (!pn->user && (!b->set || b->v == BECOME_AUTO))
+		return "auto";
+	return spec_node_sudo(spec, pn->spec, pn->user) ? "sudo" : NULL;
+}
+
+static const char *plan_node_become_note(const struct lab_spec *spec, const struct plan_node *pn)
+{
+	const char *b = plan_node_become(spec, pn);
+
+	if (!b)
+		return "";
+	return !strcmp(b, "auto") ? ", root through sudo unless that user is root"
+				  : ", root through sudo";
+}
+
 void plan_print(const struct plan *plan, FILE *fp)
 {
 	const struct lab_spec *spec = plan->spec;
@@ -908,10 +938,14 @@ void plan_print(const struct plan *plan, FILE *fp)
 	for (guint i = 0; i < plan->nodes->len; i++) {
 		const struct plan_node *pn = g_ptr_array_index(plan->nodes, i);
 
-		fprintf(fp, "\n%s (%s) %s@%s port %u%s\n", pn->name,
-			spec_role_names[pn->spec->role.v], pn->user,
-			pn->address ? pn->address : "(address from the provider)", pn->port,
-			spec_node_sudo(spec, pn->spec, pn->user) ? ", root through sudo" : "");
+		g_autofree char *port = pn->port ? g_strdup_printf("%u", pn->port)
+						 : g_strdup("(from the provider)");
+
+		fprintf(fp, "\n%s (%s) %s@%s port %s%s\n", pn->name,
+			spec_role_names[pn->spec->role.v],
+			pn->user ? pn->user : "(user from the provider)",
+			pn->address ? pn->address : "(address from the provider)", port,
+			plan_node_become_note(spec, pn));
 		for (guint j = 0; j < pn->tasks->len; j++) {
 			const struct plan_task *t = g_ptr_array_index(pn->tasks, j);
 
@@ -984,9 +1018,12 @@ JsonNode *plan_to_json(const struct plan *plan)
 		add_opt_str(jb, "address", pn->address);
 		add_opt_str(jb, "user", pn->user);
 		json_builder_set_member_name(jb, "port");
-		json_builder_add_int_value(jb, pn->port);
-		if (spec_node_sudo(plan->spec, pn->spec, pn->user))
-			add_opt_str(jb, "become", "sudo");
+		if (pn->port)
+			json_builder_add_int_value(jb, pn->port);
+		else
+			json_builder_add_null_value(jb);
+		if (plan_node_become(plan->spec, pn))
+			add_opt_str(jb, "become", plan_node_become(plan->spec, pn));
 		json_builder_set_member_name(jb, "tasks");
 		json_builder_begin_array(jb);
 		for (guint j = 0; j < pn->tasks->len; j++) {

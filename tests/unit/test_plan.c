@@ -879,6 +879,59 @@ static void test_hostile_values(void **state)
 	assert_int_equal(cases, G_N_ELEMENTS(hostile_fields) * (G_N_ELEMENTS(hostile_suffixes) + 1));
 }
 
+/*
+ * With the vagrant provider, vagrant names the user and port at up: the
+ * plan says so, and that the tasks go through sudo unless that user is
+ * root, rather than root on port 22.  A user in the spec is shown.
+ */
+static void test_vagrant_login_from_provider(void **state)
+{
+	static const char *const specs[] = {
+		"lab: v\nprovider: { type: vagrant, dir: vagrant }\n",
+		"lab: v\nprovider: { type: vagrant, dir: vagrant }\nssh: { user: root }\n",
+		"lab: v\nprovider: { type: vagrant, dir: vagrant }\nssh: { become: none }\n",
+	};
+	static const char *const nodes =
+		"nodes:\n"
+		"  - name: d\n"
+		"    role: disk\n"
+		"    target:\n"
+		"      portals: [10.0.0.1]\n"
+		"      luns: [ { name: a, image: /i/a.img, size: 1GiB } ]\n";
+	static const char *const want_line[] = {
+		"d (disk) (user from the provider)@(address from the provider) port (from the provider), root through sudo unless that user is root\n",
+		"d (disk) root@(address from the provider) port (from the provider)\n",
+		"d (disk) (user from the provider)@(address from the provider) port (from the provider)\n",
+	};
+	static const char *const want_become[] = { "auto", NULL, NULL };
+
+	(void)state;
+	for (size_t i = 0; i < G_N_ELEMENTS(specs); i++) {
+		g_autofree char *text = g_strconcat(specs[i], nodes, NULL);
+		struct plan_options opts = { .flags = TEMPLATE_REDACT };
+		struct lab_spec *spec = load_valid("v.yaml", text);
+		struct plan *plan = build(spec, &opts);
+		g_autofree char *out = plan_format(plan);
+		g_autoptr(JsonNode) root = plan_to_json(plan);
+		JsonObject *node = json_array_get_object_element(
+			json_object_get_array_member(json_node_get_object(root), "nodes"), 0);
+
+		assert_non_null(strstr(out, want_line[i]));
+		assert_null(strstr(out, "port 22"));
+		assert_true(json_object_get_null_member(node, "port"));
+		if (i == 1)
+			assert_string_equal(json_object_get_string_member(node, "user"), "root");
+		else
+			assert_true(json_object_get_null_member(node, "user"));
+		if (want_become[i])
+			assert_string_equal(json_object_get_string_member(node, "become"), want_become[i]);
+		else
+			assert_false(json_object_has_member(node, "become"));
+		plan_free(plan);
+		spec_free(spec);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -892,6 +945,7 @@ int main(void)
 		cmocka_unit_test(test_conformance_tasks),
 		cmocka_unit_test(test_timeout_from),
 		cmocka_unit_test(test_hostile_values),
+		cmocka_unit_test(test_vagrant_login_from_provider),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
