@@ -923,12 +923,27 @@ static void check_node(struct vctx *v, struct spec_node *n, guint index)
 
 /* ---- checks that need the defaults resolved ---- */
 
-static void check_resolved(struct vctx *v, GInetAddressMask *subnet)
+/* Whether host @n logs in to the disk named @disk (its resolved 'targets'). */
+static bool host_logs_in_to(const struct spec_node *n, const char *disk)
+{
+	for (guint k = 0; n->initiator.targets && k < n->initiator.targets->len; k++) {
+		const struct ystr *t = g_ptr_array_index(n->initiator.targets, k);
+
+		if (!g_strcmp0(t->v, disk))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Fills @mounted ("DISK/LUN" -> the first host that mounts it) for
+ * check_raw_luns.
+ */
+static void check_resolved(struct vctx *v, GInetAddressMask *subnet, GHashTable *mounted)
 {
 	GPtrArray *nodes = v->spec->nodes;
 	g_autoptr(GHashTable) iqns = g_hash_table_new(g_str_hash, g_str_equal);
 	g_autoptr(GHashTable) addrs = g_hash_table_new(g_str_hash, g_str_equal);
-	g_autoptr(GHashTable) mounted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 
 	for (guint i = 0; i < nodes->len; i++) {
 		struct spec_node *n = g_ptr_array_index(nodes, i);
@@ -962,17 +977,11 @@ static void check_resolved(struct vctx *v, GInetAddressMask *subnet)
 		for (guint j = 0; j < n->initiator.mounts->len; j++) {
 			struct spec_mount *m = g_ptr_array_index(n->initiator.mounts, j);
 			g_autofree char *key = NULL;
-			bool in_targets = false;
 
 			if (!m->disk.v || !m->lun.v)
 				continue;
-			for (guint k = 0; k < n->initiator.targets->len; k++) {
-				struct ystr *t = g_ptr_array_index(n->initiator.targets, k);
-
-				in_targets |= !g_strcmp0(t->v, m->disk.v);
-			}
 			other = spec_find_node(v->spec, m->disk.v);
-			if (!in_targets && other && other->role.v == ROLE_DISK)
+			if (!host_logs_in_to(n, m->disk.v) && other && other->role.v == ROLE_DISK)
 				verr(v, m->disk.loc, "host '%s' mounts a lun of '%s' but does not log in to it (see its 'targets' and the 'acl' of '%s')",
 				     n->name.v, m->disk.v, m->disk.v);
 			key = g_strdup_printf("%s/%s", m->disk.v, m->lun.v);
@@ -990,23 +999,11 @@ static void check_resolved(struct vctx *v, GInetAddressMask *subnet)
  * host of the lab mounts it), tested by one run only, and one its host
  * logs in to.  After check_resolved (the hosts' targets).
  */
-static void check_raw_luns(struct vctx *v)
+static void check_raw_luns(struct vctx *v, GHashTable *mounted)
 {
 	GPtrArray *nodes = v->spec->nodes;
-	g_autoptr(GHashTable) mounted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	g_autoptr(GHashTable) tested = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 
-	for (guint i = 0; i < nodes->len; i++) {
-		struct spec_node *n = g_ptr_array_index(nodes, i);
-
-		for (guint j = 0; n->role.v == ROLE_HOST && n->initiator.mounts &&
-				  j < n->initiator.mounts->len; j++) {
-			struct spec_mount *m = g_ptr_array_index(n->initiator.mounts, j);
-
-			if (m->disk.v && m->lun.v)
-				g_hash_table_insert(mounted, g_strdup_printf("%s/%s", m->disk.v, m->lun.v), n);
-		}
-	}
 	for (guint i = 0; i < nodes->len; i++) {
 		struct spec_node *n = g_ptr_array_index(nodes, i);
 
@@ -1015,15 +1012,11 @@ static void check_raw_luns(struct vctx *v)
 			struct spec_conformance *c = g_ptr_array_index(n->initiator.conformance, j);
 			g_autofree char *key = NULL;
 			struct spec_node *other;
-			bool in_targets = false;
 
 			if (!c->disk.v || !c->lun.v)
 				continue;
-			for (guint k = 0; n->initiator.targets && k < n->initiator.targets->len; k++)
-				in_targets |= !g_strcmp0(((struct ystr *)g_ptr_array_index(n->initiator.targets, k))->v,
-							 c->disk.v);
 			other = spec_find_node(v->spec, c->disk.v);
-			if (!in_targets && other && other->role.v == ROLE_DISK)
+			if (!host_logs_in_to(n, c->disk.v) && other && other->role.v == ROLE_DISK)
 				verr(v, c->disk.loc, "host '%s' runs a conformance suite on a lun of '%s' but does not log in to it (see its 'targets' and the 'acl' of '%s')",
 				     n->name.v, c->disk.v, c->disk.v);
 			key = g_strdup_printf("%s/%s", c->disk.v, c->lun.v);
@@ -1065,6 +1058,7 @@ bool validate_spec(struct lab_spec *spec, GPtrArray *diags)
 {
 	struct vctx v = { .spec = spec, .diags = diags, .ok = true };
 	g_autoptr(GInetAddressMask) subnet = NULL;
+	g_autoptr(GHashTable) mounted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	const char *why;
 
 	if (spec->version.set && spec->version.v != SPEC_VERSION)
@@ -1090,8 +1084,8 @@ bool validate_spec(struct lab_spec *spec, GPtrArray *diags)
 	/* addresses are checked against the default subnet too */
 	if (!subnet && spec->provider.subnet.v && !spec->provider.subnet.loc.line)
 		subnet = g_inet_address_mask_new_from_string(spec->provider.subnet.v, NULL);
-	check_resolved(&v, subnet);
-	check_raw_luns(&v);
+	check_resolved(&v, subnet, mounted);
+	check_raw_luns(&v, mounted);
 	check_logins(&v);
 	return v.ok;
 }
