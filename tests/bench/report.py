@@ -20,6 +20,9 @@ TARGET_SEED = 0.4
 TARGET_SEED_FLOOR = 1.1
 TARGET_SEED_ANSIBLE = 0.12
 TARGET_SEED_RERUN = 0.05
+TARGET_FANOUT = 10.0
+TARGET_FANOUT_RSS_MIB = 100.0
+TARGET_FANOUT_CPU_MS = 20.0
 
 
 def summary(values, fmt):
@@ -255,6 +258,45 @@ def main():
         w("Not measured in this run.")
     w("")
 
+    # 5
+    w("## 5. Many initiators on one target")
+    w("")
+    fan = sorted(int(k[1]) for k in data if k[0] == "fanout" and k[2] == "up_s")
+    if len(fan) >= 2:
+        big = fan[-1]
+        w("One tgt disk node and N host nodes (netns, tests/bench/gen-fanout),")
+        w("each of which logs in with libiscsi and lists the LUN (`iscsi-ls`),")
+        w("with no file system, so that what grows with N is labctl's own work")
+        w("per node: `labctl up` and `down` of N hosts against one host, and")
+        w("labctl's CPU time (user + system, with the short-lived commands it")
+        w("starts, not the nodes' daemons) and peak RSS during `up`, from")
+        w("/usr/bin/time. %d rounds." % len(series("fanout", big, "up_s")))
+        w("")
+        w("| | median | min | max | target |")
+        w("|---|---|---|---|---|")
+        for n in fan:
+            w("| up, %d host%s, s | %s | %s | %s | |" % (
+                (n, "" if n == 1 else "s") + summary(list(series("fanout", n, "up_s").values()), "%.2f")))
+            w("| down, %d host%s, s | %s | %s | %s | |" % (
+                (n, "" if n == 1 else "s") + summary(list(series("fanout", n, "down_s").values()), "%.2f")))
+        ur = ratios("fanout", big, "up_s", fan[0], "up_s", lambda a, b: a / b)
+        dr = ratios("fanout", big, "down_s", fan[0], "down_s", lambda a, b: a / b)
+        m = statistics.median(ur)
+        w("| up, %d hosts / %d | %s | %s | %s | ≤ %.0f× (%s) |" % (
+            (big, fan[0]) + summary(ur, "%.1f×") + (TARGET_FANOUT, verdict(m <= TARGET_FANOUT))))
+        w("| down, %d hosts / %d | %s | %s | %s | |" % ((big, fan[0]) + summary(dr, "%.1f×")))
+        rss = [v / 1024.0 for v in series("fanout", big, "rss_kib").values()]
+        w("| labctl's peak RSS, %d hosts, MiB | %s | %s | %s | ≤ %.0f MiB (%s) |" % (
+            (big,) + summary(rss, "%.1f") +
+            (TARGET_FANOUT_RSS_MIB, verdict(max(rss) <= TARGET_FANOUT_RSS_MIB))))
+        cpu = [v * 1000.0 / (big + 1) for v in series("fanout", big, "cpu_s").values()]
+        w("| labctl's CPU per node, %d hosts, ms | %s | %s | %s | ≤ %.0f ms (%s) |" % (
+            (big,) + summary(cpu, "%.1f") +
+            (TARGET_FANOUT_CPU_MS, verdict(statistics.median(cpu) <= TARGET_FANOUT_CPU_MS))))
+    else:
+        w("Not measured in this run.")
+    w("")
+
     w("## Where the time goes")
     w("")
     w("- Per task, labctl opens a channel on its one libssh session to the")
@@ -303,7 +345,7 @@ def main():
     w("## How to reproduce")
     w("")
     w("```")
-    w("sudo make bench                      # all four, 5 rounds each")
+    w("sudo make bench                      # all five, 5 rounds each")
     w("sudo tests/bench/run --runs 7 --pairs \"1 8\" --only \"overhead scaling\" --out /tmp/b")
     w("```")
     w("")
