@@ -250,6 +250,9 @@ int cmd_parse_run_opts(const struct cmd *self, int argc, char **argv, struct run
 		case OPT_ACCEPT_NEW:
 			o->lab.accept_new_host_keys = true;
 			break;
+		case OPT_PROVE:
+			o->lab.prove = true;
+			break;
 		case OPT_ON_FAILURE:
 			if (!strcmp(optarg, "keep"))
 				o->on_failure = 0;

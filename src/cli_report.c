@@ -115,6 +115,10 @@ int cmd_report_run(const struct run_cli *o, const char *lab, const char *verb,
 		/* the last line of up, also with -q */
 		fprintf(cmd_out, "lab '%s' is up: %u task%s changed\n", lab, run->changed,
 			run->changed == 1 ? "" : "s");
+	} else if (!error && run->proofs_skipped) {
+		fprintf(cmd_out, "lab '%s' is up; nothing changed since it was last proven "
+			"('labctl check' runs the %u heavy proof%s again)\n", lab, run->proofs_skipped,
+			run->proofs_skipped == 1 ? "" : "s");
 	} else if (!error) {
 		fprintf(cmd_out, "lab '%s' is up; nothing changed\n", lab);
 	}

@@ -48,6 +48,7 @@ struct engine {
 	GCond changed;
 	GHashTable *outcome;    /* task id -> GINT_TO_POINTER(enum task_outcome + 1) */
 	bool failed;
+	bool changed_any;       /* a task of this run changed something */
 	gint64 start;
 	guint drawn;            /* lines of the live region on the terminal */
 	GPtrArray *queue;       /* node indices (GINT_TO_POINTER) not started yet */
@@ -170,6 +171,8 @@ static const char *outcome_word(enum task_outcome o)
 		return "FAILED";
 	case TASK_NOT_RUN:
 		return "not run";
+	case TASK_SKIPPED:
+		return "skipped";
 	}
 	return "?";
 }
@@ -716,6 +719,23 @@ static void run_node(struct engine *e, guint ni)
 			g_mutex_unlock(&e->lock);
 			continue;
 		}
+		/*
+		 * The last run proved the lab whole and this one has changed
+		 * nothing so far: the heavy proof is "check"'s.  A change on
+		 * any node (a target remade, a mount put back) makes it run.
+		 */
+		if (t->heavy && e->opts->skip_heavy && !e->changed_any) {
+			r->outcome = TASK_SKIPPED;
+			r->error = g_strdup("skipped: nothing changed since the lab was last proven; "
+					    "'labctl check' runs it");
+			set_outcome(e, t->id, TASK_SKIPPED);
+			n->done++;
+			nr->not_run++;
+			nr->proofs_skipped++;
+			report_task(e, pn->name, t, r);
+			g_mutex_unlock(&e->lock);
+			continue;
+		}
 		n->current = t->name;
 		n->since = g_get_monotonic_time();
 		g_mutex_unlock(&e->lock);
@@ -729,9 +749,13 @@ static void run_node(struct engine *e, guint ni)
 		switch (r->outcome) {
 		case TASK_CHANGED:
 			nr->changed++;
+			e->changed_any = true;
 			break;
 		case TASK_OK:
 			nr->skipped++;
+			break;
+		case TASK_SKIPPED:
+			nr->not_run++;
 			break;
 		case TASK_FAILED:
 			nr->failed++;
@@ -883,6 +907,19 @@ bool engine_unreachable(GPtrArray *results)
 		}
 	}
 	return false;
+}
+
+bool engine_skipped_after_change(GPtrArray *results)
+{
+	bool changed = false, skipped = false;
+
+	for (guint i = 0; i < results->len; i++) {
+		const struct node_result *r = g_ptr_array_index(results, i);
+
+		changed |= r->changed > 0;
+		skipped |= r->proofs_skipped > 0;
+	}
+	return changed && skipped;
 }
 
 char *engine_summary(GPtrArray *results)

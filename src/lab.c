@@ -248,6 +248,46 @@ static enum lab_error open_error_code(const GError *e)
 								      : LAB_ERROR_UNREACHABLE;
 }
 
+/*
+ * Whether the lab was proven whole when its last run (up or check) ended,
+ * and nothing has been journaled since but the start of this up: a task,
+ * an undo, a fault or an object a provider made all come after that
+ * "proved" record, and then the heavy proofs run again.
+ */
+static bool lab_was_proven(struct lab *lab)
+{
+	g_autoptr(GPtrArray) recs = journal_records(lab->journal, NULL);
+
+	for (guint i = recs ? recs->len : 0; i-- > 0;) {
+		JsonObject *r = g_ptr_array_index(recs, i);
+		const char *type = json_object_get_string_member_with_default(r, "type", "");
+
+		if (!strcmp(type, "up"))
+			continue;
+		return !strcmp(type, "proved") &&
+		       json_object_get_boolean_member_with_default(r, "whole", FALSE);
+	}
+	return false;
+}
+
+/*
+ * The "proved" record of a run that ended: "whole" when every task passed
+ * and every heavy proof ran, or nothing changed (then the proofs of the
+ * last whole run still hold).  It has no key: teardown passes over it.
+ */
+static void record_proof(struct lab *lab, FILE *out, const char *verb, bool whole)
+{
+	g_autoptr(JsonObject) rec = json_object_new();
+	g_autoptr(GError) e = NULL;
+
+	json_object_set_string_member(rec, "type", "proved");
+	json_object_set_string_member(rec, "verb", verb);
+	json_object_set_boolean_member(rec, "whole", whole);
+	/* at worst the next up runs the heavy proofs again */
+	if (!journal_append(lab->journal, rec, &e))
+		fprintf(out, "warning: cannot journal the outcome of this run: %s\n", e->message);
+}
+
 static bool run_plan(struct lab *lab, GPtrArray *access, const struct lab_opts *o,
 		     bool verify_only, struct lab_run *run, GError **error)
 {
@@ -270,6 +310,8 @@ static bool run_plan(struct lab *lab, GPtrArray *access, const struct lab_opts *
 	struct engine_opts eo = {
 		.jobs = o->jobs, .verbosity = o->verbosity, .out = o->out, .tty = o->tty,
 		.transcript_dir = transcripts, .redact = secrets, .cancel = o->cancel,
+		.skip_heavy = !verify_only && !o->prove && lab->spec->prove.v == 0 &&
+			      lab_was_proven(lab),
 	};
 	g_autoptr(lab_plan) live = NULL;
 	struct reach r = { 0 };
@@ -321,8 +363,12 @@ static bool run_plan(struct lab *lab, GPtrArray *access, const struct lab_opts *
 		nr->reconnects = lab_ssh_reconnects(r.nodes[i].ssh);
 		run->changed += nr->changed;
 		run->checks += nr->tasks->len;
-		run->checks_failed += nr->failed + nr->not_run;
+		run->checks_failed += nr->failed + nr->not_run - nr->proofs_skipped;
+		run->proofs_skipped += nr->proofs_skipped;
 	}
+	record_proof(lab, o->out, verify_only ? "check" : "up",
+		     ok && !engine_skipped_after_change(run->results) &&
+		     !(o->cancel && g_cancellable_is_cancelled(o->cancel)));
 	lab_nodes_free(r.nodes, access->len);
 	if (!ok) {
 		bool unreachable = engine_unreachable(run->results);

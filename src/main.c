@@ -41,6 +41,8 @@ static const struct cmd_opt up_opts[] = {
 	{ "on-failure", OPT_ON_FAILURE, "keep|destroy",
 	  "after a failure, leave the lab for a look or take it\napart (default: keep on a terminal unless CI is set)" },
 	O_ACCEPT_NEW,
+	{ "prove", OPT_PROVE, NULL,
+	  "run the heavy proofs (remount, fio, conformance) even\nwhen nothing changed since the lab was last proven" },
 	{ "state-dir", OPT_STATE_DIR, "DIR", "the lab's journal and transcripts (default:\n.labctl/LAB beside the spec)" },
 	O_PLAYBOOK_DIR,
 	O_JUNIT,

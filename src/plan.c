@@ -636,6 +636,7 @@ static void add_task(struct builder *b, struct plan_node *pn, JsonObject *vars,
 		g_clear_pointer(&pt->known_failures, g_free);
 	pt->retries = (unsigned)t->retries.v;
 	pt->verify = t->verify.v;
+	pt->heavy = t->heavy.v;
 	pt->adopt = !t->adopt.set || t->adopt.v;
 	pt->provides = g_strdup(t->provides.v);
 	pt->waits = g_strdup(t->after.v);
@@ -949,8 +950,9 @@ void plan_print(const struct plan *plan, FILE *fp)
 		for (guint j = 0; j < pn->tasks->len; j++) {
 			const struct plan_task *t = g_ptr_array_index(pn->tasks, j);
 
-			fprintf(fp, "  %2u. %s  [%s%s%s%s]\n", j + 1, t->name, t->playbook,
-				t->verify ? ", verify" : "", t->metrics ? ", metrics " : "",
+			fprintf(fp, "  %2u. %s  [%s%s%s%s%s]\n", j + 1, t->name, t->playbook,
+				t->verify ? ", verify" : "", t->heavy ? ", heavy" : "",
+				t->metrics ? ", metrics " : "",
 				t->metrics ? t->metrics : "");
 			put_field(fp, "when", t->when);
 			if (t->after->len) {
@@ -1048,6 +1050,10 @@ JsonNode *plan_to_json(const struct plan *plan)
 			json_builder_set_member_name(jb, "adopt");
 			json_builder_add_boolean_value(jb, t->adopt);
 			/* only where a task has them: plans without stay as they were */
+			if (t->heavy) {
+				json_builder_set_member_name(jb, "heavy");
+				json_builder_add_boolean_value(jb, true);
+			}
 			if (t->metrics)
 				add_opt_str(jb, "metrics", t->metrics);
 			if (t->known_failures)

@@ -32,6 +32,7 @@ static const struct yfield task_fields[] = {
 	F("provides", YF_STR, provides),
 	F("after", YF_STR, after),
 	F("verify", YF_BOOL, verify),
+	F("heavy", YF_BOOL, heavy),
 	F("adopt", YF_BOOL, adopt),
 	F("timeout_from", YF_STR, timeout_from),
 	F("metrics", YF_ENUM, metrics, .values = playbook_metrics_names),
@@ -267,6 +268,9 @@ static void check_task(struct playbook *pb, const char *dir, struct pb_task *tas
 	if (task->timeout.set && task->timeout_from.v)
 		diags_add(diags, pb->file, task->timeout_from.loc,
 			  "a task has 'timeout' or 'timeout_from', not both");
+	if (task->heavy.v && !task->verify.v)
+		diags_add(diags, pb->file, task->heavy.loc,
+			  "'heavy' marks a proof that 'up' may skip, so it needs 'verify: true'");
 	/* only a verify task's output is kept: the engine reads it there */
 	if (task->metrics.set && !task->verify.v)
 		diags_add(diags, pb->file, task->metrics.loc,

@@ -20,6 +20,7 @@ static const char *const outcome_names[] = {
 	[TASK_OK] = "ok",
 	[TASK_CHANGED] = "changed",
 	[TASK_FAILED] = "failed",
+	[TASK_SKIPPED] = "skipped",
 };
 
 struct counts {
@@ -35,6 +36,7 @@ static void count_node(const struct node_result *nr, struct counts *c)
 		c->tests++;
 		switch (r->outcome) {
 		case TASK_NOT_RUN:
+		case TASK_SKIPPED:
 			c->not_run++;
 			break;
 		case TASK_OK:
@@ -313,6 +315,7 @@ static void append_testcase(GString *x, const char *classname, const struct task
 		g_string_append(x, "    </testcase>\n");
 		break;
 	case TASK_NOT_RUN:
+	case TASK_SKIPPED:
 		g_string_append(x, ">\n      <skipped");
 		attr_str(x, "message", r->error ? r->error : "not run");
 		g_string_append(x, "/>\n    </testcase>\n");

@@ -21,6 +21,7 @@ const char *const spec_firewall_names[] = { "auto", "firewalld", "iptables", "nf
 const char *const spec_backstore_names[] = { "block", "fileio", NULL };
 const char *const spec_allocation_names[] = { "sparse", "allocated", "zeroed", NULL };
 const char *const spec_fs_names[] = { "xfs", "ext4", NULL };
+const char *const spec_prove_names[] = { "changed", "always", NULL };
 const char *const spec_become_names[] = { "auto", "sudo", "none", NULL };
 const char *const spec_fio_rw_names[] = { "randrw", "read", "write", "randread", "randwrite",
 					  "rw", NULL };
@@ -205,6 +206,7 @@ static const struct yfield lab_fields[] = {
 	F(lab_spec, "description", YF_STR, description),
 	F(lab_spec, "provider", YF_OBJ, provider, .required = true, .sub = &provider_schema),
 	F(lab_spec, "ssh", YF_OBJ, ssh, .sub = &ssh_schema),
+	F(lab_spec, "prove", YF_ENUM, prove, .values = spec_prove_names),
 	F(lab_spec, "nodes", YF_LIST, nodes, .required = true, .max = SPEC_MAX_NODES,
 	  .sub = &node_schema),
 	{ .key = NULL }

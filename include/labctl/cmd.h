@@ -43,6 +43,7 @@ enum cmd_opt_code {
 	OPT_FORCE,
 	OPT_FORGET,
 	OPT_KEEP_NODES,
+	OPT_PROVE,
 };
 
 /*

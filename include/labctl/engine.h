@@ -32,6 +32,7 @@ enum task_outcome {
 	TASK_OK,                /* done already (its check), or verified */
 	TASK_CHANGED,           /* it ran and succeeded */
 	TASK_FAILED,
+	TASK_SKIPPED,           /* a heavy proof "up" left to "check" (engine_opts.skip_heavy) */
 };
 
 struct task_result {
@@ -61,7 +62,8 @@ struct task_result {
 
 struct node_result {
 	const char *name;
-	guint changed, skipped, failed, not_run;
+	guint changed, skipped, failed, not_run;   /* skipped: done already ("ok") */
+	guint proofs_skipped;   /* heavy proofs left to "check", counted in not_run */
 	guint reconnects;       /* times its connection dropped and was made again */
 	double seconds;
 	GPtrArray *tasks;       /* struct task_result *, one per plan task */
@@ -83,6 +85,13 @@ struct engine_opts {
 	 * task it runs and starts no other.  NULL: never.
 	 */
 	GCancellable *cancel;
+	/*
+	 * The lab was complete and proven when its last run ended, and no
+	 * record since says otherwise: a heavy verify task (a remount, fio,
+	 * a conformance suite) is skipped as long as no task of this run has
+	 * changed anything.  "check" never sets it.
+	 */
+	bool skip_heavy;
 };
 
 /*
@@ -95,6 +104,12 @@ bool engine_run(const struct plan *live, const struct plan *shown, GPtrArray *co
 		GPtrArray **results);
 
 void node_results_free(GPtrArray *results);
+
+/*
+ * Whether @results changed anything and yet skipped a heavy proof: such a
+ * run proves less than a complete one and is not recorded as proven.
+ */
+bool engine_skipped_after_change(GPtrArray *results);
 
 /* Whether a task failed because its node could not be reached. */
 bool engine_unreachable(GPtrArray *results);

@@ -54,6 +54,11 @@ struct lab_opts {
 	int verbosity;          /* -1 quiet, 0 normal, 1 verbose */
 	const char *playbook_dir;       /* NULL: the built-in playbooks */
 	bool accept_new_host_keys;
+	/*
+	 * up: run the heavy proofs even when the lab was proven whole and
+	 * nothing changed since (as the spec's "prove: always" does)
+	 */
+	bool prove;
 	FILE *out;              /* progress (not NULL) */
 	bool tty;               /* @out is a terminal: live lines per node */
 	GCancellable *cancel;   /* NULL: never cancelled */
@@ -95,6 +100,7 @@ struct lab_run {
 	guint changed;          /* tasks that changed something */
 	guint checks;           /* check: verify tasks */
 	guint checks_failed;    /* check: of those, failed or not run */
+	guint proofs_skipped;   /* up: heavy proofs left to "check" (nothing changed) */
 };
 
 void lab_run_clear(struct lab_run *run);

@@ -41,6 +41,7 @@ struct plan_task {
 	char *known_failures;   /* cases of a conformance run that may fail ("A.B,C.D"), or NULL */
 	unsigned retries;
 	bool verify;            /* runs every time, changes nothing, not journaled */
+	bool heavy;             /* a verify task "up" may skip: see engine_opts.skip_heavy */
 	bool adopt;             /* false: a passing check that this lab's journal
 				   does not explain refuses the task */
 	char *provides;         /* milestone name, or NULL */

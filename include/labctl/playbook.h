@@ -42,6 +42,12 @@ struct pb_task {
 	struct ystr provides;   /* milestone other nodes can wait for */
 	struct ystr after;      /* milestone on the disk nodes this host uses */
 	struct ybool verify;    /* a check of the lab: runs every time, changes nothing */
+	/*
+	 * A verify task that proves by doing (a remount, fio, a conformance
+	 * suite): "check" always runs it; "up" skips it when nothing changed
+	 * since the last complete run (see engine_opts.skip_heavy).
+	 */
+	struct ybool heavy;
 	struct ybool adopt;     /* false: a passing check counts only for what this lab made */
 	struct ystr timeout_from;       /* template rendering to the seconds, instead of timeout */
 	struct yenum metrics;   /* index into playbook_metrics_names: what its stdout holds */

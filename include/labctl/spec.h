@@ -56,6 +56,7 @@ extern const char *const spec_firewall_names[];
 extern const char *const spec_backstore_names[];
 extern const char *const spec_allocation_names[];
 extern const char *const spec_fs_names[];
+extern const char *const spec_prove_names[];
 extern const char *const spec_become_names[];
 extern const char *const spec_fio_rw_names[];
 extern const char *const spec_conformance_suite_names[];
@@ -224,6 +225,12 @@ struct lab_spec {
 	struct ystr description;
 	struct spec_provider provider;
 	struct spec_ssh ssh;
+	/*
+	 * When "up" runs the heavy proofs (spec_prove_names): 0 "changed",
+	 * only when something changed since the lab was last proven whole;
+	 * 1 "always"
+	 */
+	struct yenum prove;
 	GPtrArray *nodes;           /* struct spec_node *; never NULL */
 	bool nodes_given;           /* "nodes" was there as a list */
 	GHashTable *node_index;     /* name -> first struct spec_node * of that name */

@@ -23,7 +23,7 @@ fi
 
 run "the spec with fio is valid" 0 "$labctl" validate "$spec"
 run "plan" 0 "$labctl" plan "$spec"
-has "plan shows the fio check" "$task  [mount-test, verify, metrics fio]" "$tmp/out"
+has "plan shows the fio check" "$task  [mount-test, verify, heavy, metrics fio]" "$tmp/out"
 has "on a file of its own in the mount" "f=$mnt/.labctl-fio" "$tmp/out"
 
 # Someone's file under the mount point before the lab: the lab's mount

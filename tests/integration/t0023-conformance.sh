@@ -32,7 +32,7 @@ fi
 
 run "the spec with a conformance run is valid" 0 "$labctl" validate "$spec"
 run "plan" 0 "$labctl" plan "$spec"
-has "plan shows the conformance run" "$task  [conformance, verify, metrics libiscsi]" "$tmp/out"
+has "plan shows the conformance run" "$task  [conformance, verify, heavy, metrics libiscsi]" "$tmp/out"
 has "destructive tests, as the host's initiator name" "iscsi-test-cu -d -v" "$tmp/out"
 
 # Validation: the LUN must be raw, tested once, and the names well formed.

@@ -14,6 +14,7 @@
 
 static struct lab_fixture lab;
 static unsigned jobs;           /* 0: every node at once */
+static bool skip_heavy;         /* engine_opts.skip_heavy of the next run() */
 
 static int setup(void **state)
 {
@@ -44,7 +45,7 @@ static bool run(GPtrArray **results, const char *transcripts)
 	struct plan_options shown_o = { .playbook_dir = lab.playbooks, .flags = TEMPLATE_REDACT };
 	g_autoptr(redact) secrets = redact_new();
 	struct engine_opts eo = { .jobs = jobs, .verbosity = -1, .transcript_dir = transcripts,
-				  .redact = secrets };
+				  .redact = secrets, .skip_heavy = skip_heavy };
 	g_autoptr(GPtrArray) diags = diags_new();
 	struct plan *live = plan_build(lab.spec, &live_o, diags);
 	struct plan *shown = plan_build(lab.spec, &shown_o, diags);
@@ -391,6 +392,71 @@ static void test_not_adopted(void **state)
 	g_unlink(found);
 }
 
+/*
+ * A heavy proof is skipped only while the run has changed nothing: a
+ * change on another node (the disk's) before it makes it run.
+ */
+static void test_heavy_proof(void **state)
+{
+	g_autofree char *marker = g_build_filename(lab.tmp, "heavy-marker", NULL);
+	g_autofree char *proofs = g_build_filename(lab.tmp, "heavy-proofs", NULL);
+	g_autofree char *disk = NULL;
+	g_autofree char *host = NULL;
+	g_autofree char *text = NULL;
+	GPtrArray *results = NULL;
+
+	(void)state;
+	disk = g_strdup_printf(
+		"playbook: target-tgt\nrole: disk\ntasks:\n"
+		"  - name: make the marker\n"
+		"    check: test -f %s\n"
+		"    run: touch %s\n"
+		"    undo: rm -f %s\n"
+		"    provides: target-ready\n", marker, marker, marker);
+	/* the proof counts its runs in a file of the test's: a real one changes nothing */
+	host = g_strdup_printf(
+		"playbook: initiator-libiscsi\nrole: host\ntasks:\n"
+		"  - name: a light proof\n"
+		"    after: target-ready\n"
+		"    run: test -f %s\n"
+		"    verify: true\n"
+		"  - name: the heavy proof\n"
+		"    run: echo ran >> %s\n"
+		"    verify: true\n"
+		"    heavy: true\n", marker, proofs);
+	fixture_write(&lab, "playbooks/target-tgt.yaml", disk);
+	fixture_write(&lab, "playbooks/initiator-libiscsi.yaml", host);
+
+	/* the disk's task changes something: the proof runs */
+	skip_heavy = true;
+	assert_true(run(&results, NULL));
+	assert_int_equal(result(results, 0, 0)->outcome, TASK_CHANGED);
+	assert_int_equal(result(results, 1, 1)->outcome, TASK_OK);
+	assert_false(engine_skipped_after_change(results));
+	node_results_free(results);
+
+	/* nothing changes: skipped, said, counted, and it did not run */
+	assert_true(run(&results, NULL));
+	assert_int_equal(result(results, 0, 0)->outcome, TASK_OK);
+	assert_int_equal(result(results, 1, 0)->outcome, TASK_OK);
+	assert_int_equal(result(results, 1, 1)->outcome, TASK_SKIPPED);
+	assert_non_null(strstr(result(results, 1, 1)->error, "'labctl check' runs it"));
+	assert_int_equal(((struct node_result *)g_ptr_array_index(results, 1))->proofs_skipped, 1);
+	assert_int_equal(((struct node_result *)g_ptr_array_index(results, 1))->not_run, 1);
+	assert_false(engine_skipped_after_change(results));
+	node_results_free(results);
+
+	/* not asked to skip (check, up --prove): it runs */
+	skip_heavy = false;
+	assert_true(run(&results, NULL));
+	assert_int_equal(result(results, 1, 1)->outcome, TASK_OK);
+	node_results_free(results);
+	assert_true(g_file_get_contents(proofs, &text, NULL, NULL));
+	assert_string_equal(text, "ran\nran\n");
+	g_unlink(marker);
+	g_unlink(proofs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -401,6 +467,7 @@ int main(void)
 		cmocka_unit_test(test_one_job),
 		cmocka_unit_test(test_interrupted_task),
 		cmocka_unit_test(test_not_adopted),
+		cmocka_unit_test(test_heavy_proof),
 	};
 
 	system_need_root("test_engine", "a lab of network namespaces");

@@ -149,6 +149,9 @@ static void test_errors(void **state)
 		  NULL, "playbooks/x.yaml:6:14: 'timeout' must be a number from 1 to 3600, not '0' in task 'a'" },
 		{ "playbook: x\nrole: disk\ntasks:\n  - name: a\n    run: 'true'\n    adopt: false\n",
 		  NULL, "playbooks/x.yaml:6:12: 'adopt: false' says what to do when the check finds the work done, so it needs a 'check'" },
+		/* only a proof of the lab can be left to check */
+		{ "playbook: x\nrole: disk\ntasks:\n  - name: a\n    run: 'true'\n    heavy: true\n",
+		  NULL, "playbooks/x.yaml:6:12: 'heavy' marks a proof that 'up' may skip, so it needs 'verify: true'" },
 		/* only a verify task's output is kept, so only it has metrics */
 		{ "playbook: x\nrole: disk\ntasks:\n  - name: a\n    run: 'true'\n    metrics: fio\n",
 		  NULL, "playbooks/x.yaml:6:14: 'metrics' reads what a check prints, so it needs 'verify: true'" },

@@ -83,6 +83,10 @@ static const struct task_case tasks[] = {
 	{ 1, "iscsi-host:3", "mount-test", "mount the LUN and write a file",
 	  TASK_NOT_RUN, -1, false, 0, "not run: 'iscsi-host:2' failed", NULL,
 	  "0.000", 0, "not-run", NULL, NULL, NULL },
+	{ 1, "iscsi-host:4", "mount-test", "verify /mnt reads back a fresh file after a remount",
+	  TASK_SKIPPED, -1, false, 0,
+	  "skipped: nothing changed since the lab was last proven; 'labctl check' runs it", NULL,
+	  "0.000", 0, "skipped", NULL, NULL, NULL },
 };
 
 /* The plan tasks the results point to, as the shown plan owns them. */
@@ -165,6 +169,7 @@ static void fixture_build(struct fixture *f, const struct node_case *nc, guint n
 		case TASK_OK: nr->skipped++; break;
 		case TASK_CHANGED: nr->changed++; break;
 		case TASK_FAILED: nr->failed++; break;
+		case TASK_SKIPPED: nr->not_run++; nr->proofs_skipped++; break;
 		}
 	}
 }
@@ -451,7 +456,8 @@ static void test_junit_suites(void **state)
 				continue;
 			want_tests++;
 			want_failed += tasks[t].outcome == TASK_FAILED;
-			want_not_run += tasks[t].outcome == TASK_NOT_RUN;
+			want_not_run += tasks[t].outcome == TASK_NOT_RUN ||
+					tasks[t].outcome == TASK_SKIPPED;
 		}
 		assert_string_equal(s->name, "testsuite");
 		assert_string_equal(xml_attr(s, "name"), nodes[n].name);
@@ -510,6 +516,7 @@ static void test_junit_cases(void **state)
 			assert_int_equal(tc->children->len, 0);
 			break;
 		case TASK_NOT_RUN:
+		case TASK_SKIPPED:
 			assert_int_equal(tc->children->len, 1);
 			child = g_ptr_array_index(tc->children, 0);
 			assert_string_equal(child->name, "skipped");
@@ -783,7 +790,7 @@ static void test_json(void **state)
 	assert_int_equal(json_array_get_length(jnodes), G_N_ELEMENTS(nodes));
 	for (guint n = 0; n < G_N_ELEMENTS(nodes); n++) {
 		JsonObject *o = json_array_get_object_element(jnodes, n);
-		gint64 counts[4] = { 0 };
+		gint64 counts[5] = { 0 };
 
 		assert_members(o, node_members, G_N_ELEMENTS(node_members), nodes[n].name);
 		assert_string_equal(json_object_get_string_member(o, "name"), nodes[n].name);
@@ -794,9 +801,10 @@ static void test_json(void **state)
 		assert_int_equal(json_object_get_int_member(o, "changed"), counts[TASK_CHANGED]);
 		assert_int_equal(json_object_get_int_member(o, "ok"), counts[TASK_OK]);
 		assert_int_equal(json_object_get_int_member(o, "failed"), counts[TASK_FAILED]);
-		assert_int_equal(json_object_get_int_member(o, "not_run"), counts[TASK_NOT_RUN]);
+		assert_int_equal(json_object_get_int_member(o, "not_run"),
+				 counts[TASK_NOT_RUN] + counts[TASK_SKIPPED]);
 		assert_int_equal(json_array_get_length(json_object_get_array_member(o, "tasks")),
-				 counts[0] + counts[1] + counts[2] + counts[3]);
+				 counts[0] + counts[1] + counts[2] + counts[3] + counts[4]);
 	}
 	for (guint t = 0; t < G_N_ELEMENTS(tasks); t++) {
 		const struct task_case *c = &tasks[t];
