@@ -1,7 +1,11 @@
 /*
  * ssh.c - remote commands over libssh, one connection per node
  *
- * A command runs as
+ * Commands run as root through one long-lived shell per connection (the
+ * node shell, below).  One that cannot go through it (input with a NUL,
+ * or large; the sudo check, which runs as the login user; the kill of a
+ * command that timed out), or every one with LABCTL_NODE_SHELL=0, runs on
+ * a channel of its own as
  *
  *   printf 'labctl-pgid %s\n' $$ >&2; exec sh -c 'CMD'
  *
@@ -64,7 +68,12 @@ struct lab_ssh {
 	unsigned retries;
 	unsigned reconnects;
 	char *addr;		/* "HOST:PORT" as connected, for messages */
+	bool use_shell;		/* commands through the node shell (LABCTL_NODE_SHELL) */
+	struct shell *shell;	/* NULL until the first command, or once it is gone */
+	unsigned shell_starts;
 };
+
+static void shell_free(struct lab_ssh *c);
 
 struct stream {
 	GString *buf;
@@ -158,6 +167,7 @@ static bool session_alive(ssh_session s)
 
 static void session_drop(struct lab_ssh *c)
 {
+	shell_free(c);
 	if (!c->session)
 		return;
 	ssh_disconnect(c->session);
@@ -457,6 +467,7 @@ struct lab_ssh *lab_ssh_open(const struct lab_ssh_target *target, char **notice,
 						     : DEFAULT_CONNECT_TIMEOUT;
 	c->retries = target->retries ? target->retries : DEFAULT_RETRIES;
 	c->addr = format_addr(c->host, c->port ? c->port : 22);
+	c->use_shell = g_strcmp0(g_getenv("LABCTL_NODE_SHELL"), "0") != 0;
 
 	if (!session_connect(c, notice, error) || (c->sudo && !check_sudo(c, error))) {
 		lab_ssh_close(c);
@@ -793,8 +804,8 @@ static enum run_outcome run_loop(struct lab_ssh *c, ssh_channel ch, const char *
 }
 
 /* Opens a channel and starts @line; reconnects once if the session is dead. */
-static ssh_channel start(struct lab_ssh *c, const char *line, struct run *run,
-			 GError **error)
+static ssh_channel start(struct lab_ssh *c, const char *line,
+			 struct ssh_channel_callbacks_struct *cb, GError **error)
 {
 	for (int attempt = 0;; attempt++) {
 		ssh_channel ch;
@@ -809,11 +820,11 @@ static ssh_channel start(struct lab_ssh *c, const char *line, struct run *run,
 				  "cannot create a channel: %s", cause);
 			return NULL;
 		}
-		ssh_set_channel_callbacks(ch, &run->cb);
+		ssh_set_channel_callbacks(ch, cb);
 		if (ssh_channel_open_session(ch) != SSH_OK) {
 			g_autofree char *cause = ssh_cause(c->session);
 
-			ssh_remove_channel_callbacks(ch, &run->cb);
+			ssh_remove_channel_callbacks(ch, cb);
 			ssh_channel_free(ch);
 			/* nothing was started: a dead connection can be replaced */
 			if (attempt == 0 && !session_alive(c->session))
@@ -826,7 +837,7 @@ static ssh_channel start(struct lab_ssh *c, const char *line, struct run *run,
 			g_autofree char *cause = ssh_cause(c->session);
 			bool lost = !session_alive(c->session);
 
-			ssh_remove_channel_callbacks(ch, &run->cb);
+			ssh_remove_channel_callbacks(ch, cb);
 			ssh_channel_free(ch);
 			if (lost)
 				set_error(c, error, LAB_SSH_ERROR_CHANNEL,
@@ -841,10 +852,11 @@ static ssh_channel start(struct lab_ssh *c, const char *line, struct run *run,
 	}
 }
 
-static void finish_channel(struct lab_ssh *c, ssh_channel ch, struct run *run)
+static void finish_channel(struct lab_ssh *c, ssh_channel ch,
+			   struct ssh_channel_callbacks_struct *cb)
 {
 	/* the channel may outlive us in libssh until the peer closes it too */
-	ssh_remove_channel_callbacks(ch, &run->cb);
+	ssh_remove_channel_callbacks(ch, cb);
 	if (session_alive(c->session))
 		(void)ssh_channel_close(ch);
 	ssh_channel_free(ch);
@@ -897,10 +909,10 @@ static void kill_group(struct lab_ssh *c, long pgid)
 	ssh_channel ch;
 
 	run_init(&run, false);
-	ch = start(c, line, &run, NULL);
+	ch = start(c, line, &run.cb, NULL);
 	if (ch) {
 		(void)run_loop(c, ch, input, len, g_get_monotonic_time() + KILL_TIMEOUT_US, &run);
-		finish_channel(c, ch, &run);
+		finish_channel(c, ch, &run.cb);
 	}
 	run_free(&run);
 	if (input) {
@@ -930,7 +942,7 @@ static bool exec_as(struct lab_ssh *c, bool as_root, const char *cmd, const char
 		input_len = 0;
 	with_password = become_input(c, as_root, input, input_len, &len);
 	run_init(&run, true);
-	ch = start(c, line, &run, error);
+	ch = start(c, line, &run.cb, error);
 	if (!ch) {
 		run_free(&run);
 		goto fail;
@@ -939,7 +951,7 @@ static bool exec_as(struct lab_ssh *c, bool as_root, const char *cmd, const char
 			   timeout ? t0 + (gint64)timeout * G_USEC_PER_SEC : 0, &run);
 	if (outcome == RUN_TIMED_OUT && run.pgid)
 		kill_group(c, run.pgid);
-	finish_channel(c, ch, &run);
+	finish_channel(c, ch, &run.cb);
 	if (outcome == RUN_LOST) {
 		run_free(&run);
 		set_error(c, error, LAB_SSH_ERROR_CHANNEL,
@@ -964,11 +976,485 @@ fail:
 	return false;
 }
 
+/* ---- the node shell ---- */
+
+/*
+ * One long-lived shell per connection runs the commands as root, one after
+ * another, so that a command costs neither a channel nor a process start
+ * of its own: on an emulated guest each costs tens of milliseconds, and a
+ * task's check, guard and run are three commands.  It is started as
+ *
+ *   exec [sudo -n -H --] sh -c 'SHELL_SCRIPT'
+ *
+ * and reads requests on stdin, framed by a random mark M that no command
+ * or input of ours contains:
+ *
+ *   M c, the command's lines, M .       the command
+ *   M i, the input's lines, M .         its standard input (or none)
+ *   M r0 | M r1 | M r2                  run it: stdin /dev/null, the input,
+ *                                       the input without its last newline
+ *
+ * It first says "M d PID" on stderr (its own PID; also: sudo let it run).
+ * Each command runs in a subshell in the background, its stdin /dev/null
+ * or the input through a pipe (never a file: the input may hold secrets);
+ * the shell waits for it and prints "M STATUS" on stdout and "M" on stderr:
+ * what comes before them is the command's.  A timeout stops and kills the
+ * shell's descendants by PID from a second channel, bottom up; the shell
+ * lives on.  A shell that is gone (the connection dropped, a command
+ * killed it) is started again for the next command and counted.
+ *
+ * The subshell sees the shell's variables, all named lc_*; a command gets
+ * the same environment, directory and umask as one run through "sh -c".
+ */
+#define SHELL_SCRIPT \
+	"lc_m=$1; set --\n" \
+	"printf '%s d %s\\n' \"$lc_m\" $$ >&2\n" \
+	"while IFS= read -r lc_l; do\n" \
+	"	case $lc_l in\n" \
+	"	\"$lc_m c\") lc_c=\n" \
+	"		while IFS= read -r lc_l && test \"$lc_l\" != \"$lc_m .\"; do lc_c=\"$lc_c$lc_l\n\"; done ;;\n" \
+	"	\"$lc_m i\") lc_i=\n" \
+	"		while IFS= read -r lc_l && test \"$lc_l\" != \"$lc_m .\"; do lc_i=\"$lc_i$lc_l\n\"; done ;;\n" \
+	"	\"$lc_m r0\") (eval \"$lc_c\") </dev/null & ;;\n" \
+	"	\"$lc_m r1\") printf %s \"$lc_i\" | (eval \"$lc_c\") & ;;\n" \
+	"	\"$lc_m r2\") printf %s \"${lc_i%?}\" | (eval \"$lc_c\") & ;;\n" \
+	"	*) exit 2 ;;\n" \
+	"	esac\n" \
+	"	case $lc_l in \"$lc_m r\"?)\n" \
+	"		wait $!; lc_s=$?; lc_c= lc_i=\n" \
+	"		printf '%s %s\\n' \"$lc_m\" $lc_s; printf '%s\\n' \"$lc_m\" >&2 ;;\n" \
+	"	esac\n" \
+	"done\n"
+
+/*
+ * lc_t PID stops and kills the descendants of PID (not PID itself), bottom up,
+ * walking /proc: no tool of a particular distribution needed.  Only a
+ * function's $1 is its own in sh, so lc_k carries each PID through the
+ * recursion.
+ */
+#define KILL_TREE_FUNC \
+	"lc_k() { kill -s STOP \"$1\" 2>/dev/null; lc_t \"$1\"; kill -s KILL \"$1\" 2>/dev/null; }\n" \
+	"lc_t() {\n" \
+	"	for lc_d in /proc/[0-9]*; do\n" \
+	"		read -r lc_x 2>/dev/null <\"$lc_d/stat\" || continue\n" \
+	"		lc_x=${lc_x##*) }; lc_x=${lc_x#* }\n" \
+	"		if test \"${lc_x%% *}\" = \"$1\"; then lc_k \"${lc_d#/proc/}\"; fi\n" \
+	"	done\n" \
+	"}\n"
+
+#define SHELL_TAIL_MAX 512	/* bytes kept of a stream past OUTPUT_MAX */
+#define SHELL_START_TIMEOUT_US (60 * G_USEC_PER_SEC)
+#define SHELL_INPUT_MAX ((size_t)256 << 10)
+
+/*
+ * A stream of the shell: up to OUTPUT_MAX and room for the marks kept,
+ * then only its tail.
+ */
+struct sstream {
+	GString *buf;
+	bool over;		/* buf is full: see tail */
+	GString *tail;		/* its last bytes, once over */
+	size_t searched;	/* of buf, searched for the mark already */
+};
+
+struct shell {
+	ssh_channel ch;
+	struct ssh_channel_callbacks_struct cb;
+	struct sstream out, err;
+	bool eof, closed, progress;
+	char mark[40];		/* "labctl-" and 32 hex digits */
+	long pid;		/* the shell's, from its first line */
+};
+
+static void sstream_init(struct sstream *s)
+{
+	s->buf = g_string_new(NULL);
+	s->tail = g_string_new(NULL);
+	s->over = false;
+	s->searched = 0;
+}
+
+static void sstream_reset(struct sstream *s)
+{
+	g_string_truncate(s->buf, 0);
+	g_string_truncate(s->tail, 0);
+	s->over = false;
+	s->searched = 0;
+}
+
+static void sstream_add(struct sstream *s, const char *p, size_t n)
+{
+	if (!s->over) {
+		size_t k = MIN(n, OUTPUT_MAX + SHELL_TAIL_MAX - s->buf->len);
+
+		g_string_append_len(s->buf, p, (gssize)k);
+		p += k;
+		n -= k;
+		if (n == 0)
+			return;
+		/* the tail starts with the end of buf: a mark may straddle them */
+		s->over = true;
+		k = MIN(s->buf->len, SHELL_TAIL_MAX);
+		g_string_append_len(s->tail, s->buf->str + s->buf->len - k, (gssize)k);
+	}
+	g_string_append_len(s->tail, p, (gssize)n);
+	if (s->tail->len > SHELL_TAIL_MAX)
+		g_string_erase(s->tail, 0, (gssize)(s->tail->len - SHELL_TAIL_MAX));
+}
+
+/*
+ * Where in @s the mark @m followed by @suffix_len more bytes up to a
+ * newline starts: the offset in the stream's window (buf, or tail once
+ * over), or -1.  *@line_end is the offset just past that newline.
+ */
+static gssize sstream_find(struct sstream *s, const char *m, size_t *line_end)
+{
+	GString *w = s->over ? s->tail : s->buf;
+	size_t mlen = strlen(m);
+	size_t from = s->over ? 0 : (s->searched > mlen + 32 ? s->searched - mlen - 32 : 0);
+	const char *hit, *nl;
+
+	hit = memmem(w->str + from, w->len - from, m, mlen);
+	if (!s->over)
+		s->searched = w->len;
+	if (!hit)
+		return -1;
+	nl = memchr(hit + mlen, '\n', (size_t)(w->str + w->len - (hit + mlen)));
+	if (!nl) {
+		/* the rest of the line is still on its way: look here again */
+		if (!s->over)
+			s->searched = (size_t)(hit - w->str);
+		return -1;
+	}
+	*line_end = (size_t)(nl + 1 - w->str);
+	return hit - w->str;
+}
+
+/*
+ * The command's part of @s, before the mark at @at (-1: all of it), as a
+ * result stream: cut at OUTPUT_MAX and marked so, as lab_ssh_exec() does.
+ */
+static char *sstream_take(struct sstream *s, gssize at, size_t *len)
+{
+	size_t n = s->over || at < 0 ? s->buf->len : (size_t)at;
+	GString *out = g_string_new_len(s->buf->str, (gssize)MIN(n, OUTPUT_MAX));
+
+	if (s->over || n > OUTPUT_MAX)
+		g_string_append(out, TRUNCATED_MARK);
+	*len = out->len;
+	return g_string_free(out, FALSE);
+}
+
+static int shell_on_data(ssh_session session, ssh_channel channel, void *data,
+			 uint32_t len, int is_stderr, void *userdata)
+{
+	struct shell *sh = userdata;
+
+	(void)session;
+	(void)channel;
+	sstream_add(is_stderr ? &sh->err : &sh->out, data, len);
+	sh->progress = true;
+	return (int)len;
+}
+
+static void shell_on_eof(ssh_session session, ssh_channel channel, void *userdata)
+{
+	struct shell *sh = userdata;
+
+	(void)session;
+	(void)channel;
+	sh->eof = true;
+	sh->progress = true;
+}
+
+static void shell_on_close(ssh_session session, ssh_channel channel, void *userdata)
+{
+	struct shell *sh = userdata;
+
+	(void)session;
+	(void)channel;
+	sh->closed = true;
+	sh->progress = true;
+}
+
+static void shell_free(struct lab_ssh *c)
+{
+	struct shell *sh = c->shell;
+
+	if (!sh)
+		return;
+	if (sh->ch)
+		finish_channel(c, sh->ch, &sh->cb);
+	g_string_free(sh->out.buf, TRUE);
+	g_string_free(sh->out.tail, TRUE);
+	g_string_free(sh->err.buf, TRUE);
+	g_string_free(sh->err.tail, TRUE);
+	g_free(sh);
+	c->shell = NULL;
+}
+
+/* Writes all of @data to the shell, as far as the peer's window lets us. */
+static bool shell_write(struct lab_ssh *c, const char *data, size_t len)
+{
+	struct shell *sh = c->shell;
+	size_t off = 0;
+
+	while (off < len) {
+		uint32_t win = ssh_channel_window_size(sh->ch);
+		size_t n = MIN(MIN(len - off, (size_t)win), (size_t)1 << 20);
+		int w;
+
+		if (sh->eof || sh->closed || !session_alive(c->session))
+			return false;
+		if (n == 0) {
+			/* the window opens as the shell reads: let libssh see that */
+			(void)ssh_channel_poll(sh->ch, 0);
+			wait_socket(c->session, WAIT_SLICE_US);
+			continue;
+		}
+		w = ssh_channel_write(sh->ch, data + off, (uint32_t)n);
+		if (w == SSH_ERROR)
+			return false;
+		off += (size_t)w;
+	}
+	return true;
+}
+
+/*
+ * Waits until both streams hold their mark (the command ended), the shell
+ * or the connection is gone, or @deadline (0: none) has passed.
+ */
+static enum run_outcome shell_wait(struct lab_ssh *c, gint64 deadline, gssize *out_at,
+				   int *status, gssize *err_at)
+{
+	struct shell *sh = c->shell;
+	size_t end;
+
+	for (;;) {
+		gint64 now, wait = WAIT_SLICE_US;
+
+		sh->progress = false;
+		if (!sh->eof && !sh->closed)
+			(void)ssh_channel_poll(sh->ch, 0);
+		if (*out_at < 0 && (*out_at = sstream_find(&sh->out, sh->mark, &end)) >= 0) {
+			GString *w = sh->out.over ? sh->out.tail : sh->out.buf;
+			const char *p = w->str + *out_at + strlen(sh->mark);
+			guint64 v;
+			g_autofree char *digits = g_strndup(p + 1, w->str + end - 1 - (p + 1));
+
+			*status = *p == ' ' && g_ascii_string_to_unsigned(digits, 10, 0, 255, &v, NULL)
+					  ? (int)v : -1;
+		}
+		if (*err_at < 0)
+			*err_at = sstream_find(&sh->err, sh->mark, &end);
+		if (*out_at >= 0 && *err_at >= 0)
+			return RUN_DONE;
+		if (sh->eof || sh->closed || !session_alive(c->session))
+			return RUN_LOST;
+		now = g_get_monotonic_time();
+		if (deadline && now >= deadline)
+			return RUN_TIMED_OUT;
+		if (sh->progress)
+			continue;
+		if (deadline)
+			wait = MIN(wait, deadline - now);
+		wait_socket(c->session, wait);
+	}
+}
+
+/*
+ * Starts the node shell.  False when it cannot run (then commands run one
+ * channel each, as before); @error says why only when the connection is
+ * the problem.
+ */
+static bool shell_start(struct lab_ssh *c, GError **error)
+{
+	g_autofree char *script = g_shell_quote(SHELL_SCRIPT);
+	g_autofree char *line = NULL;
+	g_autofree char *pw = NULL;
+	struct shell *sh = g_new0(struct shell, 1);
+	gint64 deadline = g_get_monotonic_time() + SHELL_START_TIMEOUT_US;
+	size_t pw_len = 0;
+
+	g_snprintf(sh->mark, sizeof(sh->mark), "labctl-%08x%08x%08x%08x", g_random_int(),
+		   g_random_int(), g_random_int(), g_random_int());
+	sstream_init(&sh->out);
+	sstream_init(&sh->err);
+	sh->cb.userdata = sh;
+	sh->cb.channel_data_function = shell_on_data;
+	sh->cb.channel_eof_function = shell_on_eof;
+	sh->cb.channel_close_function = shell_on_close;
+	ssh_callbacks_init(&sh->cb);
+	c->shell = sh;
+	line = g_strdup_printf("exec %ssh -c %s sh %s", become_prefix(c, true), script, sh->mark);
+	sh->ch = start(c, line, &sh->cb, error);
+	if (!sh->ch) {
+		shell_free(c);
+		return false;
+	}
+	/* sudo reads the password that asks for it first */
+	pw = become_input(c, true, NULL, 0, &pw_len);
+	if (pw && !shell_write(c, pw, pw_len))
+		goto gone;
+	for (;;) {
+		size_t end;
+		gssize at = sstream_find(&sh->err, sh->mark, &end);
+
+		if (at >= 0) {
+			const char *p = sh->err.buf->str + at + strlen(sh->mark);
+			g_autofree char *digits = g_strndup(p + 3, sh->err.buf->str + end - 1 - (p + 3));
+			guint64 v;
+
+			if (strncmp(p, " d ", 3) ||
+			    !g_ascii_string_to_unsigned(digits, 10, 2, G_MAXINT32, &v, NULL))
+				goto gone;
+			sh->pid = (long)v;
+			sstream_reset(&sh->err);
+			break;
+		}
+		if (sh->eof || sh->closed || !session_alive(c->session) ||
+		    g_get_monotonic_time() >= deadline)
+			goto gone;
+		sh->progress = false;
+		(void)ssh_channel_poll(sh->ch, 0);
+		if (!sh->progress)
+			wait_socket(c->session, WAIT_SLICE_US);
+	}
+	if (pw) {
+		explicit_bzero(pw, pw_len);
+		g_free(g_steal_pointer(&pw));
+	}
+	c->shell_starts++;
+	return true;
+gone:
+	if (pw)
+		explicit_bzero(pw, pw_len);
+	shell_free(c);
+	return false;
+}
+
+/*
+ * lab_ssh_exec() through the node shell.  Returns -1 when the shell could
+ * not take the command (it was not started: run it on a channel of its
+ * own), else as lab_ssh_exec().
+ */
+static int shell_exec(struct lab_ssh *c, const char *cmd, const char *input, size_t input_len,
+		      unsigned timeout, struct lab_ssh_result *r, GError **error)
+{
+	g_autoptr(GString) req = g_string_new(NULL);
+	gint64 t0 = g_get_monotonic_time();
+	gint64 deadline = timeout ? t0 + (gint64)timeout * G_USEC_PER_SEC : 0;
+	gssize out_at = -1, err_at = -1;
+	enum run_outcome outcome;
+	struct shell *sh;
+	int status = -1;
+	bool has_input = input && input_len;
+
+	/*
+	 * Lines carry the input, and the shell reads them a byte at a time: a
+	 * NUL cannot pass, and a large input goes faster on a channel.
+	 */
+	if (has_input && (input_len > SHELL_INPUT_MAX || memchr(input, '\0', input_len)))
+		return -1;
+	/*
+	 * A drop found now happened before this command was sent: reconnecting
+	 * is safe, as when a channel does not open.  The keepalive is one round
+	 * trip, no process on the node.
+	 */
+	if (c->shell && (c->shell->eof || c->shell->closed || !lab_ssh_keepalive(c)))
+		shell_free(c);
+	if (!c->shell) {
+		if (!session_alive(c->session) && !reconnect(c, error))
+			return 0;
+		if (!shell_start(c, NULL))
+			return -1;
+	}
+	sh = c->shell;
+	sstream_reset(&sh->out);
+	sstream_reset(&sh->err);
+	g_string_append_printf(req, "%s c\n%s", sh->mark, cmd);
+	if (!req->len || req->str[req->len - 1] != '\n')
+		g_string_append_c(req, '\n');
+	g_string_append_printf(req, "%s .\n", sh->mark);
+	if (has_input) {
+		g_string_append_printf(req, "%s i\n", sh->mark);
+		g_string_append_len(req, input, (gssize)input_len);
+		if (input[input_len - 1] != '\n')
+			g_string_append_c(req, '\n');
+		g_string_append_printf(req, "%s .\n%s r%c\n", sh->mark, sh->mark,
+				       input[input_len - 1] == '\n' ? '1' : '2');
+	} else {
+		g_string_append_printf(req, "%s r0\n", sh->mark);
+	}
+	memset(r, 0, sizeof(*r));
+	r->status = -1;
+	if (!shell_write(c, req->str, req->len)) {
+		explicit_bzero(req->str, req->len);
+		/* nothing of it ran, or we cannot know: the shell is gone either way */
+		shell_free(c);
+		set_error(c, error, LAB_SSH_ERROR_CHANNEL,
+			  "the connection or the node's shell was lost while sending the command; "
+			  "its outcome is unknown");
+		return 0;
+	}
+	explicit_bzero(req->str, req->len);
+	outcome = shell_wait(c, deadline, &out_at, &status, &err_at);
+	if (outcome == RUN_TIMED_OUT) {
+		/* not a format: the script holds %% */
+		g_autofree char *pid = g_strdup_printf("%ld", sh->pid);
+		g_autofree char *kill_cmd = g_strconcat(KILL_TREE_FUNC "lc_t ", pid, "\n", NULL);
+		struct lab_ssh_result kr;
+
+		if (exec_as(c, true, kill_cmd, NULL, 0, KILL_TIMEOUT_US / G_USEC_PER_SEC, &kr, NULL))
+			lab_ssh_result_clear(&kr);
+		/* the shell says when it has reaped the command; if it does not, it goes */
+		if (shell_wait(c, g_get_monotonic_time() + KILL_TIMEOUT_US, &out_at, &status,
+			       &err_at) != RUN_DONE)
+			shell_free(c);
+	} else if (outcome == RUN_LOST && !lab_ssh_keepalive(c)) {
+		shell_free(c);
+		set_error(c, error, LAB_SSH_ERROR_CHANNEL,
+			  "connection lost while running the command; its outcome is unknown");
+		return 0;
+	}
+	if (c->shell) {
+		/*
+		 * The shell ended under a live connection: the command killed it
+		 * (kill $$), as a command run by "sh -c" can kill itself.  No exit
+		 * status, as for any command killed by a signal.
+		 */
+		r->out = sstream_take(&sh->out, out_at, &r->out_len);
+		r->err = sstream_take(&sh->err, err_at, &r->err_len);
+		if (outcome == RUN_LOST) {
+			status = -1;
+			shell_free(c);
+		}
+	} else {
+		r->out = g_strdup("");
+		r->err = g_strdup("");
+	}
+	r->timed_out = outcome == RUN_TIMED_OUT;
+	r->status = r->timed_out ? -1 : status;
+	r->seconds = (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC;
+	return 1;
+}
+
 bool lab_ssh_exec(struct lab_ssh *c, const char *cmd, const char *input,
 		  size_t input_len, unsigned timeout, struct lab_ssh_result *r,
 		  GError **error)
 {
+	if (c->use_shell) {
+		int done = shell_exec(c, cmd, input, input ? input_len : 0, timeout, r, error);
+
+		if (done >= 0)
+			return done;
+	}
 	return exec_as(c, true, cmd, input, input_len, timeout, r, error);
+}
+
+unsigned lab_ssh_shell_starts(const struct lab_ssh *c)
+{
+	return c->shell_starts;
 }
 
 /* The last line of @text, without its newline, or "" (for messages). */

@@ -77,14 +77,16 @@ struct lab_ssh_result {
 void lab_ssh_result_clear(struct lab_ssh_result *r);
 
 /*
- * Runs @cmd through "sh -c" on the node, feeding @input (may be NULL) on
- * its stdin, then EOF.  Output beyond 8 MiB per stream is dropped and
- * marked.  After @timeout seconds (0: none) the remote process group is
- * killed and r->timed_out set.  If the connection dropped before the
- * command started it is re-established (bounded retries) and that is
- * counted in lab_ssh_reconnects().  Returns false with @error set when the
- * command could not be run or its outcome is unknown (connection lost
- * while it ran); a command that ran and failed returns true with its status.
+ * Runs @cmd as root on the node, as "sh -c" would (through the node
+ * shell: see ssh.c), feeding @input (may be NULL) on its stdin, then EOF.
+ * Output beyond 8 MiB per stream is dropped and marked.  After @timeout
+ * seconds (0: none) the command and what it started are killed and
+ * r->timed_out set.  If the connection dropped before the command started
+ * it is re-established (bounded retries) and that is counted in
+ * lab_ssh_reconnects().  Returns false with @error set when the command
+ * could not be run or its outcome is unknown (connection lost while it
+ * ran); a command that ran and failed returns true with its status, one
+ * killed by a signal (or that killed the node shell) with status -1.
  */
 bool lab_ssh_exec(struct lab_ssh *c, const char *cmd, const char *input,
 		  size_t input_len, unsigned timeout, struct lab_ssh_result *r,
@@ -95,6 +97,13 @@ bool lab_ssh_keepalive(struct lab_ssh *c);
 
 /* How often the connection was re-established. */
 unsigned lab_ssh_reconnects(const struct lab_ssh *c);
+
+/*
+ * How often the node shell was started: once, plus once for each time it
+ * was gone (a lost connection, a command that killed it).  Commands run
+ * through it unless LABCTL_NODE_SHELL=0 (then each on a channel of its own).
+ */
+unsigned lab_ssh_shell_starts(const struct lab_ssh *c);
 
 /*
  * Releases libssh's global state once every connection is closed (at exit),

@@ -909,9 +909,56 @@ static void test_lost_while_running(void **state)
 	lab_ssh_close(l.c);
 }
 
+/*
+ * The node shell: one per connection, and what a command does to its own
+ * shell (cd, variables, positional parameters, kill $$) stays with it.
+ */
+static void test_node_shell(void **state)
+{
+	struct lab_ssh *c = open_ok();
+	struct lab_ssh_result r = { 0 };
+	bool shell = g_strcmp0(g_getenv("LABCTL_NODE_SHELL"), "0") != 0;
+
+	(void)state;
+	exec_ok(c, "cd /; x=set; set -- a b; exit 3", NULL, 0, 10, &r);
+	assert_int_equal(r.status, 3);
+	lab_ssh_result_clear(&r);
+	exec_ok(c, "pwd; echo \"${x-unset} [$#] [$1]\"", NULL, 0, 10, &r);
+	assert_string_equal(r.out, "/root\nunset [0] []\n");
+	lab_ssh_result_clear(&r);
+
+	/* input exactly as given: no newline added, none taken */
+	{
+		static const char *const inputs[] = { "a\n\\$(id)\n 'no newline'", "two\n\n", "\n",
+						      "x" };
+
+		for (size_t i = 0; i < G_N_ELEMENTS(inputs); i++) {
+			exec_ok(c, "cat", inputs[i], strlen(inputs[i]), 10, &r);
+			assert_int_equal(r.out_len, strlen(inputs[i]));
+			assert_string_equal(r.out, inputs[i]);
+			lab_ssh_result_clear(&r);
+		}
+	}
+	assert_int_equal(lab_ssh_shell_starts(c), shell ? 1 : 0);
+
+	/* a command that kills its shell: no exit status, and the next one runs */
+	exec_ok(c, "echo before; kill -s KILL $$", NULL, 0, 10, &r);
+	assert_int_equal(r.status, -1);
+	assert_false(r.timed_out);
+	assert_string_equal(r.out, "before\n");
+	lab_ssh_result_clear(&r);
+	exec_ok(c, "echo after", NULL, 0, 10, &r);
+	assert_string_equal(r.out, "after\n");
+	lab_ssh_result_clear(&r);
+	assert_int_equal(lab_ssh_shell_starts(c), shell ? 2 : 0);
+	assert_int_equal(lab_ssh_reconnects(c), 0);
+	lab_ssh_close(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_node_shell),
 		cmocka_unit_test(test_echo),
 		cmocka_unit_test(test_exit_status),
 		cmocka_unit_test(test_stderr),
@@ -931,6 +978,14 @@ int main(void)
 		cmocka_unit_test(test_lost_while_running),
 	};
 
+	int failed;
+
 	system_need_root("test_ssh", "an sshd in a mount namespace of its own that logs in as root");
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	/* every test through the node shell, then each command on a channel of its own */
+	g_unsetenv("LABCTL_NODE_SHELL");
+	failed = cmocka_run_group_tests_name("node shell", tests, group_setup, group_teardown);
+	g_setenv("LABCTL_NODE_SHELL", "0", TRUE);
+	failed += cmocka_run_group_tests_name("a channel per command", tests, group_setup,
+					      group_teardown);
+	return failed;
 }
