@@ -910,9 +910,7 @@ static void put_field(FILE *fp, const char *label, const char *text)
  */
 static const char *plan_node_become(const struct lab_spec *spec, const struct plan_node *pn)
 {
-	const struct yenum *b = pn->spec->ssh.become.set ? &pn->spec->ssh.become : &spec->ssh.become;
-
-	if (!pn->user && (!b->set || b->v == BECOME_AUTO))
+	if (!pn->user && spec_node_become(spec, pn->spec) == BECOME_AUTO)
 		return "auto";
 	return spec_node_sudo(spec, pn->spec, pn->user) ? "sudo" : NULL;
 }

@@ -271,6 +271,8 @@ const char *spec_default_subnet(enum provider_type type);
 const char *spec_node_user(const struct lab_spec *spec, const struct spec_node *node);
 unsigned spec_node_port(const struct lab_spec *spec, const struct spec_node *node);
 const char *spec_node_key(const struct lab_spec *spec, const struct spec_node *node);
+/* @node's ssh.become: its own, else the lab's, else BECOME_AUTO. */
+enum become_mode spec_node_become(const struct lab_spec *spec, const struct spec_node *node);
 /*
  * Whether @node's tasks run through sudo: become sudo, or auto and a login
  * user (@user; NULL: the spec's) other than root.
