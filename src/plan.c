@@ -807,7 +807,7 @@ struct plan *plan_build(const struct lab_spec *spec, const struct plan_options *
 		pn->address = g_strdup(n->address.v);
 		if (spec->provider.type.v == PROVIDER_VAGRANT) {
 			/* vagrant says at up; the spec may name the user, never the port */
-			pn->user = g_strdup(n->ssh.user.v ? n->ssh.user.v : spec->ssh.user.v);
+			pn->user = g_strdup(spec_ssh_value(&n->ssh.user, &spec->ssh.user));
 			pn->port = 0;
 		} else {
 			pn->user = g_strdup(spec_node_user(spec, n));

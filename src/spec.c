@@ -355,6 +355,11 @@ const char *spec_node_key(const struct lab_spec *spec, const struct spec_node *n
 	return node->ssh.key.v ? node->ssh.key.v : spec->ssh.key.v;
 }
 
+const char *spec_ssh_value(const struct ystr *node, const struct ystr *lab)
+{
+	return node->v ? node->v : lab->v;
+}
+
 enum become_mode spec_node_become(const struct lab_spec *spec, const struct spec_node *node)
 {
 	const struct yenum *b = node->ssh.become.set ? &node->ssh.become : &spec->ssh.become;

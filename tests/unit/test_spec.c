@@ -779,6 +779,11 @@ static void test_ssh_precedence(void **state)
 		expect_diags(text, diags, (const char *[]){ NULL });
 		h = node(spec, 0);
 		assert_string_equal(spec_node_user(spec, h), cases[i].user);
+		/* no case names root: it is the default, which spec_ssh_value does not give */
+		if (strcmp(cases[i].user, "root"))
+			assert_string_equal(spec_ssh_value(&h->ssh.user, &spec->ssh.user), cases[i].user);
+		else
+			assert_null(spec_ssh_value(&h->ssh.user, &spec->ssh.user));
 		assert_int_equal(spec_node_port(spec, h), cases[i].port);
 		if (cases[i].key)
 			assert_string_equal(spec_node_key(spec, h), cases[i].key);
