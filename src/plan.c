@@ -1009,6 +1009,7 @@ JsonNode *plan_to_json(const struct plan *plan)
 	json_builder_begin_array(jb);
 	for (guint i = 0; i < plan->nodes->len; i++) {
 		const struct plan_node *pn = g_ptr_array_index(plan->nodes, i);
+		const char *become = plan_node_become(plan->spec, pn);
 
 		json_builder_begin_object(jb);
 		add_opt_str(jb, "name", pn->name);
@@ -1020,8 +1021,8 @@ JsonNode *plan_to_json(const struct plan *plan)
 			json_builder_add_int_value(jb, pn->port);
 		else
 			json_builder_add_null_value(jb);
-		if (plan_node_become(plan->spec, pn))
-			add_opt_str(jb, "become", plan_node_become(plan->spec, pn));
+		if (become)
+			add_opt_str(jb, "become", become);
 		json_builder_set_member_name(jb, "tasks");
 		json_builder_begin_array(jb);
 		for (guint j = 0; j < pn->tasks->len; j++) {
