@@ -808,7 +808,7 @@ struct plan *plan_build(const struct lab_spec *spec, const struct plan_options *
 		pn->address = g_strdup(n->address.v);
 		if (spec->provider.type.v == PROVIDER_VAGRANT) {
 			/* vagrant says at up; the spec may name the user, never the port */
-			pn->user = g_strdup(n->ssh.user.v ? n->ssh.user.v : spec->ssh.user.v);
+			pn->user = g_strdup(spec_ssh_value(&n->ssh.user, &spec->ssh.user));
 			pn->port = 0;
 		} else {
 			pn->user = g_strdup(spec_node_user(spec, n));
@@ -911,9 +911,7 @@ static void put_field(FILE *fp, const char *label, const char *text)
  */
 static const char *plan_node_become(const struct lab_spec *spec, const struct plan_node *pn)
 {
-	const struct yenum *b = pn->spec->ssh.become.set ? &pn->spec->ssh.become : &spec->ssh.become;
-
-	if (!pn->user && (!b->set || b->v == BECOME_AUTO))
+	if (!pn->user && spec_node_become(spec, pn->spec) == BECOME_AUTO)
 		return "auto";
 	return spec_node_sudo(spec, pn->spec, pn->user) ? "sudo" : NULL;
 }
@@ -1013,6 +1011,7 @@ JsonNode *plan_to_json(const struct plan *plan)
 	json_builder_begin_array(jb);
 	for (guint i = 0; i < plan->nodes->len; i++) {
 		const struct plan_node *pn = g_ptr_array_index(plan->nodes, i);
+		const char *become = plan_node_become(plan->spec, pn);
 
 		json_builder_begin_object(jb);
 		add_opt_str(jb, "name", pn->name);
@@ -1024,8 +1023,8 @@ JsonNode *plan_to_json(const struct plan *plan)
 			json_builder_add_int_value(jb, pn->port);
 		else
 			json_builder_add_null_value(jb);
-		if (plan_node_become(plan->spec, pn))
-			add_opt_str(jb, "become", plan_node_become(plan->spec, pn));
+		if (become)
+			add_opt_str(jb, "become", become);
 		json_builder_set_member_name(jb, "tasks");
 		json_builder_begin_array(jb);
 		for (guint j = 0; j < pn->tasks->len; j++) {

@@ -356,12 +356,6 @@ static int find_host(const GPtrArray *hosts, const char *name)
 	return -1;
 }
 
-/* A value the spec gives explicitly for @n: the node's, then the lab's. */
-static const char *spec_ssh_value(const struct ystr *node, const struct ystr *lab)
-{
-	return node->v ? node->v : lab->v;
-}
-
 static GPtrArray *vagrant_access(struct provider_ctx *ctx, GError **error)
 {
 	const struct lab_spec *spec = ctx->spec;

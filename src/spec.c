@@ -357,14 +357,26 @@ const char *spec_node_key(const struct lab_spec *spec, const struct spec_node *n
 	return node->ssh.key.v ? node->ssh.key.v : spec->ssh.key.v;
 }
 
-bool spec_node_sudo(const struct lab_spec *spec, const struct spec_node *node,
-		    const char *user)
+const char *spec_ssh_value(const struct ystr *node, const struct ystr *lab)
+{
+	return node->v ? node->v : lab->v;
+}
+
+enum become_mode spec_node_become(const struct lab_spec *spec, const struct spec_node *node)
 {
 	const struct yenum *b = node->ssh.become.set ? &node->ssh.become : &spec->ssh.become;
 
-	if (b->set && b->v == BECOME_SUDO)
+	return b->set ? (enum become_mode)b->v : BECOME_AUTO;
+}
+
+bool spec_node_sudo(const struct lab_spec *spec, const struct spec_node *node,
+		    const char *user)
+{
+	enum become_mode b = spec_node_become(spec, node);
+
+	if (b == BECOME_SUDO)
 		return true;
-	if (b->set && b->v == BECOME_NONE)
+	if (b == BECOME_NONE)
 		return false;
 	return strcmp(user ? user : spec_node_user(spec, node), "root") != 0;
 }

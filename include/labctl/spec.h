@@ -279,6 +279,14 @@ const char *spec_node_user(const struct lab_spec *spec, const struct spec_node *
 unsigned spec_node_port(const struct lab_spec *spec, const struct spec_node *node);
 const char *spec_node_key(const struct lab_spec *spec, const struct spec_node *node);
 /*
+ * A string ssh setting the spec gives explicitly: @node's (the node's
+ * field), else @lab's (the lab's same field); NULL when neither does,
+ * never a default.  Borrowed from the spec.
+ */
+const char *spec_ssh_value(const struct ystr *node, const struct ystr *lab);
+/* @node's ssh.become: its own, else the lab's, else BECOME_AUTO. */
+enum become_mode spec_node_become(const struct lab_spec *spec, const struct spec_node *node);
+/*
  * Whether @node's tasks run through sudo: become sudo, or auto and a login
  * user (@user; NULL: the spec's) other than root.
  */

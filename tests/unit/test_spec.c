@@ -779,6 +779,11 @@ static void test_ssh_precedence(void **state)
 		expect_diags(text, diags, (const char *[]){ NULL });
 		h = node(spec, 0);
 		assert_string_equal(spec_node_user(spec, h), cases[i].user);
+		/* no case names root: it is the default, which spec_ssh_value does not give */
+		if (strcmp(cases[i].user, "root"))
+			assert_string_equal(spec_ssh_value(&h->ssh.user, &spec->ssh.user), cases[i].user);
+		else
+			assert_null(spec_ssh_value(&h->ssh.user, &spec->ssh.user));
 		assert_int_equal(spec_node_port(spec, h), cases[i].port);
 		if (cases[i].key)
 			assert_string_equal(spec_node_key(spec, h), cases[i].key);
@@ -797,17 +802,21 @@ static void test_become(void **state)
 		const char *vagrant_user;       /* what another source says; NULL: the spec's */
 		bool sudo;
 		const char *become_pw;          /* NULL: none */
+		enum become_mode become;        /* what spec_node_become says */
 	} cases[] = {
-		{ "", "", NULL, false, NULL },
-		{ "ssh: {user: admin}\n", "", NULL, true, NULL },
-		{ "ssh: {user: admin, become: none}\n", "", NULL, false, NULL },
-		{ "ssh: {become: sudo}\n", "", NULL, true, NULL },
-		{ "ssh: {user: admin, become: none}\n", "    ssh: {become: auto}\n", NULL, true, NULL },
-		{ "", "", "vagrant", true, NULL },
-		{ "ssh: {become: none}\n", "", "vagrant", false, NULL },
-		{ "ssh: {user: admin, become_password: {env: PW}}\n", "", NULL, true, "env:PW" },
+		{ "", "", NULL, false, NULL, BECOME_AUTO },
+		{ "ssh: {user: admin}\n", "", NULL, true, NULL, BECOME_AUTO },
+		{ "ssh: {user: admin, become: none}\n", "", NULL, false, NULL, BECOME_NONE },
+		{ "ssh: {become: sudo}\n", "", NULL, true, NULL, BECOME_SUDO },
+		{ "ssh: {user: admin, become: none}\n", "    ssh: {become: auto}\n", NULL, true, NULL,
+		  BECOME_AUTO },
+		{ "ssh: {become: sudo}\n", "    ssh: {become: none}\n", NULL, false, NULL, BECOME_NONE },
+		{ "", "", "vagrant", true, NULL, BECOME_AUTO },
+		{ "ssh: {become: none}\n", "", "vagrant", false, NULL, BECOME_NONE },
+		{ "ssh: {user: admin, become_password: {env: PW}}\n", "", NULL, true, "env:PW",
+		  BECOME_AUTO },
 		{ "ssh: {user: admin, become_password: {env: PW}}\n",
-		  "    ssh: {become_password: {file: /pw}}\n", NULL, true, "file:/pw" },
+		  "    ssh: {become_password: {file: /pw}}\n", NULL, true, "file:/pw", BECOME_AUTO },
 	};
 
 	(void)state;
@@ -824,6 +833,7 @@ static void test_become(void **state)
 		expect_diags(text, diags, (const char *[]){ NULL });
 		h = node(spec, 0);
 		assert_int_equal(spec_node_sudo(spec, h, cases[i].vagrant_user), cases[i].sudo);
+		assert_int_equal(spec_node_become(spec, h), cases[i].become);
 		pw = spec_node_become_password_ref(spec, h);
 		if (cases[i].become_pw)
 			assert_string_equal(pw, cases[i].become_pw);
