@@ -230,6 +230,8 @@ static bool batch_word_ok(const char *w)
  * ("ip -n NS") when not NULL: one process for what took one process each.
  * ip stops at the first command that fails; the error then names that
  * command as running it alone would: "'ip link add ...' failed: MESSAGE".
+ * Where ip exits without saying which (a bad argument), it names them all:
+ * "'ip netns add ...; ip link add ...' failed: MESSAGE".
  * Every word is a name labctl made (validated node names, addresses,
  * numbers); a word ip would split or quote is refused before anything runs.
  */
@@ -263,7 +265,7 @@ static bool ip_batch(const char *ns, const char *const *const *cmds, guint n, GE
 	mark = strstr(local->message, "Command failed -:");
 	msg = strstr(local->message, "' failed: ");
 	line = mark ? strtol(mark + strlen("Command failed -:"), NULL, 10) : 0;
-	if (!msg || line < 1 || line > (long)n) {
+	if (!msg || line < 0 || line > (long)n) {
 		g_propagate_error(error, g_steal_pointer(&local));
 		return false;
 	}
@@ -276,7 +278,20 @@ static bool ip_batch(const char *ns, const char *const *const *cmds, guint n, GE
 			g_string_append_c(rest, '\n');
 		g_string_append(rest, *q);
 	}
-	cmd = g_strjoinv(" ", (char **)cmds[line - 1]);
+	if (line) {
+		cmd = g_strjoinv(" ", (char **)cmds[line - 1]);
+	} else {
+		g_autoptr(GString) all = g_string_new(NULL);
+
+		for (guint i = 0; i < n; i++) {
+			g_autofree char *one = g_strjoinv(" ", (char **)cmds[i]);
+
+			g_string_append_printf(all, "%s%s%s", i ? "; ip " : "",
+					       i && ns ? "-n " : "", i && ns ? ns : "");
+			g_string_append_printf(all, "%s%s", i && ns ? " " : "", one);
+		}
+		cmd = g_string_free(g_steal_pointer(&all), FALSE);
+	}
 	g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "'ip %s%s%s%s' failed: %s",
 		    ns ? "-n " : "", ns ? ns : "", ns ? " " : "", cmd,
 		    rest->len ? rest->str : "no message");
