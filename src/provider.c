@@ -125,11 +125,23 @@ static gboolean exec_timeout(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-/* In the child: a process group of its own, for a timeout to kill whole. */
+/* What to do in the child before exec: provider_exec_setup()'s @setup. */
+struct exec_setup {
+	void (*setup)(gpointer data);
+	gpointer data;
+};
+
+/*
+ * In the child: a process group of its own, for a timeout to kill whole;
+ * then the caller's setup, if any.
+ */
 static void own_group(gpointer data)
 {
-	(void)data;
+	const struct exec_setup *s = data;
+
 	setpgid(0, 0);
+	if (s && s->setup)
+		s->setup(s->data);
 }
 
 static char *argv_text(const char *const *argv)
@@ -146,6 +158,13 @@ static char *argv_text(const char *const *argv)
 bool provider_exec(const char *const *argv, const char *input, guint timeout,
 		   char **out, int *status, GError **error)
 {
+	return provider_exec_setup(argv, NULL, NULL, input, timeout, out, status, error);
+}
+
+bool provider_exec_setup(const char *const *argv, void (*setup)(gpointer data), gpointer data,
+			 const char *input, guint timeout, char **out, int *status, GError **error)
+{
+	struct exec_setup child = { setup, data };
 	g_autoptr(GMainContext) mc = g_main_context_new();
 	g_autoptr(GCancellable) cancel = g_cancellable_new();
 	g_autoptr(GSubprocessLauncher) launcher = NULL;
@@ -162,7 +181,7 @@ bool provider_exec(const char *const *argv, const char *input, guint timeout,
 
 	g_main_context_push_thread_default(mc);
 	launcher = g_subprocess_launcher_new(flags);
-	g_subprocess_launcher_set_child_setup(launcher, own_group, NULL, NULL);
+	g_subprocess_launcher_set_child_setup(launcher, own_group, &child, NULL);
 	p = g_subprocess_launcher_spawnv(launcher, argv, &local);
 	if (p) {
 		GSource *t = g_timeout_source_new_seconds(timeout);

@@ -19,7 +19,11 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -209,32 +213,132 @@ static bool open_forward(struct provider_ctx *ctx, struct netns_lab *l, GError *
 	return true;
 }
 
+/* A word ip's batch mode reads as it is: no quote, space or comment in it. */
+static bool batch_word_ok(const char *w)
+{
+	if (!*w)
+		return false;
+	for (; *w; w++)
+		if (!g_ascii_isalnum(*w) && !strchr("-./:_", *w))
+			return false;
+	return true;
+}
+
+/*
+ * Runs the ip commands @cmds (each a NULL-terminated argv without the
+ * leading "ip", @n of them) in one "ip -batch -", in network namespace @ns
+ * ("ip -n NS") when not NULL: one process for what took one process each.
+ * ip stops at the first command that fails; the error then names that
+ * command as running it alone would: "'ip link add ...' failed: MESSAGE".
+ * Where ip exits without saying which (a bad argument), it names them all:
+ * "'ip netns add ...; ip link add ...' failed: MESSAGE".
+ * Every word is a name labctl made (validated node names, addresses,
+ * numbers); a word ip would split or quote is refused before anything runs.
+ */
+static bool ip_batch(const char *ns, const char *const *const *cmds, guint n, GError **error)
+{
+	const char *plain[] = { "ip", "-batch", "-", NULL };
+	const char *in_ns[] = { "ip", "-n", ns, "-batch", "-", NULL };
+	g_autoptr(GString) input = g_string_new(NULL);
+	g_autoptr(GError) local = NULL;
+	const char *mark;
+	const char *msg;
+	g_auto(GStrv) lines = NULL;
+	g_autoptr(GString) rest = NULL;
+	g_autofree char *cmd = NULL;
+	long line;
+
+	for (guint i = 0; i < n; i++) {
+		for (const char *const *w = cmds[i]; *w; w++) {
+			if (!batch_word_ok(*w)) {
+				g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+					    "'%s' cannot be a word of an ip command", *w);
+				return false;
+			}
+			g_string_append(input, *w);
+			g_string_append_c(input, w[1] ? ' ' : '\n');
+		}
+	}
+	if (provider_exec(ns ? in_ns : plain, input->str, PROVIDER_RUN_TIMEOUT, NULL, NULL, &local))
+		return true;
+	/* "'ip -batch -' failed: STDERR", STDERR ending "Command failed -:LINE" */
+	mark = strstr(local->message, "Command failed -:");
+	msg = strstr(local->message, "' failed: ");
+	line = mark ? strtol(mark + strlen("Command failed -:"), NULL, 10) : 0;
+	if (!msg || line < 0 || line > (long)n) {
+		g_propagate_error(error, g_steal_pointer(&local));
+		return false;
+	}
+	lines = g_strsplit(msg + strlen("' failed: "), "\n", -1);
+	rest = g_string_new(NULL);
+	for (char **q = lines; *q; q++) {
+		if (g_str_has_prefix(*q, "Command failed -:") || !**q)
+			continue;
+		if (rest->len)
+			g_string_append_c(rest, '\n');
+		g_string_append(rest, *q);
+	}
+	if (line) {
+		cmd = g_strjoinv(" ", (char **)cmds[line - 1]);
+	} else {
+		g_autoptr(GString) all = g_string_new(NULL);
+
+		for (guint i = 0; i < n; i++) {
+			g_autofree char *one = g_strjoinv(" ", (char **)cmds[i]);
+
+			g_string_append_printf(all, "%s%s%s", i ? "; ip " : "",
+					       i && ns ? "-n " : "", i && ns ? ns : "");
+			g_string_append_printf(all, "%s%s", i && ns ? " " : "", one);
+		}
+		cmd = g_string_free(g_steal_pointer(&all), FALSE);
+	}
+	g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "'ip %s%s%s%s' failed: %s",
+		    ns ? "-n " : "", ns ? ns : "", ns ? " " : "", cmd,
+		    rest->len ? rest->str : "no message");
+	return false;
+}
+
+/*
+ * Makes node @n's network namespace, joined to the bridge by a veth pair,
+ * unless it exists; *@made says whether it did.  Two ip processes, one on
+ * this machine's side and one inside the namespace, where there were six:
+ * a large lab starts hundreds of them.
+ */
 static bool make_netns(struct provider_ctx *ctx, struct netns_lab *l,
-		       const struct spec_node *n, guint index, GError **error)
+		       const struct spec_node *n, guint index, bool *made, GError **error)
 {
 	g_autofree char *ns = ns_name(l, n);
 	g_autofree char *veth = g_strdup_printf("%sv%u", l->bridge, index);
 	g_autofree char *cidr = g_strdup_printf("%s/%u", n->address.v, l->prefix);
 	g_autofree char *what = g_strdup_printf("network namespace %s (%s)", ns, cidr);
 	g_autoptr(JsonObject) undo = json_object_new();
-	const char *add[] = { "ip", "netns", "add", ns, NULL };
-	const char *pair[] = { "ip", "link", "add", veth, "type", "veth", "peer", "name",
+	const char *add[] = { "netns", "add", ns, NULL };
+	const char *pair[] = { "link", "add", veth, "type", "veth", "peer", "name",
 			       "eth0", "netns", ns, NULL };
-	const char *master[] = { "ip", "link", "set", veth, "master", l->bridge, "up", NULL };
-	const char *addr[] = { "ip", "-n", ns, "addr", "add", cidr, "dev", "eth0", NULL };
-	const char *eth_up[] = { "ip", "-n", ns, "link", "set", "eth0", "up", NULL };
-	const char *lo_up[] = { "ip", "-n", ns, "link", "set", "lo", "up", NULL };
+	const char *master[] = { "link", "set", veth, "master", l->bridge, "up", NULL };
+	const char *addr[] = { "addr", "add", cidr, "dev", "eth0", NULL };
+	const char *eth_up[] = { "link", "set", "eth0", "up", NULL };
+	const char *lo_up[] = { "link", "set", "lo", "up", NULL };
+	const char *const *outside[] = { add, pair, master };
+	const char *const *inside[] = { addr, eth_up, lo_up };
 
+	*made = false;
 	if (netns_exists(ns))
 		return true;
-	/* deleting the namespace deletes its end of the veth pair, and so both */
+	/*
+	 * deleting the namespace deletes its end of the veth pair, and so
+	 * both; the undo also stands when a batch stopped halfway, as after a
+	 * crash: a veth or namespace that is not there is undone
+	 */
 	json_object_set_string_member(undo, "op", "netns");
 	json_object_set_string_member(undo, "name", ns);
 	json_object_set_string_member(undo, "veth", veth);
-	return provider_journal_then(ctx, n->name.v, ns, what, json_object_ref(undo), NULL, error) &&
-	       provider_run(add, error) && provider_run(pair, error) &&
-	       provider_run(master, error) && provider_run(addr, error) &&
-	       provider_run(eth_up, error) && provider_run(lo_up, error);
+	if (!provider_journal_then(ctx, n->name.v, ns, what, json_object_ref(undo), NULL, error) ||
+	    !ip_batch(NULL, outside, G_N_ELEMENTS(outside), error) ||
+	    !ip_batch(ns, inside, G_N_ELEMENTS(inside), error))
+		return false;
+	*made = true;
+	return true;
 }
 
 static char *sshd_config(const struct netns_lab *l, const struct spec_node *n,
@@ -260,24 +364,51 @@ static char *sshd_config(const struct netns_lab *l, const struct spec_node *n,
 }
 
 /*
+ * The pids of the processes in network namespace @ns (pid_t), as "ip netns
+ * pids" lists them: those whose /proc/PID/ns/net is the file the
+ * namespace is mounted on.  Read here rather than by a process of ip per
+ * node, for up and down alike.
+ */
+static GArray *netns_pids(const char *ns)
+{
+	GArray *pids = g_array_new(FALSE, FALSE, sizeof(pid_t));
+	g_autofree char *path = g_strdup_printf("/run/netns/%s", ns);
+	g_autoptr(GDir) proc = NULL;
+	const char *name;
+	struct stat want;
+
+	if (stat(path, &want) || !(proc = g_dir_open("/proc", 0, NULL)))
+		return pids;
+	while ((name = g_dir_read_name(proc))) {
+		char link[64];
+		struct stat st;
+		char *end;
+		long pid = strtol(name, &end, 10);
+
+		if (*end || pid <= 0)
+			continue;
+		g_snprintf(link, sizeof(link), "/proc/%ld/ns/net", pid);
+		if (!stat(link, &st) && st.st_dev == want.st_dev && st.st_ino == want.st_ino) {
+			pid_t p = (pid_t)pid;
+
+			g_array_append_val(pids, p);
+		}
+	}
+	return pids;
+}
+
+/*
  * A process of the lab still running in network namespace @ns in a mount
  * namespace of its own (tgtd, qemu-storage-daemon, a session of a dead
  * sshd): the node's mount namespace, as a pid to enter it by; 0 if none.
  */
 static long surviving_mount_ns(const char *ns)
 {
-	g_autoptr(GSubprocess) p = NULL;
-	g_autofree char *out = NULL;
 	g_autofree char *self = g_file_read_link("/proc/self/ns/mnt", NULL);
-	g_auto(GStrv) pids = NULL;
+	g_autoptr(GArray) pids = netns_pids(ns);
 
-	p = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-			     NULL, "ip", "netns", "pids", ns, NULL);
-	if (!p || !self || !g_subprocess_communicate_utf8(p, NULL, NULL, &out, NULL, NULL))
-		return 0;
-	pids = g_strsplit(out ? out : "", "\n", -1);
-	for (char **q = pids; *q; q++) {
-		long pid = strtol(*q, NULL, 10);
+	for (guint i = 0; self && i < pids->len; i++) {
+		long pid = g_array_index(pids, pid_t, i);
 		g_autofree char *link = g_strdup_printf("/proc/%ld/ns/mnt", pid);
 		g_autofree char *mnt = pid > 1 ? g_file_read_link(link, NULL) : NULL;
 
@@ -333,20 +464,108 @@ static bool is_mount_point(const char *path)
 	       strstr(mountinfo, needle);
 }
 
-/* Starts the sshd of node @n, whose files are in place, in its namespace. */
-static bool spawn_sshd(struct netns_lab *l, const struct spec_node *n, GError **error)
+/*
+ * What the child that becomes a new node's sshd does before exec, all
+ * prepared before fork: only system calls run in the child.
+ */
+struct sshd_setup {
+	const char *ns;         /* the network namespace's name */
+	const char *netns;      /* /run/netns/NS */
+	const char *home;       /* mounted over /root */
+	const char *prefix;     /* of an error: "node 'NAME': " */
+	char **etc;             /* pairs of /etc/netns/NS/F and /etc/F, NULL-terminated */
+};
+
+/* In the child: says which step failed and why, and exits. */
+static void sshd_setup_fail(const struct sshd_setup *s, const char *what)
+{
+	const char *why = strerrordesc_np(errno);
+	const char *parts[] = { s->prefix, "cannot ", what, ": ", why ? why : "error", "\n" };
+
+	for (size_t i = 0; i < G_N_ELEMENTS(parts); i++)
+		if (write(STDERR_FILENO, parts[i], strlen(parts[i])) < 0)
+			break;
+	_exit(126);
+}
+
+/*
+ * In the child, before exec of sshd: what "ip netns exec NS unshare -m
+ * --propagation slave sh -c 'mount -t tmpfs -o mode=0755 tmpfs /run &&
+ * mkdir -p /run/sshd && mount --bind HOME /root && exec sshd ...'" did in
+ * six processes, as system calls.  As ip netns exec: join the network
+ * namespace, a mount namespace of its own in which no mount propagates
+ * back (slave: unmounts of the host, as "ip netns del", reach the node, so
+ * its copy of /run/netns does not keep other nodes' namespaces alive), a
+ * /sys of that network namespace, and /etc/netns/NS's files over /etc's.
+ * Then the node's own /run and an empty home over /root.
+ */
+static void sshd_setup(gpointer data)
+{
+	const struct sshd_setup *s = data;
+	unsigned long sys_flags = 0;
+	struct statvfs fs;
+	int fd = open(s->netns, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || setns(fd, CLONE_NEWNET))
+		sshd_setup_fail(s, "enter the network namespace");
+	close(fd);
+	if (unshare(CLONE_NEWNS))
+		sshd_setup_fail(s, "make a mount namespace");
+	if (mount("none", "/", NULL, MS_SLAVE | MS_REC, NULL))
+		sshd_setup_fail(s, "make / a slave mount");
+	/* a read-only /sys that cannot go is overlaid read-only, as ip does */
+	if (umount2("/sys", MNT_DETACH) && !statvfs("/sys", &fs) && (fs.f_flag & ST_RDONLY))
+		sys_flags = MS_RDONLY;
+	if (mount(s->ns, "/sys", "sysfs", sys_flags, NULL))
+		sshd_setup_fail(s, "mount /sys");
+	/* as ip: a file that cannot be bound is left as it is */
+	for (char **e = s->etc; e[0] && e[1]; e += 2)
+		(void)mount(e[0], e[1], "none", MS_BIND, NULL);
+	if (mount("tmpfs", "/run", "tmpfs", 0, "mode=0755"))
+		sshd_setup_fail(s, "mount a tmpfs on /run");
+	if (mkdir("/run/sshd", 0777) && errno != EEXIST)
+		sshd_setup_fail(s, "make /run/sshd");
+	if (mount(s->home, "/root", NULL, MS_BIND, NULL))
+		sshd_setup_fail(s, "mount its home on /root");
+}
+
+/* /etc/netns/@ns's files and their places in /etc, in pairs, as ip netns exec binds them. */
+static char **etc_binds(const char *ns)
+{
+	g_autofree char *dir = g_build_filename("/etc/netns", ns, NULL);
+	g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	const char *name;
+
+	while (d && (name = g_dir_read_name(d))) {
+		g_autofree char *from = g_build_filename(dir, name, NULL);
+		g_autofree char *to = g_build_filename("/etc", name, NULL);
+
+		g_strv_builder_add(b, from);
+		g_strv_builder_add(b, to);
+	}
+	return g_strv_builder_end(b);
+}
+
+/*
+ * Starts the sshd of node @n, whose files are in place, in its namespace;
+ * @fresh: this up has just made the network namespace, so nothing of an
+ * earlier sshd can run in it.
+ */
+static bool spawn_sshd(struct netns_lab *l, const struct spec_node *n, bool fresh,
+		       GError **error)
 {
 	g_autofree char *ns = ns_name(l, n);
 	g_autofree char *dir = node_dir(l, n);
 	g_autofree char *home = g_build_filename(dir, "home", NULL);
 	g_autofree char *conf = g_build_filename(dir, "sshd_config", NULL);
 	g_autofree char *log = g_build_filename(dir, "sshd.log", NULL);
-	g_autofree char *q_home = g_shell_quote(home);
-	g_autofree char *q_conf = g_shell_quote(conf);
-	g_autofree char *q_log = g_shell_quote(log);
-	g_autofree char *script = NULL;
 	g_autofree char *pin = mnt_pin(l, n);
 	g_autofree char *netns = g_strdup_printf("/run/netns/%s", ns);
+	g_autofree char *prefix = g_strdup_printf("node '%s': ", n->name.v);
+	g_auto(GStrv) etc = NULL;
+	const char *argv[] = { "/usr/sbin/sshd", "-f", conf, "-E", log, NULL };
+	struct sshd_setup setup = { ns, netns, home, prefix, NULL };
 	long survivor;
 
 	if (is_mount_point(pin)) {
@@ -358,7 +577,7 @@ static bool spawn_sshd(struct netns_lab *l, const struct spec_node *n, GError **
 
 		return provider_run(join, error);
 	}
-	survivor = surviving_mount_ns(ns);
+	survivor = fresh ? 0 : surviving_mount_ns(ns);
 	if (survivor) {
 		/*
 		 * sshd died but the node lives on (its tgtd, say): start the
@@ -371,21 +590,14 @@ static bool spawn_sshd(struct netns_lab *l, const struct spec_node *n, GError **
 
 		return provider_run(join, error);
 	}
-	script = g_strdup_printf("mount -t tmpfs -o mode=0755 tmpfs /run && mkdir -p /run/sshd && "
-				 "mount --bind %s /root && exec /usr/sbin/sshd -f %s -E %s",
-				 q_home, q_conf, q_log);
-	{
-		/* slave: unmounts of the host (ip netns del) reach the node too, so
-		 * its copy of /run/netns does not keep other nodes' namespaces alive */
-		const char *argv[] = { "ip", "netns", "exec", ns, "unshare", "-m",
-				       "--propagation", "slave", "sh", "-c", script, NULL };
-
-		return provider_run(argv, error);
-	}
+	etc = etc_binds(ns);
+	setup.etc = etc;
+	return provider_exec_setup(argv, sshd_setup, &setup, NULL, PROVIDER_RUN_TIMEOUT,
+				   NULL, NULL, error);
 }
 
 static bool start_sshd(struct provider_ctx *ctx, struct netns_lab *l,
-		       const struct spec_node *n, GError **error)
+		       const struct spec_node *n, bool fresh, GError **error)
 {
 	g_autofree char *ns = ns_name(l, n);
 	g_autofree char *dir = node_dir(l, n);
@@ -412,7 +624,7 @@ static bool start_sshd(struct provider_ctx *ctx, struct netns_lab *l,
 		return false;
 	if (ctx->say)
 		ctx->say(ctx->say_data, "%s", what);
-	return spawn_sshd(l, n, error);
+	return spawn_sshd(l, n, fresh, error);
 }
 
 /* The undo of a pin or of the pins' directory. */
@@ -604,14 +816,18 @@ static void make_one(guint i, gpointer data)
 	struct make_all *m = data;
 	const struct spec_node *n = g_ptr_array_index(m->ctx->spec->nodes, i + 1);
 
-	if (make_netns(m->ctx, m->l, n, i + 1, &m->errors[i + 1]))
-		start_sshd(m->ctx, m->l, n, &m->errors[i + 1]);
+	bool made;
+
+	if (make_netns(m->ctx, m->l, n, i + 1, &made, &m->errors[i + 1]))
+		start_sshd(m->ctx, m->l, n, made, &m->errors[i + 1]);
 }
 
 /*
  * Makes every node's namespace and starts its sshd.  One after another,
  * about 80 ms a node (a dozen processes) made 5 s of the start of a
- * 64-node lab; now up to MAKE_WORKERS at once.  The first node is made
+ * 64-node lab; now up to MAKE_WORKERS at once, and with three processes
+ * a node (two of ip, one of ssh-keygen) besides its sshd, where there
+ * were fourteen (make_netns(), spawn_sshd()).  The first node is made
  * alone: the first "ip netns add" on a machine turns /run/netns into a
  * shared mount, and two at once could both do it.  Each record is still
  * journaled before its change; records of different nodes interleave.
@@ -623,11 +839,12 @@ static bool make_nodes(struct provider_ctx *ctx, struct netns_lab *l, GError **e
 	GPtrArray *nodes = ctx->spec->nodes;
 	g_autofree GError **errors = g_new0(GError *, MAX(nodes->len, 1));
 	struct make_all m = { .ctx = ctx, .l = l, .errors = errors };
+	bool made;
 
 	if (!nodes->len)
 		return true;
-	if (!make_netns(ctx, l, g_ptr_array_index(nodes, 0), 0, error) ||
-	    !start_sshd(ctx, l, g_ptr_array_index(nodes, 0), error))
+	if (!make_netns(ctx, l, g_ptr_array_index(nodes, 0), 0, &made, error) ||
+	    !start_sshd(ctx, l, g_ptr_array_index(nodes, 0), made, error))
 		return false;
 	parallel_for(nodes->len - 1, MAKE_WORKERS, make_one, &m);
 	/* the first failure in node order, as one after another would report */
@@ -721,7 +938,7 @@ static void netns_revive(struct provider_ctx *ctx, GPtrArray *steps)
 		if (ctx->say)
 			ctx->say(ctx->say_data, "sshd of %s is gone; starting it again to undo what runs there",
 				 n->name.v);
-		if ((!spawn_sshd(&l, n, &error) ||
+		if ((!spawn_sshd(&l, n, false, &error) ||
 		     !wait_for_port(n->address.v, 22, n->name.v, &error)) && ctx->say)
 			ctx->say(ctx->say_data, "%s", error->message);
 	}
@@ -790,13 +1007,15 @@ static bool kill_pidfile(const char *pidfile, const char *match, GError **error)
 	return true;
 }
 
-/* Whether none of the pids (strings, NULL-terminated) is alive any more. */
+/* Whether none of the pids (a GArray of pid_t) is alive any more. */
 static bool pids_gone(gpointer data)
 {
-	for (char **q = data; *q; q++) {
-		long pid = strtol(*q, NULL, 10);
+	GArray *pids = data;
 
-		if (pid > 1 && kill((pid_t)pid, 0) == 0)
+	for (guint i = 0; i < pids->len; i++) {
+		pid_t pid = g_array_index(pids, pid_t, i);
+
+		if (pid > 1 && kill(pid, 0) == 0)
 			return false;
 	}
 	return true;
@@ -810,7 +1029,6 @@ static bool pids_gone(gpointer data)
  */
 static bool netns_delete(const char *ns, const char *veth, GError **error)
 {
-	const char *del[] = { "ip", "netns", "del", ns, NULL };
 	const char *del_veth[] = { "ip", "link", "del", veth, NULL };
 	g_autofree char *path = g_strdup_printf("/run/netns/%s", ns);
 
@@ -823,20 +1041,13 @@ static bool netns_delete(const char *ns, const char *veth, GError **error)
 	if (!g_file_test(path, G_FILE_TEST_EXISTS))
 		return true;
 	for (int round = 0; round < 2; round++) {
-		g_autoptr(GSubprocess) p = NULL;
-		g_autofree char *out = NULL;
-		g_auto(GStrv) pids = NULL;
+		g_autoptr(GArray) pids = netns_pids(ns);
 		guint live = 0;
 
-		p = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-				     error, "ip", "netns", "pids", ns, NULL);
-		if (!p || !g_subprocess_communicate_utf8(p, NULL, NULL, &out, NULL, error))
-			return false;
-		pids = g_strsplit(out ? out : "", "\n", -1);
-		for (char **q = pids; *q; q++) {
-			long pid = strtol(*q, NULL, 10);
+		for (guint i = 0; i < pids->len; i++) {
+			pid_t pid = g_array_index(pids, pid_t, i);
 
-			if (pid > 1 && kill((pid_t)pid, round ? SIGKILL : SIGTERM) == 0)
+			if (pid > 1 && kill(pid, round ? SIGKILL : SIGTERM) == 0)
 				live++;
 		}
 		if (!live)
@@ -844,7 +1055,14 @@ static bool netns_delete(const char *ns, const char *veth, GError **error)
 		/* up to 3 s for them to go, looking often rather than sleeping it all */
 		provider_poll_until(pids_gone, pids, 3 * G_USEC_PER_SEC);
 	}
-	return provider_run(del, error);
+	/* what "ip netns del" does, without a process for it */
+	umount2(path, MNT_DETACH);
+	if (unlink(path) && errno != ENOENT) {
+		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
+			    "cannot remove namespace file '%s': %s", path, g_strerror(errno));
+		return false;
+	}
+	return true;
 }
 
 static bool check_kill(const struct undo_ctx *u, JsonObject *o, GError **error)

@@ -291,6 +291,18 @@ bool provider_rmtree(const char *path, GError **error);
 bool provider_exec(const char *const *argv, const char *input, guint timeout,
 		   char **out, int *status, GError **error);
 
+/*
+ * provider_exec() that calls @setup(@data) in the child after fork, once
+ * its process group and standard streams are set, just before exec: for
+ * what the command needs done to its own process (namespaces, mounts)
+ * without a process of a tool for each step.  @setup may make only
+ * async-signal-safe calls; when a step fails it writes why to standard
+ * error and calls _exit() with a status other than 0, and the call then
+ * fails as for a command that exited so.  @setup may be NULL.
+ */
+bool provider_exec_setup(const char *const *argv, void (*setup)(gpointer data), gpointer data,
+			 const char *input, guint timeout, char **out, int *status, GError **error);
+
 /* provider_exec() without input or output, within PROVIDER_RUN_TIMEOUT. */
 bool provider_run(const char *const *argv, GError **error);
 

@@ -43,6 +43,46 @@ for kind in journal ran; do
 		n=$((n + 1))
 	done
 done
+# A batch of ip commands that stops halfway: up is stopped
+# (LABCTL_TEST_STOP) right after the host's namespace is journaled, the
+# lab's bridge is taken away, and the batch then makes the namespace and
+# the veth but fails to put the veth on the bridge.  up names that
+# command; down undoes what the batch made and what it did not.
+h=$(lab_hash t12)
+"$labctl" up -q "$spec" >"$tmp/out" 2>&1 || { cp "$tmp/out" "$tmp/why"; not_ok "batch: up to count the records"; }
+k=$(grep -n "\"key\":\"labctl-$h-host\"" "$tmp/.labctl/t12/journal.jsonl" | cut -d: -f1)
+"$labctl" down -q "$spec" >"$tmp/out" 2>&1 || { cp "$tmp/out" "$tmp/why"; not_ok "batch: down after counting"; }
+if test -n "$k"; then
+	# the lab's journal is new: record K is the Kth this up appends
+	LABCTL_TEST_STOP=journal:$k "$labctl" up -q --on-failure keep "$spec" >"$tmp/batch.out" 2>&1 &
+	pid=$!
+	i=0
+	until test "$(cut -d' ' -f3 /proc/$pid/stat 2>/dev/null)" = T || test $i -ge 300; do
+		sleep 0.1; i=$((i + 1))
+	done
+	ip link del "lc$h"
+	kill -CONT $pid
+	wait $pid
+	rc=$?
+	# ip says which command failed, or it is named with the others of the batch
+	if test $rc != 0 && grep -q "ip link set lc${h}v1 master lc$h up.*' failed: " "$tmp/batch.out"; then
+		ok "batch: up fails naming the command that failed"
+	else
+		{ echo "exit $rc"; cat "$tmp/batch.out"; } >"$tmp/why"
+		not_ok "batch: up fails naming the command that failed"
+	fi
+	if test -e "/run/netns/labctl-$h-host" && test -e "/sys/class/net/lc${h}v1"; then
+		ok "batch: what the batch made before it failed is there"
+	else
+		echo "no namespace labctl-$h-host or veth lc${h}v1" >"$tmp/why"
+		not_ok "batch: what the batch made before it failed is there"
+	fi
+	run "batch: down after the failed batch" 0 "$labctl" down -q "$spec"
+	no_residue "batch: nothing left"
+else
+	echo "no record of namespace labctl-$h-host" >"$tmp/why"
+	not_ok "batch: the host's namespace is journaled"
+fi
 echo "# crash points tested: $points"
 if test "$points" -ge 30; then ok "at least 30 crash points were reached ($points)"; else echo "$points" >"$tmp/why"; not_ok "at least 30 crash points were reached"; fi
 finish
