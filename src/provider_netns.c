@@ -511,7 +511,7 @@ static void sshd_setup(gpointer data)
 	close(fd);
 	if (unshare(CLONE_NEWNS))
 		sshd_setup_fail(s, "make a mount namespace");
-	if (mount("none", "/", NULL, MS_SLAVE | MS_REC, NULL))
+	if (mount("none", "/", "none", MS_SLAVE | MS_REC, NULL))
 		sshd_setup_fail(s, "make / a slave mount");
 	/* a read-only /sys that cannot go is overlaid read-only, as ip does */
 	if (umount2("/sys", MNT_DETACH) && !statvfs("/sys", &fs) && (fs.f_flag & ST_RDONLY))
@@ -525,7 +525,7 @@ static void sshd_setup(gpointer data)
 		sshd_setup_fail(s, "mount a tmpfs on /run");
 	if (mkdir("/run/sshd", 0777) && errno != EEXIST)
 		sshd_setup_fail(s, "make /run/sshd");
-	if (mount(s->home, "/root", NULL, MS_BIND, NULL))
+	if (mount(s->home, "/root", "none", MS_BIND, NULL))
 		sshd_setup_fail(s, "mount its home on /root");
 }
 
