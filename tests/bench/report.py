@@ -11,7 +11,8 @@ import statistics
 import sys
 from collections import defaultdict
 
-TARGET_OVERHEAD_MS = 5.0
+# issue #15: per task on a netns node, start-up and all counted against it
+TARGET_OVERHEAD_MS = 1.0
 TARGET_SCALING = 2.0
 TARGET_PLAN_S = 0.100
 TARGET_PLAN_MIB = 50.0
@@ -85,8 +86,11 @@ def main():
     w("200 trivial tasks (`true`, no check, no undo) on one netns node:")
     w("`labctl up` (start-up, facts, connection, journal and all) versus the")
     w("same 200 commands sent from a shell loop of `ssh` over one persistent")
-    w("OpenSSH ControlMaster connection to the same node's sshd. Overhead per")
-    w("task = (labctl − loop) / 200.")
+    w("OpenSSH ControlMaster connection to the same node's sshd. labctl's")
+    w("time per task counts its start-up, connection and facts against the")
+    w("200 tasks: an upper bound of its overhead per task, and what the")
+    w("target is measured by. labctl − loop, per task, is how much cheaper")
+    w("or dearer than the loop labctl is (negative: cheaper).")
     w("")
     if lab:
         over = ratios("overhead", 200, "labctl_s", 200, "loop_s",
@@ -97,13 +101,13 @@ def main():
         w("| labctl up, s | %s | %s | %s | |" % summary(list(lab.values()), "%.3f"))
         w("| ssh loop, s | %s | %s | %s | |" % summary(list(loop.values()), "%.3f"))
         w("| labctl / loop | %s | %s | %s | |" % summary(rel, "%.2f"))
-        w("| labctl per task, ms | %s | %s | %s | |" % summary(
-            [v / 200 * 1000 for v in lab.values()], "%.2f"))
+        per_task = [v / 200 * 1000 for v in lab.values()]
+        med = statistics.median(per_task)
+        w("| labctl per task, all counted, ms | %s | %s | %s | ≤ %.0f ms: %s |" % (
+            summary(per_task, "%.2f") + (TARGET_OVERHEAD_MS, verdict(med <= TARGET_OVERHEAD_MS))))
         w("| ssh loop per command, ms | %s | %s | %s | |" % summary(
             [v / 200 * 1000 for v in loop.values()], "%.2f"))
-        med = statistics.median(over)
-        w("| overhead per task, ms | %s | %s | %s | ≤ %.0f ms: %s |" % (
-            summary(over, "%.2f") + (TARGET_OVERHEAD_MS, verdict(med <= TARGET_OVERHEAD_MS))))
+        w("| labctl − loop, per task, ms | %s | %s | %s | |" % summary(over, "%.2f"))
     else:
         w("Not measured in this run.")
     w("")
