@@ -177,6 +177,12 @@ static const char *outcome_word(enum task_outcome o)
 	return "?";
 }
 
+/* The outcome of task @id so far, or -1 when it has none yet.  Under lock. */
+static int outcome_of(struct engine *e, const char *id)
+{
+	return GPOINTER_TO_INT(g_hash_table_lookup(e->outcome, id)) - 1;
+}
+
 static void report_task(struct engine *e, const char *node, const struct plan_task *t,
 			const struct task_result *r)
 {
@@ -186,7 +192,16 @@ static void report_task(struct engine *e, const char *node, const struct plan_ta
 		say(e, "%s: %s: %s\n", node, t->name, r->error ? r->error : "failed");
 		return;
 	}
-	if (v < 0 || (v == 0 && r->outcome != TASK_CHANGED))
+	if (v < 0)
+		return;
+	/* a proof another task made: the summary's "not run" says no more */
+	if (r->outcome == TASK_SKIPPED && v == 0 && t->proven_by &&
+	    outcome_of(e, t->proven_by) == TASK_CHANGED) {
+		say(e, "%-12s %-7s %s: %s\n", node, outcome_word(r->outcome), t->name,
+		    g_str_has_prefix(r->error, "skipped: ") ? r->error + strlen("skipped: ") : r->error);
+		return;
+	}
+	if (v == 0 && r->outcome != TASK_CHANGED)
 		return;
 	say(e, "%-12s %-7s %s (%.2f s)\n", node, outcome_word(r->outcome), t->name, r->seconds);
 }
@@ -323,6 +338,18 @@ static void set_outcome(struct engine *e, const char *id, enum task_outcome o)
 {
 	g_hash_table_insert(e->outcome, (gpointer)id, GINT_TO_POINTER(o + 1));
 	g_cond_broadcast(&e->changed);
+}
+
+/* The name of the task @id on node @pn (an id the plan made on it). */
+static const char *task_name(const struct plan_node *pn, const char *id)
+{
+	for (guint i = 0; i < pn->tasks->len; i++) {
+		const struct plan_task *t = g_ptr_array_index(pn->tasks, i);
+
+		if (!strcmp(t->id, id))
+			return t->name;
+	}
+	return id;
 }
 
 /*
@@ -686,6 +713,18 @@ out:
 	r->seconds = since(t0);
 }
 
+/* A heavy proof that does not run, for the reason @why (taken).  Under lock. */
+static void skip_proof(struct engine *e, struct node_run *n, const struct plan_task *t,
+		       struct task_result *r, char *why)
+{
+	r->outcome = TASK_SKIPPED;
+	r->error = why;
+	set_outcome(e, t->id, TASK_SKIPPED);
+	n->done++;
+	n->result->not_run++;
+	report_task(e, n->shown->name, t, r);
+}
+
 static void run_node(struct engine *e, guint ni)
 {
 	struct node_run *n = &e->nodes[ni];
@@ -725,14 +764,22 @@ static void run_node(struct engine *e, guint ni)
 		 * any node (a target remade, a mount put back) makes it run.
 		 */
 		if (t->heavy && e->opts->skip_heavy && !e->changed_any) {
-			r->outcome = TASK_SKIPPED;
-			r->error = g_strdup("skipped: nothing changed since the lab was last proven; "
-					    "'labctl check' runs it");
-			set_outcome(e, t->id, TASK_SKIPPED);
-			n->done++;
-			nr->not_run++;
+			skip_proof(e, n, t, r, g_strdup("skipped: nothing changed since the lab was last "
+							"proven; 'labctl check' runs it"));
 			nr->proofs_skipped++;
-			report_task(e, pn->name, t, r);
+			g_mutex_unlock(&e->lock);
+			continue;
+		}
+		/*
+		 * An earlier task of this run changed something and proved, on
+		 * the way, what this one would: the mount test's write, remount
+		 * and read-back, and the verify task's own.
+		 */
+		if (t->heavy && t->proven_by && !e->opts->prove_all &&
+		    outcome_of(e, t->proven_by) == TASK_CHANGED) {
+			skip_proof(e, n, t, r, g_strdup_printf("skipped: '%s' proved the same in this run",
+								task_name(pn, t->proven_by)));
+			nr->proofs_covered++;
 			g_mutex_unlock(&e->lock);
 			continue;
 		}

@@ -312,6 +312,7 @@ static bool run_plan(struct lab *lab, GPtrArray *access, const struct lab_opts *
 		.transcript_dir = transcripts, .redact = secrets, .cancel = o->cancel,
 		.skip_heavy = !verify_only && !o->prove && lab->spec->prove.v == 0 &&
 			      lab_was_proven(lab),
+		.prove_all = o->prove || lab->spec->prove.v != 0,
 	};
 	g_autoptr(lab_plan) live = NULL;
 	struct reach r = { 0 };
@@ -363,7 +364,8 @@ static bool run_plan(struct lab *lab, GPtrArray *access, const struct lab_opts *
 		nr->reconnects = lab_ssh_reconnects(r.nodes[i].ssh);
 		run->changed += nr->changed;
 		run->checks += nr->tasks->len;
-		run->checks_failed += nr->failed + nr->not_run - nr->proofs_skipped;
+		run->checks_failed += nr->failed + nr->not_run - nr->proofs_skipped -
+				      nr->proofs_covered;
 		run->proofs_skipped += nr->proofs_skipped;
 	}
 	record_proof(lab, o->out, verify_only ? "check" : "up",

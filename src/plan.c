@@ -451,6 +451,7 @@ static void plan_task_free(gpointer p)
 	g_free(t->undo);
 	g_free(t->metrics);
 	g_free(t->known_failures);
+	g_free(t->proven_by);
 	g_free(t->provides);
 	g_free(t->waits);
 	g_free(t->waits_disk);
@@ -637,6 +638,19 @@ static void add_task(struct builder *b, struct plan_node *pn, JsonObject *vars,
 	pt->retries = (unsigned)t->retries.v;
 	pt->verify = t->verify.v;
 	pt->heavy = t->heavy.v;
+	if (t->proven_by.v) {
+		g_autofree char *by = render(b, pb, t, &t->proven_by, scope, TEMPLATE_REDACT, pn->name);
+
+		/* none in the plan (its "when", or "check"'s plan): nothing to pair */
+		for (guint i = pn->tasks->len; by && i-- > 0;) {
+			const struct plan_task *o = g_ptr_array_index(pn->tasks, i);
+
+			if (!o->verify && !strcmp(o->playbook, pb->name) && !g_strcmp0(o->name, by)) {
+				pt->proven_by = g_strdup(o->id);
+				break;
+			}
+		}
+	}
 	pt->adopt = !t->adopt.set || t->adopt.v;
 	pt->provides = g_strdup(t->provides.v);
 	pt->waits = g_strdup(t->after.v);
@@ -953,6 +967,13 @@ void plan_print(const struct plan *plan, FILE *fp)
 				t->metrics ? ", metrics " : "",
 				t->metrics ? t->metrics : "");
 			put_field(fp, "when", t->when);
+			if (t->proven_by) {
+				g_autofree char *s = g_strdup_printf(
+					"up skips it when %s changed something (it proves the same)",
+					t->proven_by);
+
+				put_field(fp, "proof", s);
+			}
 			if (t->after->len) {
 				g_autoptr(GString) s = g_string_new(NULL);
 
@@ -1053,6 +1074,8 @@ JsonNode *plan_to_json(const struct plan *plan)
 				json_builder_set_member_name(jb, "heavy");
 				json_builder_add_boolean_value(jb, true);
 			}
+			if (t->proven_by)
+				add_opt_str(jb, "proven_by", t->proven_by);
 			if (t->metrics)
 				add_opt_str(jb, "metrics", t->metrics);
 			if (t->known_failures)

@@ -33,6 +33,7 @@ static const struct yfield task_fields[] = {
 	F("after", YF_STR, after),
 	F("verify", YF_BOOL, verify),
 	F("heavy", YF_BOOL, heavy),
+	F("proven_by", YF_STR, proven_by),
 	F("adopt", YF_BOOL, adopt),
 	F("timeout_from", YF_STR, timeout_from),
 	F("metrics", YF_ENUM, metrics, .values = playbook_metrics_names),
@@ -271,6 +272,9 @@ static void check_task(struct playbook *pb, const char *dir, struct pb_task *tas
 	if (task->heavy.v && !task->verify.v)
 		diags_add(diags, pb->file, task->heavy.loc,
 			  "'heavy' marks a proof that 'up' may skip, so it needs 'verify: true'");
+	if (task->proven_by.v && !task->heavy.v)
+		diags_add(diags, pb->file, task->proven_by.loc,
+			  "'proven_by' names a task that proves what a heavy proof does, so it needs 'heavy: true'");
 	/* only a verify task's output is kept: the engine reads it there */
 	if (task->metrics.set && !task->verify.v)
 		diags_add(diags, pb->file, task->metrics.loc,
@@ -283,11 +287,35 @@ static void check_task(struct playbook *pb, const char *dir, struct pb_task *tas
 	parse_field(pb, &task->known_failures, diags);
 	check_when(pb, task, diags);
 	parse_field(pb, &task->name, diags);
+	parse_field(pb, &task->proven_by, diags);
 	parse_field(pb, &task->check, diags);
 	parse_field(pb, &task->guard, diags);
 	parse_field(pb, &task->run, diags);
 	parse_field(pb, &task->undo, diags);
 	load_script(pb, dir, &task->script, diags);
+}
+
+/*
+ * A heavy task's "proven_by" is the name of an earlier task of the playbook
+ * that changes something (no verify task), for the same foreach: the plan
+ * pairs the two for each element by their rendered names.
+ */
+static void check_proven_by(struct playbook *pb, guint i, GPtrArray *diags)
+{
+	const struct pb_task *task = g_ptr_array_index(pb->tasks, i);
+
+	if (!task->proven_by.v)
+		return;
+	for (guint j = 0; j < i; j++) {
+		const struct pb_task *o = g_ptr_array_index(pb->tasks, j);
+
+		if (!g_strcmp0(o->name.v, task->proven_by.v) && !o->verify.v &&
+		    !g_strcmp0(o->foreach.v, task->foreach.v))
+			return;
+	}
+	diags_add(diags, pb->file, task->proven_by.loc,
+		  "'proven_by' must be the name of an earlier task that is not a verify task, "
+		  "with the same 'foreach', and '%s' is none", task->proven_by.v);
 }
 
 struct playbook *playbook_load(const char *name, const char *dir, GPtrArray *diags)
@@ -325,6 +353,8 @@ struct playbook *playbook_load(const char *name, const char *dir, GPtrArray *dia
 			  pb->role.v);
 	for (guint i = 0; pb->tasks && i < pb->tasks->len; i++)
 		check_task(pb, dir, g_ptr_array_index(pb->tasks, i), diags);
+	for (guint i = 0; pb->tasks && i < pb->tasks->len; i++)
+		check_proven_by(pb, i, diags);
 
 	if (diags->len != before) {
 		playbook_free(pb);

@@ -64,6 +64,8 @@ struct node_result {
 	const char *name;
 	guint changed, skipped, failed, not_run;   /* skipped: done already ("ok") */
 	guint proofs_skipped;   /* heavy proofs left to "check", counted in not_run */
+	guint proofs_covered;   /* heavy proofs a task of this run made as well
+				   (plan_task.proven_by), counted in not_run */
 	guint reconnects;       /* times its connection dropped and was made again */
 	double seconds;
 	GPtrArray *tasks;       /* struct task_result *, one per plan task */
@@ -92,6 +94,11 @@ struct engine_opts {
 	 * changed anything.  "check" never sets it.
 	 */
 	bool skip_heavy;
+	/*
+	 * Every heavy task runs, even one whose proof an earlier task of this
+	 * run made as well (plan_task.proven_by): up --prove, "prove: always".
+	 */
+	bool prove_all;
 };
 
 /*

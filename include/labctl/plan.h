@@ -42,6 +42,8 @@ struct plan_task {
 	unsigned retries;
 	bool verify;            /* runs every time, changes nothing, not journaled */
 	bool heavy;             /* a verify task "up" may skip: see engine_opts.skip_heavy */
+	char *proven_by;        /* heavy: the id of an earlier task on the node that
+				   proves the same when it changes something, or NULL */
 	bool adopt;             /* false: a passing check that this lab's journal
 				   does not explain refuses the task */
 	char *provides;         /* milestone name, or NULL */

@@ -48,6 +48,12 @@ struct pb_task {
 	 * since the last complete run (see engine_opts.skip_heavy).
 	 */
 	struct ybool heavy;
+	/*
+	 * A heavy task's proof that an earlier task of the playbook (this is
+	 * its name template, the same foreach) makes as well when it changes
+	 * something: "up" then skips the heavy task (see plan_task.proven_by).
+	 */
+	struct ystr proven_by;
 	struct ybool adopt;     /* false: a passing check counts only for what this lab made */
 	struct ystr timeout_from;       /* template rendering to the seconds, instead of timeout */
 	struct yenum metrics;   /* index into playbook_metrics_names: what its stdout holds */

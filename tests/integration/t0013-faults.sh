@@ -119,7 +119,10 @@ no_residue "nothing left after down brought the sshds back"
 # unmount the XFS that lies on qemu-storage-daemon's export, and with the
 # daemon that last process it would hang in the kernel for good.
 # With the export's daemon gone, the XFS on it fails once it is written
-# to: a write in the kept namespace makes that certain.  The undo that
+# to: a write in the kept namespace makes that certain.  It changes the
+# lab's test file, whose inode the mount test's read-back left in memory,
+# so that XFS has something to write (a new file needs blocks read first,
+# which fail without shutting the file system down).  The undo that
 # removes the test file then fails with an I/O error, down says so,
 # --force goes on past it and keeps it (and the host node), and a later
 # down (or --forget, if it fails again) leaves nothing.
@@ -134,7 +137,7 @@ done
 echo "in D state:$stuck" >"$tmp/why"
 if test -z "$stuck"; then ok "no process of the lab hangs in the kernel"; else not_ok "no process of the lab hangs in the kernel"; fi
 pin=/var/lib/labctl/netns/$h/pins/host
-if test -f "$pin" && timeout 30 nsenter --mount="$pin" sh -c "touch $tmp/mnt/t13/more; sync" 2>/dev/null; then :; fi
+if test -f "$pin" && timeout 30 nsenter --mount="$pin" sh -c "touch $tmp/mnt/t13/abcd $tmp/mnt/t13/more; sync" 2>/dev/null; then :; fi
 run "down after every process was killed fails on the dead file system" 1 timeout 120 "$labctl" down "$spec"
 matches "down starts the sshds again in the kept namespaces" "sshd of (disks|host) is gone; starting it again" "$tmp/out"
 matches "it names the undo and the I/O error" "host: write .*abcd.*undo failed: .*Input/output error" "$tmp/out"

@@ -15,6 +15,7 @@
 static struct lab_fixture lab;
 static unsigned jobs;           /* 0: every node at once */
 static bool skip_heavy;         /* engine_opts.skip_heavy of the next run() */
+static bool prove_all;          /* engine_opts.prove_all of the next run() */
 
 static int setup(void **state)
 {
@@ -45,7 +46,8 @@ static bool run(GPtrArray **results, const char *transcripts)
 	struct plan_options shown_o = { .playbook_dir = lab.playbooks, .flags = TEMPLATE_REDACT };
 	g_autoptr(redact) secrets = redact_new();
 	struct engine_opts eo = { .jobs = jobs, .verbosity = -1, .transcript_dir = transcripts,
-				  .redact = secrets, .skip_heavy = skip_heavy };
+				  .redact = secrets, .skip_heavy = skip_heavy,
+				  .prove_all = prove_all };
 	g_autoptr(GPtrArray) diags = diags_new();
 	struct plan *live = plan_build(lab.spec, &live_o, diags);
 	struct plan *shown = plan_build(lab.spec, &shown_o, diags);
@@ -457,6 +459,72 @@ static void test_heavy_proof(void **state)
 	g_unlink(proofs);
 }
 
+/*
+ * A heavy proof an earlier task of the run made as well (proven_by) is
+ * skipped only when that task changed something in this run, and never
+ * when every proof is asked for (up --prove); it is not a proof left to
+ * "check", so it does not make the run prove less.
+ */
+static void test_proven_by(void **state)
+{
+	g_autofree char *file = g_build_filename(lab.tmp, "proven-file", NULL);
+	g_autofree char *proofs = g_build_filename(lab.tmp, "proven-proofs", NULL);
+	g_autofree char *host = NULL;
+	g_autofree char *text = NULL;
+	GPtrArray *results = NULL;
+	const struct node_result *nr;
+
+	(void)state;
+	fixture_write(&lab, "playbooks/target-tgt.yaml",
+		      "playbook: target-tgt\nrole: disk\ntasks: []\n");
+	host = g_strdup_printf(
+		"playbook: initiator-libiscsi\nrole: host\ntasks:\n"
+		"  - name: write {{ node.name }}'s file\n"
+		"    check: test -f %s\n"
+		"    run: echo made >> %s\n"
+		"    undo: rm -f %s\n"
+		"  - name: the heavy proof\n"
+		"    run: echo ran >> %s\n"
+		"    verify: true\n"
+		"    heavy: true\n"
+		"    proven_by: write {{ node.name }}'s file\n", file, file, file, proofs);
+	fixture_write(&lab, "playbooks/initiator-libiscsi.yaml", host);
+
+	/* the write changes something: the proof is skipped, and says by what */
+	skip_heavy = false;
+	prove_all = false;
+	assert_true(run(&results, NULL));
+	assert_int_equal(result(results, 1, 0)->outcome, TASK_CHANGED);
+	assert_int_equal(result(results, 1, 1)->outcome, TASK_SKIPPED);
+	assert_non_null(strstr(result(results, 1, 1)->error, "'write h's file' proved the same"));
+	nr = g_ptr_array_index(results, 1);
+	assert_int_equal(nr->proofs_covered, 1);
+	assert_int_equal(nr->proofs_skipped, 0);
+	assert_int_equal(nr->not_run, 1);
+	assert_false(engine_skipped_after_change(results));
+	node_results_free(results);
+
+	/* the write finds its work done: the proof runs */
+	assert_true(run(&results, NULL));
+	assert_int_equal(result(results, 1, 0)->outcome, TASK_OK);
+	assert_int_equal(result(results, 1, 1)->outcome, TASK_OK);
+	node_results_free(results);
+
+	/* the write changes something again, and every proof is asked for */
+	g_unlink(file);
+	prove_all = true;
+	assert_true(run(&results, NULL));
+	assert_int_equal(result(results, 1, 0)->outcome, TASK_CHANGED);
+	assert_int_equal(result(results, 1, 1)->outcome, TASK_OK);
+	node_results_free(results);
+	prove_all = false;
+
+	assert_true(g_file_get_contents(proofs, &text, NULL, NULL));
+	assert_string_equal(text, "ran\nran\n");
+	g_unlink(file);
+	g_unlink(proofs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -468,6 +536,7 @@ int main(void)
 		cmocka_unit_test(test_interrupted_task),
 		cmocka_unit_test(test_not_adopted),
 		cmocka_unit_test(test_heavy_proof),
+		cmocka_unit_test(test_proven_by),
 	};
 
 	system_need_root("test_engine", "a lab of network namespaces");

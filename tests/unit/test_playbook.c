@@ -152,6 +152,15 @@ static void test_errors(void **state)
 		/* only a proof of the lab can be left to check */
 		{ "playbook: x\nrole: disk\ntasks:\n  - name: a\n    run: 'true'\n    heavy: true\n",
 		  NULL, "playbooks/x.yaml:6:12: 'heavy' marks a proof that 'up' may skip, so it needs 'verify: true'" },
+		/* a proof another task makes as well: only a heavy one, and of a task before it */
+		{ "playbook: x\nrole: disk\ntasks:\n  - name: a\n    run: 'true'\n  - name: b\n    run: 'true'\n    verify: true\n    proven_by: a\n",
+		  NULL, "playbooks/x.yaml:9:16: 'proven_by' names a task that proves what a heavy proof does, so it needs 'heavy: true'" },
+		{ "playbook: x\nrole: disk\ntasks:\n  - name: b\n    run: 'true'\n    verify: true\n    heavy: true\n    proven_by: a\n  - name: a\n    run: 'true'\n",
+		  NULL, "playbooks/x.yaml:8:16: 'proven_by' must be the name of an earlier task that is not a verify task, with the same 'foreach', and 'a' is none" },
+		{ "playbook: x\nrole: disk\ntasks:\n  - name: a {{ m }}\n    foreach: m in x.y\n    run: 'true'\n  - name: b\n    run: 'true'\n    verify: true\n    heavy: true\n    proven_by: a {{ m }}\n",
+		  NULL, "playbooks/x.yaml:11:16: 'proven_by' must be the name of an earlier task that is not a verify task, with the same 'foreach', and 'a {{ m }}' is none" },
+		{ "playbook: x\nrole: disk\ntasks:\n  - name: a\n    run: 'true'\n    verify: true\n  - name: b\n    run: 'true'\n    verify: true\n    heavy: true\n    proven_by: a\n",
+		  NULL, "playbooks/x.yaml:11:16: 'proven_by' must be the name of an earlier task that is not a verify task, with the same 'foreach', and 'a' is none" },
 		/* only a verify task's output is kept, so only it has metrics */
 		{ "playbook: x\nrole: disk\ntasks:\n  - name: a\n    run: 'true'\n    metrics: fio\n",
 		  NULL, "playbooks/x.yaml:6:14: 'metrics' reads what a check prints, so it needs 'verify: true'" },
