@@ -110,6 +110,8 @@ struct td {
 	struct undo_ctx lab;    /* what local undos may touch */
 	GMutex lock;
 	GHashTable *conns;      /* node -> struct lab_ssh *, NULL: unreachable */
+	GHashTable *conn_errors;        /* node -> GError *: why a connection made
+					   ahead of its first step failed, for that step */
 	GHashTable *ran;        /* the steps that ran, failed or not */
 	guint failed;
 	guint kept;             /* local steps kept for a node that still needs them */
@@ -128,7 +130,18 @@ static struct lab_ssh *node_conn(struct td *td, const char *node, GError **error
 	known = g_hash_table_lookup_extended(td->conns, node, NULL, (gpointer *)&ssh);
 	g_mutex_unlock(&td->lock);
 	if (known) {
+		g_autofree char *key = NULL;
+		GError *why = NULL;
+
+		g_mutex_lock(&td->lock);
 		if (!ssh)
+			g_hash_table_steal_extended(td->conn_errors, node, (gpointer *)&key,
+						    (gpointer *)&why);
+		g_mutex_unlock(&td->lock);
+		/* the reason goes with the node's first step, as without connecting ahead */
+		if (why)
+			g_propagate_error(error, why);
+		else if (!ssh)
 			g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
 				    "node '%s' could not be reached", node);
 		return ssh;
@@ -271,8 +284,31 @@ struct node_steps {
 	struct td *td;
 	const char *node;
 	int wave;
+	bool connect_only;      /* connect, for a later wave: no step yet */
 	GPtrArray *steps;       /* const struct undo_step * (borrowed) */
 };
+
+/*
+ * Connects to @node ahead of its first step, so that connections are made
+ * side by side, not one after the other; a failure is kept for that step.
+ */
+static void connect_ahead(struct td *td, const char *node)
+{
+	GError *error = NULL;
+
+	if (!node_conn(td, node, &error) && error) {
+		g_mutex_lock(&td->lock);
+		g_hash_table_insert(td->conn_errors, g_strdup(node), error);
+		g_mutex_unlock(&td->lock);
+	}
+}
+
+static void connect_worker(guint index, gpointer data)
+{
+	struct node_steps *n = g_ptr_array_index((GPtrArray *)data, index);
+
+	connect_ahead(n->td, n->node);
+}
 
 static void node_steps_free(gpointer p)
 {
@@ -287,6 +323,10 @@ static void node_worker(guint index, gpointer data)
 {
 	struct node_steps *n = g_ptr_array_index((GPtrArray *)data, index);
 
+	if (n->connect_only) {
+		connect_ahead(n->td, n->node);
+		return;
+	}
 	for (guint i = 0; i < n->steps->len && !stopping(n->td); i++)
 		run_step(n->td, g_ptr_array_index(n->steps, i));
 }
@@ -295,8 +335,9 @@ static void node_worker(guint index, gpointer data)
  * Runs the remote steps @from to @to (exclusive).  With a wave for every
  * node (opts->wave), the nodes of a wave undo their steps at once, each in
  * its own order, and a wave starts when the one before it is done: hosts
- * log out and unmount while their targets still answer.  Without, one
- * step at a time, newest first.
+ * log out and unmount while their targets still answer; the nodes of later
+ * waves connect meanwhile.  Without, one step at a time, newest first,
+ * after connecting to every node at once.
  */
 static void run_remote_steps(struct td *td, GPtrArray *steps, guint from, guint to)
 {
@@ -304,8 +345,9 @@ static void run_remote_steps(struct td *td, GPtrArray *steps, guint from, guint 
 	g_autoptr(GPtrArray) nodes = g_ptr_array_new_with_free_func(node_steps_free);
 	g_autoptr(GHashTable) by_name = g_hash_table_new(g_str_hash, g_str_equal);
 	int last_wave = 0;
+	bool waves = o->wave != NULL;
 
-	for (guint i = from; o->wave && i < to; i++) {
+	for (guint i = from; i < to; i++) {
 		const struct undo_step *s = g_ptr_array_index(steps, i);
 		struct node_steps *n = g_hash_table_lookup(by_name, s->node);
 
@@ -313,23 +355,18 @@ static void run_remote_steps(struct td *td, GPtrArray *steps, guint from, guint 
 			n = g_new0(struct node_steps, 1);
 			n->td = td;
 			n->node = s->node;
-			n->wave = o->wave(s->node, o->wave_data);
+			n->wave = o->wave ? o->wave(s->node, o->wave_data) : -1;
 			n->steps = g_ptr_array_new();
 			g_hash_table_insert(by_name, s->node, n);
 			g_ptr_array_add(nodes, n);
-			if (n->wave < 0)
-				break;
+			/* a node of no known wave: one step at a time */
+			waves &= n->wave >= 0;
 			last_wave = MAX(last_wave, n->wave);
 		}
 		g_ptr_array_add(n->steps, (gpointer)s);
 	}
-	for (guint i = 0; i < nodes->len; i++) {
-		if (((struct node_steps *)g_ptr_array_index(nodes, i))->wave < 0) {
-			g_ptr_array_set_size(nodes, 0);
-			break;
-		}
-	}
-	if (!nodes->len) {
+	if (!waves) {
+		parallel_for(nodes->len, 0, connect_worker, nodes);
 		for (guint i = from; i < to && !stopping(td); i++)
 			run_step(td, g_ptr_array_index(steps, i));
 		return;
@@ -340,7 +377,9 @@ static void run_remote_steps(struct td *td, GPtrArray *steps, guint from, guint 
 		for (guint i = 0; i < nodes->len; i++) {
 			struct node_steps *n = g_ptr_array_index(nodes, i);
 
-			if (n->wave == w)
+			/* the first wave's nodes start; the others connect */
+			n->connect_only = n->wave > w && w == 0;
+			if (n->wave == w || n->connect_only)
 				g_ptr_array_add(wave, n);
 		}
 		/* every node of the wave at once */
@@ -410,6 +449,8 @@ bool teardown_run(GPtrArray *steps, struct journal *journal,
 		return false;
 	}
 	td.conns = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, close_conn);
+	td.conn_errors = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					       (GDestroyNotify)g_error_free);
 	td.ran = g_hash_table_new(g_direct_hash, g_direct_equal);
 	td.failed_nodes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	while (i < steps->len && !td.stop) {
@@ -427,6 +468,7 @@ bool teardown_run(GPtrArray *steps, struct journal *journal,
 			 * namespaces) outlive the lab, waiting for a FIN that cannot come.
 			 */
 			g_hash_table_remove_all(td.conns);
+			g_hash_table_remove_all(td.conn_errors);
 			run_step(&td, s);
 			i++;
 			continue;
@@ -437,6 +479,7 @@ bool teardown_run(GPtrArray *steps, struct journal *journal,
 		i = to;
 	}
 	g_hash_table_unref(td.conns);
+	g_hash_table_unref(td.conn_errors);
 	/* after a failure without --force: what was left, in order */
 	for (guint k = 0; td.stop && k < steps->len; k++)
 		if (!g_hash_table_contains(td.ran, g_ptr_array_index(steps, k)))
