@@ -258,6 +258,30 @@ def main():
             m = statistics.median(rs)
             tgt = "≤ %.2f× (%s)" % (target, verdict(m <= target)) if target else ""
             w("| %s | %s | %s | %s | %s |" % ((label,) + summary(rs, "%.2f×") + (tgt,)))
+        fio = series("seed", "fio", "read_iops")
+        if fio:
+            w("")
+            w("### fio on the seed lab (emulated)")
+            w("")
+            w("After the rounds, the same lab with a fio check on its XFS mount")
+            w("(`fio: {rw: randrw, bs: 4KiB, size: 64MiB, runtime: 10, iodepth: 4}`,")
+            w("O_DIRECT, libaio), `labctl check --json` %d times; the figures are" % len(fio))
+            w("those `check --json` reports. **They measure QEMU's emulation (TCG)")
+            w("of both guests, their LIO target and open-iscsi initiator and the")
+            w("network between them, on a 2-CPU machine: not the performance of")
+            w("any disk, network or iSCSI stack on hardware.** They show that the")
+            w("workload check runs and what it reports, and give a baseline for")
+            w("this machine.")
+            w("")
+            w("| | median | min | max |")
+            w("|---|---|---|---|")
+            for d in ("read", "write"):
+                for k, label, fmt in (("iops", "IOPS", "%.0f"), ("bw_kib", "bandwidth, KiB/s", "%.0f"),
+                                      ("clat_p50_us", "completion latency p50, µs", "%.0f"),
+                                      ("clat_p99_us", "completion latency p99, µs", "%.0f")):
+                    vals = list(series("seed", "fio", "%s_%s" % (d, k)).values())
+                    if vals:
+                        w("| %s %s | %s | %s | %s |" % ((d, label) + summary(vals, fmt)))
     else:
         w("Not measured in this run.")
     w("")
