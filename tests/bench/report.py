@@ -86,11 +86,15 @@ def main():
     w("200 trivial tasks (`true`, no check, no undo) on one netns node:")
     w("`labctl up` (start-up, facts, connection, journal and all) versus the")
     w("same 200 commands sent from a shell loop of `ssh` over one persistent")
-    w("OpenSSH ControlMaster connection to the same node's sshd. labctl's")
-    w("time per task counts its start-up, connection and facts against the")
-    w("200 tasks: an upper bound of its overhead per task, and what the")
-    w("target is measured by. labctl − loop, per task, is how much cheaper")
-    w("or dearer than the loop labctl is (negative: cheaper).")
+    w("OpenSSH ControlMaster connection to the same node's sshd; and, in the")
+    w("same round, `labctl up` of the same lab with no task at all (start-up,")
+    w("connection, facts, the journal read and the run's records). labctl's")
+    w("overhead per task is what a task adds to an `up`: (up with 200 tasks −")
+    w("up with none) / 200, journal intent and result (each fsync'ed) and the")
+    w("round trip through the node's shell; the target is measured by it.")
+    w("The up with 200 tasks divided by 200, start-up counted against the")
+    w("tasks, is an upper bound of it. labctl − loop, per task, is how much")
+    w("cheaper or dearer than the loop labctl is (negative: cheaper).")
     w("")
     if lab:
         over = ratios("overhead", 200, "labctl_s", 200, "loop_s",
@@ -101,10 +105,21 @@ def main():
         w("| labctl up, s | %s | %s | %s | |" % summary(list(lab.values()), "%.3f"))
         w("| ssh loop, s | %s | %s | %s | |" % summary(list(loop.values()), "%.3f"))
         w("| labctl / loop | %s | %s | %s | |" % summary(rel, "%.2f"))
+        empty = series("overhead", 0, "labctl_s")
+        marginal = ratios("overhead", 200, "labctl_s", 0, "labctl_s",
+                          lambda a, b: (a - b) / 200 * 1000)
+        if empty:
+            w("| labctl up with no task, s | %s | %s | %s | |" % summary(list(empty.values()), "%.3f"))
+        if marginal:
+            med = statistics.median(marginal)
+            w("| labctl per task (200 tasks − none) / 200, ms | %s | %s | %s | ≤ %.0f ms: %s |" % (
+                summary(marginal, "%.2f") + (TARGET_OVERHEAD_MS, verdict(med <= TARGET_OVERHEAD_MS))))
         per_task = [v / 200 * 1000 for v in lab.values()]
         med = statistics.median(per_task)
-        w("| labctl per task, all counted, ms | %s | %s | %s | ≤ %.0f ms: %s |" % (
-            summary(per_task, "%.2f") + (TARGET_OVERHEAD_MS, verdict(med <= TARGET_OVERHEAD_MS))))
+        w("| labctl per task, start-up counted too (upper bound), ms | %s | %s | %s | %s |" % (
+            summary(per_task, "%.2f") + (
+                "" if marginal else "≤ %.0f ms: %s" % (TARGET_OVERHEAD_MS,
+                                                       verdict(med <= TARGET_OVERHEAD_MS)),)))
         w("| ssh loop per command, ms | %s | %s | %s | |" % summary(
             [v / 200 * 1000 for v in loop.values()], "%.2f"))
         w("| labctl − loop, per task, ms | %s | %s | %s | |" % summary(over, "%.2f"))
