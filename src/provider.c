@@ -251,12 +251,9 @@ bool provider_run(const char *const *argv, GError **error)
 
 bool provider_keygen(const char *file, GError **error)
 {
-	const char *argv[] = { "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "labctl",
-			       "-f", file, NULL };
-
 	if (g_file_test(file, G_FILE_TEST_EXISTS))
 		return true;
-	return provider_run(argv, error);
+	return lab_ssh_keygen(file, "labctl", error);
 }
 
 bool provider_journal(struct provider_ctx *ctx, const char *node, const char *key,

@@ -771,7 +771,7 @@ static bool need_tools(GError **error)
 	/* sshd is run as /usr/sbin/sshd, which is not in every user's PATH */
 	static const struct provider_tool tools[] = {
 		{ "ip", "iproute2" }, { "unshare", "util-linux" },
-		{ "ssh-keygen", "openssh-client" }, { "/usr/sbin/sshd", "openssh-server" },
+		{ "/usr/sbin/sshd", "openssh-server" },
 	};
 
 	return provider_need_tools("netns", tools, G_N_ELEMENTS(tools), error);
