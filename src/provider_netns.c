@@ -706,23 +706,37 @@ static bool pin_mount_ns(struct provider_ctx *ctx, struct netns_lab *l,
 	return true;
 }
 
-static bool wait_for_port(const char *addr, guint16 port, const char *node, GError **error)
+struct sshd_files {
+	const char *pidfile;
+	const char *conf;
+};
+
+static bool sshd_files_alive(gpointer data)
 {
-	gint64 deadline = g_get_monotonic_time() + SSHD_WAIT_SECONDS * G_USEC_PER_SEC;
-	g_autoptr(GSocketClient) client = g_socket_client_new();
+	const struct sshd_files *f = data;
 
-	g_socket_client_set_timeout(client, 1);
-	while (g_get_monotonic_time() < deadline) {
-		g_autoptr(GSocketConnection) c =
-			g_socket_client_connect_to_host(client, addr, port, NULL, NULL);
+	return sshd_alive(f->pidfile, f->conf);
+}
 
-		if (c)
-			return true;
-		g_usleep(50 * 1000);
-	}
+/*
+ * Waits until the sshd of node @n accepts connections: OpenSSH's sshd
+ * writes its pid file only once its listening socket is bound, so a pid
+ * file naming a live sshd of the node's config says so.  A connection to
+ * find out would cost the node an sshd process of its own (sshd starts
+ * one for every connection), a hundred of them for a hundred nodes.
+ */
+static bool wait_sshd(const struct netns_lab *l, const struct spec_node *n, GError **error)
+{
+	g_autofree char *dir = node_dir(l, n);
+	g_autofree char *pidfile = g_build_filename(dir, "sshd.pid", NULL);
+	g_autofree char *conf = g_build_filename(dir, "sshd_config", NULL);
+	struct sshd_files f = { pidfile, conf };
+
+	if (provider_poll_until(sshd_files_alive, &f, SSHD_WAIT_SECONDS * G_USEC_PER_SEC))
+		return true;
 	g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-		    "sshd of node '%s' does not accept connections on %s:%u after %d s",
-		    node, addr, port, SSHD_WAIT_SECONDS);
+		    "sshd of node '%s' does not accept connections on %s:22 after %d s",
+		    n->name.v, n->address.v, SSHD_WAIT_SECONDS);
 	return false;
 }
 
@@ -803,7 +817,7 @@ static bool make_dirs(struct provider_ctx *ctx, const char *path, GError **error
 	return true;
 }
 
-/* Making the nodes: a namespace and an sshd each, by several workers. */
+/* Making the nodes: a namespace, an sshd and a pin each, by several workers. */
 struct make_all {
 	struct provider_ctx *ctx;
 	struct netns_lab *l;
@@ -818,19 +832,23 @@ static void make_one(guint i, gpointer data)
 
 	bool made;
 
-	if (make_netns(m->ctx, m->l, n, i + 1, &made, &m->errors[i + 1]))
-		start_sshd(m->ctx, m->l, n, made, &m->errors[i + 1]);
+	if (make_netns(m->ctx, m->l, n, i + 1, &made, &m->errors[i + 1]) &&
+	    start_sshd(m->ctx, m->l, n, made, &m->errors[i + 1]) &&
+	    wait_sshd(m->l, n, &m->errors[i + 1]))
+		pin_mount_ns(m->ctx, m->l, n, &m->errors[i + 1]);
 }
 
 /*
- * Makes every node's namespace and starts its sshd.  One after another,
- * about 80 ms a node (a dozen processes) made 5 s of the start of a
- * 64-node lab; now up to MAKE_WORKERS at once, and with three processes
- * a node (two of ip, one of ssh-keygen) besides its sshd, where there
- * were fourteen (make_netns(), spawn_sshd()).  The first node is made
- * alone: the first "ip netns add" on a machine turns /run/netns into a
- * shared mount, and two at once could both do it.  Each record is still
- * journaled before its change; records of different nodes interleave.
+ * Makes every node's namespace, starts its sshd, waits until it listens
+ * and pins its mount namespace.  One after another, about 80 ms a node (a
+ * dozen processes) made 5 s of the start of a 64-node lab; now up to
+ * MAKE_WORKERS at once, each node's wait and pin overlapping the others'
+ * work, and with two processes a node (of ip) besides its sshd, where
+ * there were fourteen (make_netns(), spawn_sshd()); its keys are made in
+ * this process.  The first node is made alone: the first "ip netns add"
+ * on a machine turns /run/netns into a shared mount, and two at once
+ * could both do it.  Each record is still journaled before its change;
+ * records of different nodes interleave.
  */
 #define MAKE_WORKERS 8
 
@@ -844,7 +862,9 @@ static bool make_nodes(struct provider_ctx *ctx, struct netns_lab *l, GError **e
 	if (!nodes->len)
 		return true;
 	if (!make_netns(ctx, l, g_ptr_array_index(nodes, 0), 0, &made, error) ||
-	    !start_sshd(ctx, l, g_ptr_array_index(nodes, 0), made, error))
+	    !start_sshd(ctx, l, g_ptr_array_index(nodes, 0), made, error) ||
+	    !wait_sshd(l, g_ptr_array_index(nodes, 0), error) ||
+	    !pin_mount_ns(ctx, l, g_ptr_array_index(nodes, 0), error))
 		return false;
 	parallel_for(nodes->len - 1, MAKE_WORKERS, make_one, &m);
 	/* the first failure in node order, as one after another would report */
@@ -876,15 +896,8 @@ static GPtrArray *netns_up(struct provider_ctx *ctx, GError **error)
 		goto out;
 	if (!make_bridge(ctx, &l, error) || !open_forward(ctx, &l, error))
 		goto out;
-	if (!make_nodes(ctx, &l, error) || !make_pin_dir(ctx, &l, error))
+	if (!make_pin_dir(ctx, &l, error) || !make_nodes(ctx, &l, error))
 		goto out;
-	for (guint i = 0; i < ctx->spec->nodes->len; i++) {
-		const struct spec_node *n = g_ptr_array_index(ctx->spec->nodes, i);
-
-		if (!wait_for_port(n->address.v, 22, n->name.v, error) ||
-		    !pin_mount_ns(ctx, &l, n, error))
-			goto out;
-	}
 	if (!write_known_hosts(ctx, &l, error))
 		goto out;
 	nodes = access_list(ctx, &l);
@@ -938,8 +951,7 @@ static void netns_revive(struct provider_ctx *ctx, GPtrArray *steps)
 		if (ctx->say)
 			ctx->say(ctx->say_data, "sshd of %s is gone; starting it again to undo what runs there",
 				 n->name.v);
-		if ((!spawn_sshd(&l, n, false, &error) ||
-		     !wait_for_port(n->address.v, 22, n->name.v, &error)) && ctx->say)
+		if ((!spawn_sshd(&l, n, false, &error) || !wait_sshd(&l, n, &error)) && ctx->say)
 			ctx->say(ctx->say_data, "%s", error->message);
 	}
 out:
