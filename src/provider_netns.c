@@ -527,12 +527,22 @@ static char *mnt_pin(const struct netns_lab *l, const struct spec_node *n)
 	return g_build_filename(dir, n->name.v, NULL);
 }
 
-/* Whether @path has a mount on it (the pin is in place). */
+/*
+ * Whether @path has a mount on it (the pin is in place): the root of a
+ * mount, as statx() says, without reading /proc/self/mountinfo, which
+ * lists every mount of the machine (one more for each node) for each
+ * look.  A kernel that cannot say (before 5.8) is asked through that list.
+ */
 static bool is_mount_point(const char *path)
 {
 	g_autofree char *mountinfo = NULL;
-	g_autofree char *needle = g_strdup_printf(" %s ", path);
+	g_autofree char *needle = NULL;
+	struct statx stx;
 
+	if (!statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_BASIC_STATS, &stx) &&
+	    (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
+		return (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
+	needle = g_strdup_printf(" %s ", path);
 	return g_file_get_contents("/proc/self/mountinfo", &mountinfo, NULL, NULL) &&
 	       strstr(mountinfo, needle);
 }
