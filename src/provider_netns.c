@@ -263,7 +263,7 @@ static bool ip_batch(const char *const *const *cmds, guint n, GError **error)
 			g_string_append_c(input, w[1] ? ' ' : '\n');
 		}
 	}
-	if (provider_exec(argv, input->str, PROVIDER_RUN_TIMEOUT, NULL, NULL, &local))
+	if (provider_exec_alone(argv, input->str, PROVIDER_RUN_TIMEOUT, &local))
 		return true;
 	/* "'ip -batch -' failed: STDERR", STDERR ending "Command failed -:LINE" */
 	mark = strstr(local->message, "Command failed -:");
