@@ -3,10 +3,14 @@
  * journaling, and the checks and runs that their undo operations build on
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <net/if.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -244,6 +248,117 @@ bool provider_exec_setup(const char *const *argv, void (*setup)(gpointer data), 
 	return true;
 }
 
+/* Closes the pipe ends of provider_exec_alone() that are still open. */
+static void close_fds(int *fds, guint n)
+{
+	for (guint i = 0; i < n; i++)
+		if (fds[i] >= 0) {
+			close(fds[i]);
+			fds[i] = -1;
+		}
+}
+
+bool provider_exec_alone(const char *const *argv, const char *input, guint timeout,
+			 GError **error)
+{
+	/* [0, 1] stdin, [2, 3] stderr: read end, write end */
+	int fds[4] = { -1, -1, -1, -1 };
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none, dflt;
+	g_autoptr(GString) err = g_string_new(NULL);
+	g_autofree char *cmd = NULL;
+	gint64 deadline = g_get_monotonic_time() + (gint64)timeout * G_USEC_PER_SEC;
+	size_t in_len = input ? strlen(input) : 0, in_off = 0;
+	bool killed = false;
+	pid_t pid;
+	int rc, st;
+
+	if (pipe2(fds, O_CLOEXEC) || pipe2(fds + 2, O_CLOEXEC)) {
+		rc = errno;
+		close_fds(fds, 4);
+		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(rc), "cannot make a pipe: %s",
+			    g_strerror(rc));
+		return false;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fds[0], STDIN_FILENO);
+	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, fds[3], STDERR_FILENO);
+	/* nothing else of labctl's (its connections) reaches the command */
+	posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
+	posix_spawnattr_init(&attr);
+	sigemptyset(&none);
+	sigemptyset(&dflt);
+	sigaddset(&dflt, SIGPIPE);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &dflt);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	rc = posix_spawnp(&pid, argv[0], &fa, &attr, (char *const *)argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	close(fds[0]);
+	close(fds[3]);
+	fds[0] = fds[3] = -1;
+	cmd = argv_text(argv);
+	if (rc) {
+		close_fds(fds, 4);
+		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(rc), "'%s': %s", cmd,
+			    g_strerror(rc));
+		return false;
+	}
+	if (!in_len)
+		close_fds(fds + 1, 1);
+	else
+		fcntl(fds[1], F_SETFL, O_NONBLOCK);
+	/* feed stdin and read stderr until the command closes it, or time runs out */
+	while (fds[2] >= 0) {
+		struct pollfd p[2] = { { fds[2], POLLIN, 0 }, { fds[1], POLLOUT, 0 } };
+		gint64 left = deadline - g_get_monotonic_time();
+		char buf[4096];
+		ssize_t n;
+
+		if (left <= 0) {
+			killed = true;
+			break;
+		}
+		if (poll(p, fds[1] >= 0 ? 2 : 1, (int)MIN(left / 1000 + 1, 1000)) < 0 &&
+		    errno != EINTR)
+			break;
+		if (fds[1] >= 0 && (p[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
+			n = write(fds[1], input + in_off, in_len - in_off);
+			if (n > 0)
+				in_off += (size_t)n;
+			if ((n < 0 && errno != EAGAIN && errno != EINTR) || in_off == in_len)
+				close_fds(fds + 1, 1);
+		}
+		if (p[0].revents & (POLLIN | POLLERR | POLLHUP)) {
+			n = read(fds[2], buf, sizeof(buf));
+			if (n > 0 && err->len < 65536)
+				g_string_append_len(err, buf, n);
+			else if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+				close_fds(fds + 2, 1);
+		}
+	}
+	close_fds(fds, 4);
+	if (killed)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (killed) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+			    "'%s' did not finish within %u s and was killed", cmd, timeout);
+		return false;
+	}
+	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+		g_strchomp(err->str);
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "'%s' failed: %s", cmd,
+			    err->len && *err->str ? err->str : "no message");
+		return false;
+	}
+	return true;
+}
+
 bool provider_run(const char *const *argv, GError **error)
 {
 	return provider_exec(argv, NULL, PROVIDER_RUN_TIMEOUT, NULL, NULL, error);
@@ -251,12 +366,9 @@ bool provider_run(const char *const *argv, GError **error)
 
 bool provider_keygen(const char *file, GError **error)
 {
-	const char *argv[] = { "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "labctl",
-			       "-f", file, NULL };
-
 	if (g_file_test(file, G_FILE_TEST_EXISTS))
 		return true;
-	return provider_run(argv, error);
+	return lab_ssh_keygen(file, "labctl", error);
 }
 
 bool provider_journal(struct provider_ctx *ctx, const char *node, const char *key,

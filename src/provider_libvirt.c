@@ -172,7 +172,7 @@ static bool write_known_hosts(const struct libvirt_lab *l, GError **error)
 static bool need_tools(GError **error)
 {
 	static const struct provider_tool tools[] = {
-		{ "ssh-keygen", "openssh-client" }, { "genisoimage", "genisoimage" },
+		{ "genisoimage", "genisoimage" },
 	};
 
 	return provider_need_tools("libvirt", tools, G_N_ELEMENTS(tools), error);

@@ -21,7 +21,12 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -226,8 +231,8 @@ static bool batch_word_ok(const char *w)
 
 /*
  * Runs the ip commands @cmds (each a NULL-terminated argv without the
- * leading "ip", @n of them) in one "ip -batch -", in network namespace @ns
- * ("ip -n NS") when not NULL: one process for what took one process each.
+ * leading "ip", @n of them) in one "ip -batch -": one process for what
+ * took one process each.
  * ip stops at the first command that fails; the error then names that
  * command as running it alone would: "'ip link add ...' failed: MESSAGE".
  * Where ip exits without saying which (a bad argument), it names them all:
@@ -235,10 +240,9 @@ static bool batch_word_ok(const char *w)
  * Every word is a name labctl made (validated node names, addresses,
  * numbers); a word ip would split or quote is refused before anything runs.
  */
-static bool ip_batch(const char *ns, const char *const *const *cmds, guint n, GError **error)
+static bool ip_batch(const char *const *const *cmds, guint n, GError **error)
 {
-	const char *plain[] = { "ip", "-batch", "-", NULL };
-	const char *in_ns[] = { "ip", "-n", ns, "-batch", "-", NULL };
+	const char *argv[] = { "ip", "-batch", "-", NULL };
 	g_autoptr(GString) input = g_string_new(NULL);
 	g_autoptr(GError) local = NULL;
 	const char *mark;
@@ -259,7 +263,7 @@ static bool ip_batch(const char *ns, const char *const *const *cmds, guint n, GE
 			g_string_append_c(input, w[1] ? ' ' : '\n');
 		}
 	}
-	if (provider_exec(ns ? in_ns : plain, input->str, PROVIDER_RUN_TIMEOUT, NULL, NULL, &local))
+	if (provider_exec_alone(argv, input->str, PROVIDER_RUN_TIMEOUT, &local))
 		return true;
 	/* "'ip -batch -' failed: STDERR", STDERR ending "Command failed -:LINE" */
 	mark = strstr(local->message, "Command failed -:");
@@ -286,23 +290,96 @@ static bool ip_batch(const char *ns, const char *const *const *cmds, guint n, GE
 		for (guint i = 0; i < n; i++) {
 			g_autofree char *one = g_strjoinv(" ", (char **)cmds[i]);
 
-			g_string_append_printf(all, "%s%s%s", i ? "; ip " : "",
-					       i && ns ? "-n " : "", i && ns ? ns : "");
-			g_string_append_printf(all, "%s%s", i && ns ? " " : "", one);
+			g_string_append_printf(all, "%s%s", i ? "; ip " : "", one);
 		}
 		cmd = g_string_free(g_steal_pointer(&all), FALSE);
 	}
-	g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "'ip %s%s%s%s' failed: %s",
-		    ns ? "-n " : "", ns ? ns : "", ns ? " " : "", cmd,
+	g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "'ip %s' failed: %s", cmd,
 		    rest->len ? rest->str : "no message");
+	return false;
+}
+
+/* Sets flag IFF_UP on device @dev through socket @sock, as "ip link set DEV up". */
+static bool link_up(int sock, const char *dev)
+{
+	struct ifreq ifr = { 0 };
+
+	g_strlcpy(ifr.ifr_name, dev, sizeof(ifr.ifr_name));
+	if (ioctl(sock, SIOCGIFFLAGS, &ifr))
+		return false;
+	ifr.ifr_flags |= IFF_UP;
+	return ioctl(sock, SIOCSIFFLAGS, &ifr) == 0;
+}
+
+/*
+ * Inside network namespace @ns, as "ip -n NS addr add ADDR/PREFIX dev eth0;
+ * ip -n NS link set eth0 up; ip -n NS link set lo up" without a process:
+ * this thread enters the namespace only to open a socket there (a socket
+ * acts in the namespace it was made in) and returns at once; the address,
+ * netmask and flags are then set through that socket.
+ */
+static bool configure_inside(const char *ns, const char *addr, guint prefix, GError **error)
+{
+	g_autofree char *path = g_strdup_printf("/run/netns/%s", ns);
+	struct ifreq ifr = { 0 };
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+	const char *step = "enter it";
+	int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	int target = open(path, O_RDONLY | O_CLOEXEC);
+	int sock = -1;
+	int err;
+
+	if (self >= 0 && target >= 0 && !setns(target, CLONE_NEWNET)) {
+		sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		err = errno;
+		/* this thread goes on in labctl's namespace, whatever happened */
+		if (setns(self, CLONE_NEWNET))
+			g_error("cannot return to labctl's network namespace: %s", g_strerror(errno));
+		errno = err;
+		step = "open a socket in it";
+	}
+	err = errno;
+	if (self >= 0)
+		close(self);
+	if (target >= 0)
+		close(target);
+	if (sock < 0) {
+		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(err),
+			    "network namespace %s: cannot %s: %s", ns, step, g_strerror(err));
+		return false;
+	}
+	sin->sin_family = AF_INET;
+	g_strlcpy(ifr.ifr_name, "eth0", sizeof(ifr.ifr_name));
+	if (inet_pton(AF_INET, addr, &sin->sin_addr) != 1) {
+		step = "read the address";
+		errno = EINVAL;
+	} else if (ioctl(sock, SIOCSIFADDR, &ifr)) {
+		step = "set the address of eth0";
+	} else if ((sin->sin_addr.s_addr = htonl(prefix ? ~(guint32)0 << (32 - prefix) : 0)),
+		   ioctl(sock, SIOCSIFNETMASK, &ifr)) {
+		step = "set the netmask of eth0";
+	} else if (!link_up(sock, "eth0")) {
+		step = "set eth0 up";
+	} else if (!link_up(sock, "lo")) {
+		step = "set lo up";
+	} else {
+		close(sock);
+		return true;
+	}
+	err = errno;
+	close(sock);
+	g_set_error(error, G_IO_ERROR, g_io_error_from_errno(err),
+		    "network namespace %s: cannot %s (%s/%u): %s", ns, step, addr, prefix,
+		    g_strerror(err));
 	return false;
 }
 
 /*
  * Makes node @n's network namespace, joined to the bridge by a veth pair,
- * unless it exists; *@made says whether it did.  Two ip processes, one on
- * this machine's side and one inside the namespace, where there were six:
- * a large lab starts hundreds of them.
+ * unless it exists; *@made says whether it did.  One ip process on this
+ * machine's side, and the inside set up from this process
+ * (configure_inside()), where there were six processes: a large lab
+ * starts hundreds of them.
  */
 static bool make_netns(struct provider_ctx *ctx, struct netns_lab *l,
 		       const struct spec_node *n, guint index, bool *made, GError **error)
@@ -316,11 +393,7 @@ static bool make_netns(struct provider_ctx *ctx, struct netns_lab *l,
 	const char *pair[] = { "link", "add", veth, "type", "veth", "peer", "name",
 			       "eth0", "netns", ns, NULL };
 	const char *master[] = { "link", "set", veth, "master", l->bridge, "up", NULL };
-	const char *addr[] = { "addr", "add", cidr, "dev", "eth0", NULL };
-	const char *eth_up[] = { "link", "set", "eth0", "up", NULL };
-	const char *lo_up[] = { "link", "set", "lo", "up", NULL };
 	const char *const *outside[] = { add, pair, master };
-	const char *const *inside[] = { addr, eth_up, lo_up };
 
 	*made = false;
 	if (netns_exists(ns))
@@ -334,8 +407,8 @@ static bool make_netns(struct provider_ctx *ctx, struct netns_lab *l,
 	json_object_set_string_member(undo, "name", ns);
 	json_object_set_string_member(undo, "veth", veth);
 	if (!provider_journal_then(ctx, n->name.v, ns, what, json_object_ref(undo), NULL, error) ||
-	    !ip_batch(NULL, outside, G_N_ELEMENTS(outside), error) ||
-	    !ip_batch(ns, inside, G_N_ELEMENTS(inside), error))
+	    !ip_batch(outside, G_N_ELEMENTS(outside), error) ||
+	    !configure_inside(ns, n->address.v, l->prefix, error))
 		return false;
 	*made = true;
 	return true;
@@ -454,12 +527,22 @@ static char *mnt_pin(const struct netns_lab *l, const struct spec_node *n)
 	return g_build_filename(dir, n->name.v, NULL);
 }
 
-/* Whether @path has a mount on it (the pin is in place). */
+/*
+ * Whether @path has a mount on it (the pin is in place): the root of a
+ * mount, as statx() says, without reading /proc/self/mountinfo, which
+ * lists every mount of the machine (one more for each node) for each
+ * look.  A kernel that cannot say (before 5.8) is asked through that list.
+ */
 static bool is_mount_point(const char *path)
 {
 	g_autofree char *mountinfo = NULL;
-	g_autofree char *needle = g_strdup_printf(" %s ", path);
+	g_autofree char *needle = NULL;
+	struct statx stx;
 
+	if (!statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_BASIC_STATS, &stx) &&
+	    (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
+		return (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
+	needle = g_strdup_printf(" %s ", path);
 	return g_file_get_contents("/proc/self/mountinfo", &mountinfo, NULL, NULL) &&
 	       strstr(mountinfo, needle);
 }
@@ -706,23 +789,37 @@ static bool pin_mount_ns(struct provider_ctx *ctx, struct netns_lab *l,
 	return true;
 }
 
-static bool wait_for_port(const char *addr, guint16 port, const char *node, GError **error)
+struct sshd_files {
+	const char *pidfile;
+	const char *conf;
+};
+
+static bool sshd_files_alive(gpointer data)
 {
-	gint64 deadline = g_get_monotonic_time() + SSHD_WAIT_SECONDS * G_USEC_PER_SEC;
-	g_autoptr(GSocketClient) client = g_socket_client_new();
+	const struct sshd_files *f = data;
 
-	g_socket_client_set_timeout(client, 1);
-	while (g_get_monotonic_time() < deadline) {
-		g_autoptr(GSocketConnection) c =
-			g_socket_client_connect_to_host(client, addr, port, NULL, NULL);
+	return sshd_alive(f->pidfile, f->conf);
+}
 
-		if (c)
-			return true;
-		g_usleep(50 * 1000);
-	}
+/*
+ * Waits until the sshd of node @n accepts connections: OpenSSH's sshd
+ * writes its pid file only once its listening socket is bound, so a pid
+ * file naming a live sshd of the node's config says so.  A connection to
+ * find out would cost the node an sshd process of its own (sshd starts
+ * one for every connection), a hundred of them for a hundred nodes.
+ */
+static bool wait_sshd(const struct netns_lab *l, const struct spec_node *n, GError **error)
+{
+	g_autofree char *dir = node_dir(l, n);
+	g_autofree char *pidfile = g_build_filename(dir, "sshd.pid", NULL);
+	g_autofree char *conf = g_build_filename(dir, "sshd_config", NULL);
+	struct sshd_files f = { pidfile, conf };
+
+	if (provider_poll_until(sshd_files_alive, &f, SSHD_WAIT_SECONDS * G_USEC_PER_SEC))
+		return true;
 	g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-		    "sshd of node '%s' does not accept connections on %s:%u after %d s",
-		    node, addr, port, SSHD_WAIT_SECONDS);
+		    "sshd of node '%s' does not accept connections on %s:22 after %d s",
+		    n->name.v, n->address.v, SSHD_WAIT_SECONDS);
 	return false;
 }
 
@@ -771,7 +868,7 @@ static bool need_tools(GError **error)
 	/* sshd is run as /usr/sbin/sshd, which is not in every user's PATH */
 	static const struct provider_tool tools[] = {
 		{ "ip", "iproute2" }, { "unshare", "util-linux" },
-		{ "ssh-keygen", "openssh-client" }, { "/usr/sbin/sshd", "openssh-server" },
+		{ "/usr/sbin/sshd", "openssh-server" },
 	};
 
 	return provider_need_tools("netns", tools, G_N_ELEMENTS(tools), error);
@@ -803,7 +900,7 @@ static bool make_dirs(struct provider_ctx *ctx, const char *path, GError **error
 	return true;
 }
 
-/* Making the nodes: a namespace and an sshd each, by several workers. */
+/* Making the nodes: a namespace, an sshd and a pin each, by several workers. */
 struct make_all {
 	struct provider_ctx *ctx;
 	struct netns_lab *l;
@@ -818,19 +915,23 @@ static void make_one(guint i, gpointer data)
 
 	bool made;
 
-	if (make_netns(m->ctx, m->l, n, i + 1, &made, &m->errors[i + 1]))
-		start_sshd(m->ctx, m->l, n, made, &m->errors[i + 1]);
+	if (make_netns(m->ctx, m->l, n, i + 1, &made, &m->errors[i + 1]) &&
+	    start_sshd(m->ctx, m->l, n, made, &m->errors[i + 1]) &&
+	    wait_sshd(m->l, n, &m->errors[i + 1]))
+		pin_mount_ns(m->ctx, m->l, n, &m->errors[i + 1]);
 }
 
 /*
- * Makes every node's namespace and starts its sshd.  One after another,
- * about 80 ms a node (a dozen processes) made 5 s of the start of a
- * 64-node lab; now up to MAKE_WORKERS at once, and with three processes
- * a node (two of ip, one of ssh-keygen) besides its sshd, where there
- * were fourteen (make_netns(), spawn_sshd()).  The first node is made
- * alone: the first "ip netns add" on a machine turns /run/netns into a
- * shared mount, and two at once could both do it.  Each record is still
- * journaled before its change; records of different nodes interleave.
+ * Makes every node's namespace, starts its sshd, waits until it listens
+ * and pins its mount namespace.  One after another, about 80 ms a node (a
+ * dozen processes) made 5 s of the start of a 64-node lab; now up to
+ * MAKE_WORKERS at once, each node's wait and pin overlapping the others'
+ * work, and with one process a node (of ip) besides its sshd, where
+ * there were fourteen (make_netns(), spawn_sshd()); its keys are made in
+ * this process.  The first node is made alone: the first "ip netns add"
+ * on a machine turns /run/netns into a shared mount, and two at once
+ * could both do it.  Each record is still journaled before its change;
+ * records of different nodes interleave.
  */
 #define MAKE_WORKERS 8
 
@@ -844,7 +945,9 @@ static bool make_nodes(struct provider_ctx *ctx, struct netns_lab *l, GError **e
 	if (!nodes->len)
 		return true;
 	if (!make_netns(ctx, l, g_ptr_array_index(nodes, 0), 0, &made, error) ||
-	    !start_sshd(ctx, l, g_ptr_array_index(nodes, 0), made, error))
+	    !start_sshd(ctx, l, g_ptr_array_index(nodes, 0), made, error) ||
+	    !wait_sshd(l, g_ptr_array_index(nodes, 0), error) ||
+	    !pin_mount_ns(ctx, l, g_ptr_array_index(nodes, 0), error))
 		return false;
 	parallel_for(nodes->len - 1, MAKE_WORKERS, make_one, &m);
 	/* the first failure in node order, as one after another would report */
@@ -876,15 +979,8 @@ static GPtrArray *netns_up(struct provider_ctx *ctx, GError **error)
 		goto out;
 	if (!make_bridge(ctx, &l, error) || !open_forward(ctx, &l, error))
 		goto out;
-	if (!make_nodes(ctx, &l, error) || !make_pin_dir(ctx, &l, error))
+	if (!make_pin_dir(ctx, &l, error) || !make_nodes(ctx, &l, error))
 		goto out;
-	for (guint i = 0; i < ctx->spec->nodes->len; i++) {
-		const struct spec_node *n = g_ptr_array_index(ctx->spec->nodes, i);
-
-		if (!wait_for_port(n->address.v, 22, n->name.v, error) ||
-		    !pin_mount_ns(ctx, &l, n, error))
-			goto out;
-	}
 	if (!write_known_hosts(ctx, &l, error))
 		goto out;
 	nodes = access_list(ctx, &l);
@@ -938,8 +1034,7 @@ static void netns_revive(struct provider_ctx *ctx, GPtrArray *steps)
 		if (ctx->say)
 			ctx->say(ctx->say_data, "sshd of %s is gone; starting it again to undo what runs there",
 				 n->name.v);
-		if ((!spawn_sshd(&l, n, false, &error) ||
-		     !wait_for_port(n->address.v, 22, n->name.v, &error)) && ctx->say)
+		if ((!spawn_sshd(&l, n, false, &error) || !wait_sshd(&l, n, &error)) && ctx->say)
 			ctx->say(ctx->say_data, "%s", error->message);
 	}
 out:

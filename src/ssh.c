@@ -438,14 +438,62 @@ static bool reconnect(struct lab_ssh *c, GError **error)
 
 static bool check_sudo(struct lab_ssh *c, GError **error);
 
+static GOnce libssh_once = G_ONCE_INIT;
+
+/*
+ * In this process, as "ssh-keygen -q -t ed25519 -N '' -C COMMENT -f FILE"
+ * made it with one process per key: FILE.pub first, then FILE (mode 0600,
+ * written whole under a temporary name and renamed), so that a key whose
+ * private file exists is complete.  The private key's text is wiped before
+ * it is freed.
+ */
+bool lab_ssh_keygen(const char *file, const char *comment, GError **error)
+{
+	g_autofree char *pubfile = g_strdup_printf("%s.pub", file);
+	g_autofree char *pub = NULL;
+	ssh_key key = NULL;
+	char *b64 = NULL;
+	bool ok = false;
+
+	g_once(&libssh_once, init_libssh, NULL);
+	if (ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &key) != SSH_OK) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+			    "cannot make an ed25519 key for '%s'", file);
+		return false;
+	}
+	if (ssh_pki_export_pubkey_base64(key, &b64) != SSH_OK) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+			    "cannot write the public key of '%s'", file);
+		goto out;
+	}
+	pub = g_strdup_printf("%s %s %s\n", ssh_key_type_to_char(SSH_KEYTYPE_ED25519), b64,
+			      comment);
+	ssh_string_free_char(b64);
+	b64 = NULL;
+	if (!g_file_set_contents_full(pubfile, pub, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error))
+		goto out;
+	if (ssh_pki_export_privkey_base64(key, NULL, NULL, NULL, &b64) != SSH_OK) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+			    "cannot write the private key '%s'", file);
+		goto out;
+	}
+	ok = g_file_set_contents_full(file, b64, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
+out:
+	if (b64) {
+		explicit_bzero(b64, strlen(b64));
+		ssh_string_free_char(b64);
+	}
+	ssh_key_free(key);
+	return ok;
+}
+
 struct lab_ssh *lab_ssh_open(const struct lab_ssh_target *target, char **notice,
 			     GError **error)
 {
-	static GOnce once = G_ONCE_INIT;
 	struct lab_ssh *c;
 
 	g_return_val_if_fail(target && target->host, NULL);
-	g_once(&once, init_libssh, NULL);
+	g_once(&libssh_once, init_libssh, NULL);
 	if (notice)
 		*notice = NULL;
 

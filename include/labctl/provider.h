@@ -292,6 +292,16 @@ bool provider_exec(const char *const *argv, const char *input, guint timeout,
 		   char **out, int *status, GError **error);
 
 /*
+ * provider_exec() without standard output, for a command that starts no
+ * process of its own (ip): it gets no process group of its own (a timeout
+ * kills the command alone) and is started with posix_spawn(), without a
+ * copy of labctl's memory: about a millisecond of CPU less a command.
+ * Only standard streams reach it.
+ */
+bool provider_exec_alone(const char *const *argv, const char *input, guint timeout,
+			 GError **error);
+
+/*
  * provider_exec() that calls @setup(@data) in the child after fork, once
  * its process group and standard streams are set, just before exec: for
  * what the command needs done to its own process (namespaces, mounts)

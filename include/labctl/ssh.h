@@ -106,6 +106,13 @@ unsigned lab_ssh_reconnects(const struct lab_ssh *c);
 unsigned lab_ssh_shell_starts(const struct lab_ssh *c);
 
 /*
+ * Makes an ed25519 key pair without a passphrase: the private key in
+ * @file (OpenSSH's format, mode 0600) and the public one in @file.pub
+ * ("ssh-ed25519 BASE64 @comment"), as ssh-keygen would, in this process.
+ */
+bool lab_ssh_keygen(const char *file, const char *comment, GError **error);
+
+/*
  * Releases libssh's global state once every connection is closed (at exit),
  * so that leak checkers see nothing left.
  */

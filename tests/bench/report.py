@@ -339,6 +339,35 @@ def main():
     else:
         w("Not measured in this run.")
     w("")
+    # with --fanout-fs FS: the same with FS made, mounted and tested on a LUN of each host's own
+    for kind in sorted({k[0] for k in data if k[0].startswith("fanout-")}):
+        fs = kind[len("fanout-"):]
+        sizes = sorted(int(k[1]) for k in data if k[0] == kind and k[2] == "up_s")
+        if not sizes:
+            continue
+        big = sizes[-1]
+        w("With a file system (`--fanout-fs %s`): the disk has a LUN of its own" % fs)
+        w("for each host, and each host makes %s on it, mounts it through" % fs)
+        w("qemu-storage-daemon's FUSE export and a loop device, and runs the")
+        w("mount test (write, remount, read back). %d rounds." % len(series(kind, big, "up_s")))
+        w("")
+        w("| | median | min | max |")
+        w("|---|---|---|---|")
+        for n in sizes:
+            w("| up, %d host%s, s | %s | %s | %s |" % (
+                (n, "" if n == 1 else "s") + summary(list(series(kind, n, "up_s").values()), "%.2f")))
+            w("| down, %d host%s, s | %s | %s | %s |" % (
+                (n, "" if n == 1 else "s") + summary(list(series(kind, n, "down_s").values()), "%.2f")))
+        if len(sizes) >= 2:
+            w("| up, %d hosts / %d | %s | %s | %s |" % ((big, sizes[0]) + summary(
+                ratios(kind, big, "up_s", sizes[0], "up_s", lambda a, b: a / b), "%.1f×")))
+            w("| down, %d hosts / %d | %s | %s | %s |" % ((big, sizes[0]) + summary(
+                ratios(kind, big, "down_s", sizes[0], "down_s", lambda a, b: a / b), "%.1f×")))
+        w("| labctl's peak RSS, %d hosts, MiB | %s | %s | %s |" % (
+            (big,) + summary([v / 1024.0 for v in series(kind, big, "rss_kib").values()], "%.1f")))
+        w("| labctl's CPU per node, %d hosts, ms | %s | %s | %s |" % (
+            (big,) + summary([v * 1000.0 / (big + 1) for v in series(kind, big, "cpu_s").values()], "%.1f")))
+        w("")
 
     w("## Where the time goes")
     w("")

@@ -952,6 +952,51 @@ static void test_node_shell(void **state)
 	lab_ssh_close(c);
 }
 
+/*
+ * A key pair made in this process, as ssh-keygen makes one: OpenSSH reads
+ * the private key (mode 0600) and derives from it the public key written
+ * beside it; sshd takes such keys as host key and client key in every
+ * netns test.
+ */
+static void test_keygen(void **state)
+{
+	g_autofree char *file = g_build_filename(fx.dir, "made_key", NULL);
+	g_autofree char *pubfile = g_strconcat(file, ".pub", NULL);
+	g_autofree char *pub = NULL;
+	g_autofree char *derived = NULL;
+	g_autoptr(GError) error = NULL;
+	g_auto(GStrv) words = NULL;
+	g_auto(GStrv) want = NULL;
+	const char *argv[] = { "ssh-keygen", "-y", "-f", file, NULL };
+	GStatBuf st;
+
+	(void)state;
+	g_unlink(file);
+	g_unlink(pubfile);
+	if (!lab_ssh_keygen(file, "labctl-made", &error))
+		fail_msg("%s", error->message);
+	assert_int_equal(g_stat(file, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_true(g_file_get_contents(pubfile, &pub, NULL, NULL));
+	assert_true(g_str_has_suffix(pub, " labctl-made\n"));
+	words = g_strsplit(pub, " ", 3);
+	assert_string_equal(words[0], "ssh-ed25519");
+	assert_true(run_quiet(argv, &derived));
+	want = g_strsplit(derived, " ", 3);
+	g_strstrip(want[1]);
+	assert_string_equal(want[0], words[0]);
+	assert_string_equal(want[1], words[1]);
+	/* a second key is another key */
+	g_unlink(file);
+	assert_true(lab_ssh_keygen(file, "labctl-made", &error));
+	g_free(derived);
+	derived = NULL;
+	assert_true(run_quiet(argv, &derived));
+	assert_null(strstr(derived, words[1]));
+	g_unlink(file);
+	g_unlink(pubfile);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -970,6 +1015,7 @@ int main(void)
 		cmocka_unit_test(test_auth),
 		cmocka_unit_test(test_connect_refused),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_keygen),
 		/* these restart sshd */
 		cmocka_unit_test(test_reconnect),
 		cmocka_unit_test(test_lost_while_running),

@@ -4,11 +4,13 @@
  * (the undos run for real on the lab's own objects are in
  * tests/system/test_provider.c)
  */
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include <glib/gstdio.h>
 
@@ -108,11 +110,51 @@ static void test_exec(void **state)
 	}
 }
 
+/*
+ * A command started without a copy of labctl: its input whole (more than
+ * a pipe holds), its standard error in the message, a bound on its time,
+ * and no descriptor of labctl's but the standard ones.
+ */
+static void test_exec_alone(void **state)
+{
+	const char *fail[] = { "sh", "-c", "echo why >&2; exit 7", NULL };
+	const char *slow[] = { "sleep", "30", NULL };
+	const char *none[] = { "labctl-no-such-command", NULL };
+	g_autofree char *big = g_strnfill(200000, 'x');
+	g_autofree char *count = g_strdup_printf("test \"$(wc -c)\" -eq %d", 200000);
+	const char *counts[] = { "sh", "-c", count, NULL };
+	g_autofree char *fd_test = NULL;
+	g_autoptr(GError) error = NULL;
+	int fd = open("/dev/null", O_RDONLY);
+
+	(void)state;
+	assert_true(fd > 2);
+	assert_true(provider_exec_alone(counts, big, 5, &error));
+	fd_test = g_strdup_printf("test ! -e /proc/$$/fd/%d && test -e /proc/$$/fd/2", fd);
+	{
+		const char *no_leak[] = { "sh", "-c", fd_test, NULL };
+
+		assert_true(provider_exec_alone(no_leak, NULL, 5, &error));
+	}
+	close(fd);
+	assert_false(provider_exec_alone(fail, NULL, 5, &error));
+	assert_string_equal(error->message, "'sh -c echo why >&2; exit 7' failed: why");
+	g_clear_error(&error);
+	assert_false(provider_exec_alone(none, NULL, 5, &error));
+	/* ENOENT from posix_spawnp, or (under valgrind, which forks for it) exit 127 */
+	assert_true(g_str_has_prefix(error->message, "'labctl-no-such-command'"));
+	g_clear_error(&error);
+	assert_false(provider_exec_alone(slow, NULL, 1, &error));
+	assert_true(g_error_matches(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT));
+	assert_non_null(strstr(error->message, "'sleep 30' did not finish within 1 s and was killed"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_foreign_objects, lab_setup, lab_teardown),
 		cmocka_unit_test(test_exec),
+		cmocka_unit_test(test_exec_alone),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

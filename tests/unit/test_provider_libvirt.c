@@ -71,7 +71,6 @@ static void fx_init_with(struct lv_fixture *f, const char *base_image, const cha
 	g_autofree char *text = NULL;
 
 	need_tool("genisoimage", "genisoimage");
-	need_tool("ssh-keygen", "openssh-client");
 	need_tool("qemu-img", "qemu-utils");
 	memset(f, 0, sizeof(*f));
 	virSetErrorFunc(NULL, quiet);
