@@ -406,6 +406,13 @@ static JsonObject *initiator_vars(const struct lab_spec *spec, struct shared_var
 	set_str(o, "backend", spec_initiator_backend_names[ini->backend.v]);
 	json_object_set_int_member(o, "timeout", (gint64)ini->timeout.v);
 	json_object_set_boolean_member(o, "multipath", ini->multipath.v);
+	if (ini->multipath.v) {
+		g_autofree char *dir = g_strdup_printf("%s/%s", PLAN_MULTIPATH_DIR, spec->name.v);
+
+		set_str(o, "multipath_dir", dir);
+	} else {
+		json_object_set_null_member(o, "multipath_dir");
+	}
 	/* with multipath, a login through every portal of each disk */
 	for (guint i = 0; i < ini->targets->len; i++) {
 		const struct ystr *t = g_ptr_array_index(ini->targets, i);

@@ -579,6 +579,8 @@ static void test_multipath_tasks(void **state)
 	assert_non_null(t);
 	assert_non_null(t->undo);
 	assert_non_null(strstr(t->undo, "systemctl stop multipathd.service"));
+	/* the lab's own maps do not keep multipathd running */
+	assert_non_null(strstr(t->undo, "mine=$(cat /var/lib/labctl/multipath/mp/* "));
 	t = task_named(h, "make the multipath map of lun 0 of d (2 paths)");
 	assert_non_null(t);
 	assert_false(t->adopt);
@@ -586,7 +588,11 @@ static void test_multipath_tasks(void **state)
 	assert_non_null(strstr(t->run, "echo \"$w $s $f\" > \"$r\" || exit 1\n"
 				       "if test $s = added; then multipath -a \"$w\""));
 	assert_non_null(strstr(t->run, "r=/var/lib/labctl/multipath/mp/d-l"));
-	assert_non_null(strstr(t->undo, "if test \"$s\" = added && grep -qxF \"/$w/\" /etc/multipath/wwids"));
+	assert_non_null(strstr(t->undo, "p=/etc/multipath/wwids"));
+	assert_non_null(strstr(t->undo, "if test \"$s\" = added && grep -qxF -e \"$x\" \"$p\""));
+	assert_non_null(strstr(t->undo, "mv -f \"$t\" \"$p\""));
+	/* multipath -w would leave '#WWID/' behind */
+	assert_null(strstr(t->undo, "multipath -w"));
 	assert_non_null(strstr(t->undo, "multipath -f \"$w\""));
 	assert_non_null(strstr(t->undo, "test \"$f\" = new"));
 	assert_null(strstr(t->run, "multipath.conf"));
