@@ -613,6 +613,7 @@ static void test_multipath_tasks(void **state)
 	assert_non_null(t);
 	assert_non_null(strstr(t->run, "multipath -ll \"$w\""));
 	assert_non_null(strstr(t->run, "test \"$n\" != 2"));
+	assert_non_null(strstr(t->run, "grep -cE 'active +ready +running'"));
 	assert_null(task_named(h, "make the multipath map"));
 	plan_free(plan);
 	spec_free(spec);
