@@ -173,9 +173,10 @@ static JsonObject *target_vars(const struct lab_spec *spec, const struct spec_no
 	return o;
 }
 
-static JsonObject *login_vars(const struct spec_node *disk)
+/* The login to @disk through its portal @index. */
+static JsonObject *login_vars(const struct spec_node *disk, guint index)
 {
-	const struct ystr *p = g_ptr_array_index(disk->target.portals, 0);
+	const struct ystr *p = g_ptr_array_index(disk->target.portals, index);
 	g_autofree char *addr = NULL;
 	g_autofree char *ps = NULL;
 	JsonObject *o = json_object_new();
@@ -200,7 +201,7 @@ static JsonObject *login_vars(const struct spec_node *disk)
  */
 struct shared_vars {
 	JsonObject *lab;
-	GHashTable *logins;     /* disk name -> JsonObject * of login_vars() */
+	GHashTable *logins;     /* "DISK" or "DISK PORTAL" -> JsonObject * of login_vars() */
 };
 
 static void shared_vars_clear(struct shared_vars *sv)
@@ -211,20 +212,69 @@ static void shared_vars_clear(struct shared_vars *sv)
 		g_hash_table_unref(sv->logins);
 }
 
-/* A reference to the login variables of @disk. */
-static JsonObject *shared_login(struct shared_vars *sv, const struct spec_node *disk)
+/* A reference to the login variables of @disk through its portal @index. */
+static JsonObject *shared_login_at(struct shared_vars *sv, const struct spec_node *disk,
+				   guint index)
 {
+	g_autofree char *key = index ? g_strdup_printf("%s %u", disk->name.v, index)
+				     : g_strdup(disk->name.v);
 	JsonObject *o;
 
 	if (!sv->logins)
-		sv->logins = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+		sv->logins = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 						   (GDestroyNotify)json_object_unref);
-	o = g_hash_table_lookup(sv->logins, disk->name.v);
+	o = g_hash_table_lookup(sv->logins, key);
 	if (!o) {
-		o = login_vars(disk);
-		g_hash_table_insert(sv->logins, (gpointer)disk->name.v, o);
+		o = login_vars(disk, index);
+		g_hash_table_insert(sv->logins, g_steal_pointer(&key), o);
 	}
 	return json_object_ref(o);
+}
+
+/* A reference to the login variables of @disk through its first portal. */
+static JsonObject *shared_login(struct shared_vars *sv, const struct spec_node *disk)
+{
+	return shared_login_at(sv, disk, 0);
+}
+
+/* The /dev/disk/by-path link of LUN @number of @disk through the portal of @login. */
+static char *by_path(const struct spec_node *disk, JsonObject *login, guint64 number)
+{
+	return g_strdup_printf("/dev/disk/by-path/ip-%s-iscsi-%s-lun-%" G_GUINT64_FORMAT,
+			       json_object_get_string_member(login, "portal"),
+			       disk->target.iqn.v, number);
+}
+
+/*
+ * A mount over dm-multipath (docs/playbooks.md): the LUN's path through
+ * each portal, the record that keeps its WWID and whether the lab added
+ * it to /etc/multipath/wwids, and the link to its map the mount uses.
+ */
+static JsonObject *multipath_vars(const struct lab_spec *spec, struct shared_vars *sv,
+				  const struct spec_node *disk, const struct spec_lun *lun,
+				  const char *run_dir)
+{
+	g_autofree char *dir = g_strdup_printf("%s/%s", PLAN_MULTIPATH_DIR, spec->name.v);
+	g_autofree char *record = g_strdup_printf("%s/%s-%s", dir, disk->name.v, lun->name.v);
+	g_autofree char *link = g_strdup_printf("%s/%s-%s.mpath", run_dir, disk->name.v,
+						lun->name.v);
+	JsonObject *o = json_object_new();
+	JsonArray *paths = json_array_new();
+
+	for (guint i = 0; i < disk->target.portals->len; i++) {
+		g_autoptr(JsonObject) login = shared_login_at(sv, disk, i);
+		g_autofree char *p = by_path(disk, login, lun->number.v);
+
+		json_array_add_string_element(paths, p);
+	}
+	set_str(o, "path", json_array_get_string_element(paths, 0));
+	set_str(o, "base_dir", PLAN_MULTIPATH_DIR);
+	set_str(o, "dir", dir);
+	set_str(o, "record", record);
+	set_str(o, "link", link);
+	json_object_set_int_member(o, "count", (gint64)disk->target.portals->len);
+	json_object_set_array_member(o, "paths", paths);
+	return o;
 }
 
 /*
@@ -257,7 +307,6 @@ static JsonObject *mount_vars(const struct lab_spec *spec, struct shared_vars *s
 	const struct spec_node *disk = spec_find_node(spec, m->disk.v);
 	const struct spec_lun *lun = spec_find_lun(disk, m->lun.v);
 	JsonObject *login = shared_login(sv, disk);
-	const char *portal = json_object_get_string_member(login, "portal");
 	const char *fs = spec_fs_names[m->fs.v];
 	bool loop = host->initiator.backend.v == INITIATOR_LIBISCSI;
 	g_autofree char *device = NULL;
@@ -265,11 +314,16 @@ static JsonObject *mount_vars(const struct lab_spec *spec, struct shared_vars *s
 	g_autofree char *fstab = NULL;
 	JsonObject *o = json_object_new();
 
-	if (loop)
+	JsonObject *mp = NULL;
+
+	if (loop) {
 		device = g_strdup_printf("%s/%s-%s.img", run_dir, disk->name.v, lun->name.v);
-	else
-		device = g_strdup_printf("/dev/disk/by-path/ip-%s-iscsi-%s-lun-%" G_GUINT64_FORMAT,
-					 portal, disk->target.iqn.v, lun->number.v);
+	} else if (host->initiator.multipath.v) {
+		mp = multipath_vars(spec, sv, disk, lun, run_dir);
+		device = g_strdup(json_object_get_string_member(mp, "link"));
+	} else {
+		device = by_path(disk, login, lun->number.v);
+	}
 	/* a FUSE export is a file: the kernel mounts it through a loop device */
 	if (loop && m->options.v && *m->options.v)
 		opts = g_strdup_printf("loop,%s", m->options.v);
@@ -290,6 +344,10 @@ static JsonObject *mount_vars(const struct lab_spec *spec, struct shared_vars *s
 	json_object_set_boolean_member(o, "loop", loop);
 	set_str(o, "fstab_line", fstab);
 	json_object_set_object_member(o, "login", login);
+	if (mp)
+		json_object_set_object_member(o, "multipath", mp);
+	else
+		json_object_set_null_member(o, "multipath");
 	if (m->fio.where.line)
 		json_object_set_object_member(o, "fio", fio_vars(&m->fio, m->path.v));
 	else
@@ -347,10 +405,22 @@ static JsonObject *initiator_vars(const struct lab_spec *spec, struct shared_var
 	set_str(o, "iqn", ini->iqn.v);
 	set_str(o, "backend", spec_initiator_backend_names[ini->backend.v]);
 	json_object_set_int_member(o, "timeout", (gint64)ini->timeout.v);
+	json_object_set_boolean_member(o, "multipath", ini->multipath.v);
+	if (ini->multipath.v) {
+		g_autofree char *dir = g_strdup_printf("%s/%s", PLAN_MULTIPATH_DIR, spec->name.v);
+
+		set_str(o, "multipath_dir", dir);
+	} else {
+		json_object_set_null_member(o, "multipath_dir");
+	}
+	/* with multipath, a login through every portal of each disk */
 	for (guint i = 0; i < ini->targets->len; i++) {
 		const struct ystr *t = g_ptr_array_index(ini->targets, i);
+		const struct spec_node *d = spec_find_node(spec, t->v);
+		guint portals = ini->multipath.v ? d->target.portals->len : 1;
 
-		json_array_add_object_element(logins, shared_login(sv, spec_find_node(spec, t->v)));
+		for (guint j = 0; j < portals; j++)
+			json_array_add_object_element(logins, shared_login_at(sv, d, j));
 	}
 	for (guint i = 0; i < ini->mounts->len; i++) {
 		const struct spec_mount *m = g_ptr_array_index(ini->mounts, i);

@@ -437,35 +437,63 @@ out:
 	return ok;
 }
 
-static bool make_network(struct provider_ctx *ctx, struct libvirt_lab *l, struct hv *h,
-			 GHashTable *journaled, GError **error)
+/*
+ * Network @name of the lab (described by @xml_of on demand), journaled
+ * before it is made, then defined and started unless it is already.
+ */
+static bool make_own_network(struct provider_ctx *ctx, struct libvirt_lab *l, struct hv *h,
+			     guint k, const char *name, const char *what, GHashTable *journaled,
+			     GError **error)
 {
 	virNetworkPtr net;
-	g_autofree char *what = NULL;
 	bool ok;
 
-	if (!l->own_network)
-		return use_network(ctx, l, h, journaled, error);
-	what = g_strdup_printf("libvirt network %s (bridge %s, %s/%u, isolated)", l->network,
-			       l->bridge, l->gateway, l->prefix);
-	if (!journal_object(ctx, NULL, journaled, undo_op(h->uri, "network", l->network, NULL), what,
+	if (!journal_object(ctx, NULL, journaled, undo_op(h->uri, "network", name, NULL), what,
 			    error))
 		return false;
-	net = virNetworkLookupByName(h->conn, l->network);
+	net = virNetworkLookupByName(h->conn, name);
 	if (!net) {
-		g_autofree char *xml = libvirt_network_xml(l, h->uri);
+		g_autofree char *xml = k ? libvirt_extra_network_xml(l, k, h->uri)
+					 : libvirt_network_xml(l, h->uri);
 
 		net = virNetworkDefineXML(h->conn, xml);
 		if (!net) {
-			lv_error(error, "cannot define network '%s' on '%s'", l->network, h->uri);
+			lv_error(error, "cannot define network '%s' on '%s'", name, h->uri);
 			return false;
 		}
 	}
 	ok = virNetworkIsActive(net) == 1 || virNetworkCreate(net) == 0;
 	if (!ok)
-		lv_error(error, "cannot start network '%s' on '%s'", l->network, h->uri);
+		lv_error(error, "cannot start network '%s' on '%s'", name, h->uri);
 	virNetworkFree(net);
 	return ok;
+}
+
+static bool make_network(struct provider_ctx *ctx, struct libvirt_lab *l, struct hv *h,
+			 GHashTable *journaled, GError **error)
+{
+	g_autofree char *what = NULL;
+
+	if (!l->own_network) {
+		if (!use_network(ctx, l, h, journaled, error))
+			return false;
+	} else {
+		what = g_strdup_printf("libvirt network %s (bridge %s, %s/%u, isolated)", l->network,
+				       l->bridge, l->gateway, l->prefix);
+		if (!make_own_network(ctx, l, h, 0, l->network, what, journaled, error))
+			return false;
+	}
+	/* the extra networks (provider.extra_subnets) are always the lab's own */
+	for (guint k = 1; k <= l->extra_nets->len; k++) {
+		const struct libvirt_net *x = g_ptr_array_index(l->extra_nets, k - 1);
+
+		g_free(what);
+		what = g_strdup_printf("libvirt network %s (bridge %s, %s/%u, isolated)", x->name,
+				       x->bridge, x->gateway, x->prefix);
+		if (!make_own_network(ctx, l, h, k, x->name, what, journaled, error))
+			return false;
+	}
+	return true;
 }
 
 /* Where the lab's own pool goes: beside libvirt's "default" pool if there is one. */
@@ -1223,8 +1251,15 @@ static bool libvirt_undo_check(const struct undo_ctx *u, JsonObject *undo, GErro
 			    "libvirt undo without uri, name or pool");
 		return false;
 	}
-	if (!strcmp(kind, "pool") || !strcmp(kind, "network")) {
+	if (!strcmp(kind, "pool")) {
 		ours = !strcmp(name, own);
+	} else if (!strcmp(kind, "network")) {
+		/* the first network, or an extra one: labctl-HASH-nK, K from 1 */
+		const char *k = g_str_has_prefix(name, own_prefix) ? name + strlen(own_prefix) : NULL;
+
+		ours = !strcmp(name, own) ||
+		       (k && k[0] == 'n' && k[1] >= '1' && k[1] <= '9' &&
+			strspn(k + 1, "0123456789") == strlen(k + 1) && strlen(k + 1) <= 2);
 	} else if (!strcmp(kind, "domain") || !strcmp(kind, "volume")) {
 		ours = g_str_has_prefix(name, own_prefix) && !strchr(name, '/');
 	} else if (!strcmp(kind, "dhcp-host")) {

@@ -32,6 +32,20 @@ static void node_free(gpointer p)
 	g_free(n->seed);
 	g_free(n->dir);
 	g_free(n->console);
+	if (n->extra_macs)
+		g_ptr_array_unref(n->extra_macs);
+	if (n->extra_addresses)
+		g_ptr_array_unref(n->extra_addresses);
+	g_free(n);
+}
+
+static void net_free(gpointer p)
+{
+	struct libvirt_net *n = p;
+
+	g_free(n->name);
+	g_free(n->bridge);
+	g_free(n->gateway);
 	g_free(n);
 }
 
@@ -48,6 +62,8 @@ void libvirt_lab_free(struct libvirt_lab *l)
 	g_free(l->known_hosts);
 	if (l->nodes)
 		g_ptr_array_unref(l->nodes);
+	if (l->extra_nets)
+		g_ptr_array_unref(l->extra_nets);
 	if (l->uris)
 		g_ptr_array_unref(l->uris);
 	g_free(l);
@@ -63,6 +79,36 @@ void libvirt_node_mac(const char *hash, const char *node, char mac[18])
 	g_snprintf(mac, 18, "52:54:00:%.2s:%.2s:%.2s", sum, sum + 2, sum + 4);
 }
 
+void libvirt_node_extra_mac(const char *hash, const char *node, guint k, char mac[18])
+{
+	/* '#' is in no node name: no node's first MAC is another's extra one */
+	g_autofree char *name = g_strdup_printf("%s#%u", node, k);
+
+	libvirt_node_mac(hash, name, mac);
+}
+
+/* The gateway (.1) and prefix of IPv4 network @cidr. */
+static bool subnet_gateway(const char *cidr, char **gateway, guint *prefix, GError **error)
+{
+	g_autoptr(GInetAddressMask) mask = g_inet_address_mask_new_from_string(cidr ? cidr : "",
+									       error);
+	const guint8 *b;
+	guint32 net;
+
+	if (!mask || g_inet_address_mask_get_family(mask) != G_SOCKET_FAMILY_IPV4) {
+		if (mask)
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+				    "'%s' is not an ipv4 network", cidr);
+		return false;
+	}
+	*prefix = g_inet_address_mask_get_length(mask);
+	b = g_inet_address_to_bytes(g_inet_address_mask_get_address(mask));
+	net = ((guint32)b[0] << 24 | (guint32)b[1] << 16 | (guint32)b[2] << 8 | b[3]) + 1;
+	*gateway = g_strdup_printf("%u.%u.%u.%u", net >> 24, (net >> 16) & 255,
+				   (net >> 8) & 255, net & 255);
+	return true;
+}
+
 struct libvirt_lab *libvirt_lab_new(const struct lab_spec *spec, const char *state_dir,
 				    GError **error)
 {
@@ -70,9 +116,7 @@ struct libvirt_lab *libvirt_lab_new(const struct lab_spec *spec, const char *sta
 	const struct spec_provider *p = &spec->provider;
 	g_autofree char *abs = g_canonicalize_filename(state_dir, NULL);
 	g_autofree char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, abs, -1);
-	g_autoptr(GInetAddressMask) mask = NULL;
-	const guint8 *b;
-	guint32 net;
+	guint extra = p->extra_subnets ? p->extra_subnets->len : 0;
 
 	l->spec = spec;
 	memcpy(l->hash, sum, 8);
@@ -86,18 +130,19 @@ struct libvirt_lab *libvirt_lab_new(const struct lab_spec *spec, const char *sta
 	l->client_key = g_build_filename(l->dir, "client_key", NULL);
 	l->known_hosts = g_build_filename(abs, "known_hosts", NULL);
 
-	mask = g_inet_address_mask_new_from_string(p->subnet.v ? p->subnet.v : "", error);
-	if (!mask || g_inet_address_mask_get_family(mask) != G_SOCKET_FAMILY_IPV4) {
-		if (mask)
-			g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-				    "'%s' is not an ipv4 network", p->subnet.v);
+	if (!subnet_gateway(p->subnet.v, &l->gateway, &l->prefix, error))
 		return NULL;
+	l->extra_nets = g_ptr_array_new_with_free_func(net_free);
+	for (guint k = 1; k <= extra; k++) {
+		const struct ystr *e = g_ptr_array_index(p->extra_subnets, k - 1);
+		struct libvirt_net *x = g_new0(struct libvirt_net, 1);
+
+		g_ptr_array_add(l->extra_nets, x);
+		x->name = g_strdup_printf("labctl-%s-n%u", l->hash, k);
+		x->bridge = g_strdup_printf("lv%sn%u", l->hash, k);
+		if (!subnet_gateway(e->v, &x->gateway, &x->prefix, error))
+			return NULL;
 	}
-	l->prefix = g_inet_address_mask_get_length(mask);
-	b = g_inet_address_to_bytes(g_inet_address_mask_get_address(mask));
-	net = ((guint32)b[0] << 24 | (guint32)b[1] << 16 | (guint32)b[2] << 8 | b[3]) + 1;
-	l->gateway = g_strdup_printf("%u.%u.%u.%u", net >> 24, (net >> 16) & 255,
-				     (net >> 8) & 255, net & 255);
 
 	l->nodes = g_ptr_array_new_with_free_func(node_free);
 	l->uris = g_ptr_array_new_with_free_func(g_free);
@@ -123,6 +168,17 @@ struct libvirt_lab *libvirt_lab_new(const struct lab_spec *spec, const char *sta
 		 */
 		n->console = n->local ? g_strdup_printf("%s/%s-console.log", l->dir, s->name.v)
 				      : g_strdup_printf("/var/log/libvirt/qemu/%s-console.log", n->domain);
+		n->extra_macs = g_ptr_array_new_with_free_func(g_free);
+		n->extra_addresses = g_ptr_array_new();
+		for (guint k = 1; k <= extra; k++) {
+			const struct ystr *a = s->extra_addresses && k <= s->extra_addresses->len ?
+				g_ptr_array_index(s->extra_addresses, k - 1) : NULL;
+			char *mac = g_malloc(18);
+
+			libvirt_node_extra_mac(l->hash, s->name.v, k, mac);
+			g_ptr_array_add(n->extra_macs, mac);
+			g_ptr_array_add(n->extra_addresses, (gpointer)(a ? a->v : NULL));
+		}
 		g_ptr_array_add(l->nodes, n);
 		if (!g_ptr_array_find_with_equal_func(l->uris, n->uri, g_str_equal, NULL))
 			g_ptr_array_add(l->uris, g_strdup(n->uri));
@@ -236,36 +292,58 @@ char *libvirt_dhcp_host_xml(const struct libvirt_node *n)
 	return g_strdup_printf("<host mac='%s' name='%s' ip='%s'/>", n->mac, name, ip);
 }
 
-char *libvirt_network_xml(const struct libvirt_lab *l, const char *uri)
+/* An isolated network's XML: @k 0 is the lab's first network, else extra network @k. */
+static char *network_xml(const struct libvirt_lab *l, guint k, const char *uri)
 {
-	GString *x = g_string_new(NULL);
+	const struct libvirt_net *x = k ? g_ptr_array_index(l->extra_nets, k - 1) : NULL;
+	GString *out = g_string_new(NULL);
 
 	/*
 	 * No <forward>: an isolated network.  The guests reach each other and
 	 * this machine at .1, and nothing beyond.  Only the nodes' own MACs
 	 * get an address: dnsmasq serves the host entries and nothing else.
 	 */
-	g_string_append_printf(x,
+	g_string_append_printf(out,
 		"<network>\n"
 		"  <name>%s</name>\n"
 		"  <bridge name='%s' stp='on' delay='0'/>\n"
 		"  <ip address='%s' prefix='%u'>\n"
 		"    <dhcp>\n",
-		l->network, l->bridge, l->gateway, l->prefix);
+		x ? x->name : l->network, x ? x->bridge : l->bridge,
+		x ? x->gateway : l->gateway, x ? x->prefix : l->prefix);
 	for (guint i = 0; i < l->nodes->len; i++) {
 		const struct libvirt_node *n = g_ptr_array_index(l->nodes, i);
 		g_autofree char *host = NULL;
 
 		if (strcmp(n->uri, uri))
 			continue;
-		host = libvirt_dhcp_host_xml(n);
-		g_string_append_printf(x, "      %s\n", host);
+		if (k) {
+			g_autofree char *name = esc(n->name);
+			g_autofree char *ip = esc(g_ptr_array_index(n->extra_addresses, k - 1));
+
+			host = g_strdup_printf("<host mac='%s' name='%s' ip='%s'/>",
+					       (const char *)g_ptr_array_index(n->extra_macs, k - 1),
+					       name, ip);
+		} else {
+			host = libvirt_dhcp_host_xml(n);
+		}
+		g_string_append_printf(out, "      %s\n", host);
 	}
-	g_string_append(x,
+	g_string_append(out,
 		"    </dhcp>\n"
 		"  </ip>\n"
 		"</network>\n");
-	return g_string_free(x, FALSE);
+	return g_string_free(out, FALSE);
+}
+
+char *libvirt_network_xml(const struct libvirt_lab *l, const char *uri)
+{
+	return network_xml(l, 0, uri);
+}
+
+char *libvirt_extra_network_xml(const struct libvirt_lab *l, guint k, const char *uri)
+{
+	return network_xml(l, k, uri);
 }
 
 char *libvirt_pool_xml(const struct libvirt_lab *l, const char *path)
@@ -379,7 +457,20 @@ char *libvirt_domain_xml(const struct libvirt_lab *l, const struct libvirt_node 
 		"      <source network='%s'/>\n"
 		"      <mac address='%s'/>\n"
 		"      <model type='virtio'/>\n"
-		"    </interface>\n"
+		"    </interface>\n",
+		overlay, seed, l->network, n->mac);
+	for (guint k = 1; k <= l->extra_nets->len; k++) {
+		const struct libvirt_net *net = g_ptr_array_index(l->extra_nets, k - 1);
+
+		g_string_append_printf(x,
+			"    <interface type='network'>\n"
+			"      <source network='%s'/>\n"
+			"      <mac address='%s'/>\n"
+			"      <model type='virtio'/>\n"
+			"    </interface>\n",
+			net->name, (const char *)g_ptr_array_index(n->extra_macs, k - 1));
+	}
+	g_string_append_printf(x,
 		"    <serial type='file'>\n"
 		"      <source path='%s'/>\n"
 		"      <target port='0'/>\n"
@@ -393,7 +484,7 @@ char *libvirt_domain_xml(const struct libvirt_lab *l, const struct libvirt_node 
 		"    </rng>\n"
 		"  </devices>\n"
 		"</domain>\n",
-		overlay, seed, l->network, n->mac, console, console);
+		console, console);
 	return g_string_free(x, FALSE);
 }
 

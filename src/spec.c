@@ -59,6 +59,7 @@ static const struct yfield provider_fields[] = {
 	F(spec_provider, "cmdline", YF_STR, cmdline),
 	F(spec_provider, "boot_timeout", YF_UINT, boot_timeout, .min = 1, .max = 3600),
 	F(spec_provider, "dir", YF_STR, dir),
+	F(spec_provider, "extra_subnets", YF_STRLIST, extra_subnets, .max = SPEC_MAX_EXTRA_NETS),
 	{ .key = NULL }
 };
 static const struct yschema provider_schema = {
@@ -168,6 +169,7 @@ static const struct yfield initiator_fields[] = {
 	F(spec_initiator, "mounts", YF_LIST, mounts, .max = SPEC_MAX_LUNS, .sub = &mount_schema),
 	F(spec_initiator, "conformance", YF_LIST, conformance, .max = SPEC_MAX_LUNS,
 	  .sub = &conformance_schema),
+	F(spec_initiator, "multipath", YF_BOOL, multipath),
 	{ .key = NULL }
 };
 static const struct yschema initiator_schema = {
@@ -189,6 +191,7 @@ static const struct yfield node_fields[] = {
 	F(spec_node, "name", YF_STR, name, .required = true),
 	F(spec_node, "role", YF_ENUM, role, .required = true, .values = spec_role_names),
 	F(spec_node, "address", YF_STR, address),
+	F(spec_node, "extra_addresses", YF_STRLIST, extra_addresses, .max = SPEC_MAX_EXTRA_NETS),
 	F(spec_node, "os", YF_ENUM, os, .values = spec_os_names),
 	F(spec_node, "ssh", YF_OBJ, ssh, .sub = &ssh_schema),
 	F(spec_node, "target", YF_OBJ, target, .sub = &target_schema),
@@ -475,6 +478,49 @@ static char *subnet_address(const char *cidr, guint index)
 			       (host >> 8) & 255, host & 255);
 }
 
+/* An IPv4 address as a number; false for anything else. */
+static bool ipv4_value(const char *s, guint32 *out)
+{
+	g_autoptr(GInetAddress) a = s ? g_inet_address_new_from_string(s) : NULL;
+	const guint8 *b;
+
+	if (!a || g_inet_address_get_family(a) != G_SOCKET_FAMILY_IPV4)
+		return false;
+	b = g_inet_address_to_bytes(a);
+	*out = (guint32)b[0] << 24 | (guint32)b[1] << 16 | (guint32)b[2] << 8 | b[3];
+	return true;
+}
+
+/* The network address and prefix length of an IPv4 CIDR; false for anything else. */
+static bool ipv4_cidr(const char *cidr, guint32 *net, guint *len)
+{
+	g_autoptr(GInetAddressMask) mask = cidr && strchr(cidr, '/') ?
+		g_inet_address_mask_new_from_string(cidr, NULL) : NULL;
+	g_autofree char *a = NULL;
+
+	if (!mask || g_inet_address_mask_get_family(mask) != G_SOCKET_FAMILY_IPV4)
+		return false;
+	a = g_inet_address_to_string(g_inet_address_mask_get_address(mask));
+	*len = g_inet_address_mask_get_length(mask);
+	return ipv4_value(a, net);
+}
+
+char *spec_extra_address(const char *subnet, const char *address, const char *extra)
+{
+	guint32 net, addr, enet, host;
+	guint len, elen;
+
+	if (!ipv4_cidr(subnet, &net, &len) || !ipv4_cidr(extra, &enet, &elen) ||
+	    !ipv4_value(address, &addr))
+		return NULL;
+	host = addr - (net & (len ? ~(guint32)0 << (32 - len) : 0));
+	if (elen && host >> (32 - elen))
+		return NULL;    /* more hosts than the extra subnet holds */
+	host += enet & (elen ? ~(guint32)0 << (32 - elen) : 0);
+	return g_strdup_printf("%u.%u.%u.%u", host >> 24, (host >> 16) & 255,
+			       (host >> 8) & 255, host & 255);
+}
+
 const char *spec_default_subnet(enum provider_type type)
 {
 	return type == PROVIDER_LIBVIRT ? "192.168.56.0/24" : "10.203.0.0/24";
@@ -537,6 +583,19 @@ void spec_resolve(struct lab_spec *spec)
 
 		if (!n->address.v && spec->provider.subnet.v)
 			n->address.v = subnet_address(spec->provider.subnet.v, i);
+		/* its addresses on the extra networks: the same host part as its address */
+		if (!n->extra_addresses && spec->provider.extra_subnets &&
+		    spec->provider.extra_subnets->len && ptype == PROVIDER_LIBVIRT) {
+			n->extra_addresses = g_ptr_array_new();
+			for (guint j = 0; j < spec->provider.extra_subnets->len; j++) {
+				const struct ystr *e = g_ptr_array_index(spec->provider.extra_subnets, j);
+				char *a = spec_extra_address(spec->provider.subnet.v, n->address.v, e->v);
+				struct ystr *y = ystr_new(a);
+
+				g_free(a);
+				g_ptr_array_add(n->extra_addresses, y);
+			}
+		}
 		/* a spec without a lab or node name has errors already: no "(null)" IQN */
 		if (n->role.v == ROLE_HOST && !n->initiator.iqn.v && lab && n->name.v)
 			n->initiator.iqn.v = spec_default_iqn(lab, n->name.v);

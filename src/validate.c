@@ -405,6 +405,71 @@ static const struct provider_key provider_keys[] = {
 	PK("dir", dir, P(PROVIDER_VAGRANT)),
 };
 
+/* Whether IPv4 networks @a and @b share an address. */
+static bool subnets_overlap(GInetAddressMask *a, GInetAddressMask *b)
+{
+	return g_inet_address_mask_matches(a, g_inet_address_mask_get_address(b)) ||
+	       g_inet_address_mask_matches(b, g_inet_address_mask_get_address(a));
+}
+
+/*
+ * libvirt's extra networks: each an IPv4 network of its own, apart from
+ * the lab's subnet and from each other (a node's NICs must not share one).
+ */
+static void check_extra_subnets(struct vctx *v)
+{
+	struct spec_provider *p = &v->spec->provider;
+	const char *subnet = p->subnet.v ? p->subnet.v : spec_default_subnet(p->type.v);
+	g_autoptr(GInetAddressMask) first = NULL;
+	g_autoptr(GPtrArray) masks = g_ptr_array_new_with_free_func(g_object_unref);
+
+	if (!p->extra_subnets)
+		return;
+	if (p->type.v != PROVIDER_LIBVIRT) {
+		const struct ystr *e = p->extra_subnets->len ? g_ptr_array_index(p->extra_subnets, 0) : NULL;
+
+		verr(v, e ? e->loc : p->where, "'extra_subnets' does not apply to provider '%s'",
+		     spec_provider_names[p->type.v]);
+		return;
+	}
+	first = g_inet_address_mask_new_from_string(subnet, NULL);
+	for (guint i = 0; i < p->extra_subnets->len; i++) {
+		const struct ystr *e = g_ptr_array_index(p->extra_subnets, i);
+		GInetAddressMask *m = NULL;
+		guint len;
+
+		if (!e->v || !check_not_option(v, e, "extra_subnets"))
+			continue;
+		m = strchr(e->v, '/') ? g_inet_address_mask_new_from_string(e->v, NULL) : NULL;
+		if (!m || g_inet_address_mask_get_family(m) != G_SOCKET_FAMILY_IPV4) {
+			verr(v, e->loc, "an entry of 'extra_subnets' must be an ipv4 network such as '192.168.65.0/24', not '%s'",
+			     e->v);
+			if (m)
+				g_object_unref(m);
+			continue;
+		}
+		len = g_inet_address_mask_get_length(m);
+		if (len > 30 || (1ULL << (32 - len)) < 11ULL + v->spec->nodes->len)
+			verr(v, e->loc, "extra subnet '%s' is too small for %u nodes", e->v,
+			     v->spec->nodes->len);
+		if (first && g_inet_address_mask_get_family(first) == G_SOCKET_FAMILY_IPV4 &&
+		    subnets_overlap(first, m))
+			verr(v, e->loc, "extra subnet '%s' overlaps the lab's subnet '%s': each network of the lab needs a subnet of its own",
+			     e->v, subnet);
+		for (guint j = 0; j < masks->len; j++) {
+			GInetAddressMask *o = g_ptr_array_index(masks, j);
+
+			if (o && subnets_overlap(o, m)) {
+				g_autofree char *os = g_inet_address_mask_to_string(o);
+
+				verr(v, e->loc, "extra subnet '%s' overlaps extra subnet '%s'", e->v, os);
+				break;
+			}
+		}
+		g_ptr_array_add(masks, m);
+	}
+}
+
 static void check_provider(struct vctx *v, GInetAddressMask **subnet)
 {
 	struct spec_provider *p = &v->spec->provider;
@@ -430,6 +495,7 @@ static void check_provider(struct vctx *v, GInetAddressMask **subnet)
 	}
 
 	check_ipv4_subnet(v, &p->subnet, v->spec->nodes->len, subnet);
+	check_extra_subnets(v);
 	if (p->type.v == PROVIDER_LIBVIRT) {
 		if (!p->base_image.v)
 			verr(v, p->where, "provider 'libvirt' needs a 'base_image'");
@@ -852,6 +918,15 @@ static void check_initiator(struct vctx *v, struct spec_node *n)
 	}
 	for (guint i = 0; ini->conformance && i < ini->conformance->len; i++)
 		check_conformance(v, n, g_ptr_array_index(ini->conformance, i));
+	if (ini->multipath.v && ini->backend.v != INITIATOR_OPEN_ISCSI)
+		verr(v, ini->multipath.loc, "'multipath' needs the open-iscsi backend: libiscsi gives the kernel no block device that dm-multipath could use");
+	for (guint i = 0; ini->multipath.v && ini->mounts && i < ini->mounts->len; i++) {
+		struct spec_mount *m = g_ptr_array_index(ini->mounts, i);
+
+		if (m->persist.v)
+			verr(v, m->persist.loc, "mount '%s' of host '%s' cannot 'persist' with 'multipath': its device is a link labctl makes under /run, which a boot does not make again",
+			     m->path.v ? m->path.v : "", n->name.v);
+	}
 }
 
 static void check_node(struct vctx *v, struct spec_node *n, guint index)
@@ -891,6 +966,25 @@ static void check_node(struct vctx *v, struct spec_node *n, guint index)
 	    !g_hostname_is_ip_address(n->address.v))
 		verr(v, n->address.loc, "with provider '%s' an address is an ip address, not '%s'",
 		     spec_provider_names[ptype], n->address.v);
+	if (n->extra_addresses) {
+		guint want = v->spec->provider.extra_subnets ? v->spec->provider.extra_subnets->len : 0;
+		const struct ystr *e0 = n->extra_addresses->len ? g_ptr_array_index(n->extra_addresses, 0) : NULL;
+		struct loc at = e0 ? e0->loc : n->where;
+
+		if (ptype != PROVIDER_LIBVIRT || !want)
+			verr(v, at, "'extra_addresses' of node '%s' are its addresses on the libvirt provider's 'extra_subnets', and there are none",
+			     n->name.v);
+		else if (n->extra_addresses->len != want)
+			verr(v, at, "node '%s' has %u 'extra_addresses' for %u 'extra_subnets' of the provider: one for each",
+			     n->name.v, n->extra_addresses->len, want);
+		for (guint i = 0; i < n->extra_addresses->len; i++) {
+			const struct ystr *e = g_ptr_array_index(n->extra_addresses, i);
+
+			if (e->v && check_not_option(v, e, "extra_addresses") &&
+			    !(g_hostname_is_ip_address(e->v) && !strchr(e->v, ':')))
+				verr(v, e->loc, "an entry of 'extra_addresses' is an ipv4 address, not '%s'", e->v);
+		}
+	}
 	if (n->vm.where.line && ptype != PROVIDER_LIBVIRT)
 		verr(v, n->vm.where, "'vm' applies only to provider 'libvirt'");
 	if (n->vm.uri.v && (!strstr(n->vm.uri.v, ":/") || n->vm.uri.v[0] == '-'))
@@ -936,6 +1030,50 @@ static bool host_logs_in_to(const struct spec_node *n, const char *disk)
 }
 
 /*
+ * A node's addresses on the extra networks, given or derived: one in
+ * each, inside it, and no two nodes with the same (@seen: address ->
+ * node).
+ */
+static void check_extra_addresses(struct vctx *v, struct spec_node *n, GHashTable *seen)
+{
+	GPtrArray *nets = v->spec->provider.extra_subnets;
+
+	if (!nets || !n->extra_addresses || n->extra_addresses->len != nets->len ||
+	    v->spec->provider.type.v != PROVIDER_LIBVIRT)
+		return;
+	for (guint i = 0; i < nets->len; i++) {
+		const struct ystr *net = g_ptr_array_index(nets, i);
+		struct ystr *e = g_ptr_array_index(n->extra_addresses, i);
+		g_autoptr(GInetAddressMask) m = net->v && strchr(net->v, '/') ?
+			g_inet_address_mask_new_from_string(net->v, NULL) : NULL;
+		g_autoptr(GInetAddress) a = NULL;
+		struct spec_node *other;
+
+		if (!m || g_inet_address_mask_get_family(m) != G_SOCKET_FAMILY_IPV4)
+			continue;
+		if (!e->v) {
+			verr(v, n->address.loc.line ? n->address.loc : n->where,
+			     "node '%s' needs 'extra_addresses': its address '%s' has no counterpart in extra subnet '%s'",
+			     n->name.v, n->address.v ? n->address.v : "", net->v);
+			continue;
+		}
+		a = g_inet_address_new_from_string(e->v);
+		if (!a || g_inet_address_get_family(a) != G_SOCKET_FAMILY_IPV4)
+			continue;
+		if (!g_inet_address_mask_matches(m, a))
+			verr(v, e->loc.line ? e->loc : n->where,
+			     "node '%s': address '%s'%s is outside extra subnet '%s'", n->name.v, e->v,
+			     e->loc.line ? "" : " (derived from its address)", net->v);
+		else if ((other = g_hash_table_lookup(seen, e->v)))
+			verr(v, e->loc.line ? e->loc : n->where,
+			     "nodes '%s' and '%s' have the same address '%s' on extra subnet '%s'",
+			     other->name.v, n->name.v, e->v, net->v);
+		else
+			g_hash_table_insert(seen, e->v, n);
+	}
+}
+
+/*
  * Fills @mounted ("DISK/LUN" -> the first host that mounts it) for
  * check_raw_luns.
  */
@@ -944,6 +1082,7 @@ static void check_resolved(struct vctx *v, GInetAddressMask *subnet, GHashTable 
 	GPtrArray *nodes = v->spec->nodes;
 	g_autoptr(GHashTable) iqns = g_hash_table_new(g_str_hash, g_str_equal);
 	g_autoptr(GHashTable) addrs = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autoptr(GHashTable) extra_addrs = g_hash_table_new(g_str_hash, g_str_equal);
 
 	for (guint i = 0; i < nodes->len; i++) {
 		struct spec_node *n = g_ptr_array_index(nodes, i);
@@ -971,6 +1110,8 @@ static void check_resolved(struct vctx *v, GInetAddressMask *subnet, GHashTable 
 				verr(v, n->address.loc, "address '%s' is outside the subnet '%s'",
 				     n->address.v, v->spec->provider.subnet.v);
 		}
+
+		check_extra_addresses(v, n, extra_addrs);
 
 		if (n->role.v != ROLE_HOST || !n->initiator.mounts)
 			continue;

@@ -25,6 +25,11 @@
 
 /* The file a mount's fio run works on, in the mount, made and removed by it. */
 #define PLAN_FIO_FILE ".labctl-fio"
+/*
+ * Where a host with multipath keeps, per lab, a record of each LUN's WWID
+ * and whether the lab added it to /etc/multipath/wwids (docs/playbooks.md)
+ */
+#define PLAN_MULTIPATH_DIR "/var/lib/labctl/multipath"
 
 struct plan_task {
 	char *id;               /* "NODE:N", N counting from 1 within the node */

@@ -9,6 +9,10 @@
  *            the subnet's .1, a DHCP host entry per node (MAC -> address);
  *            or, with provider.network, a DHCP host entry per node in that
  *            existing network
+ *   networks labctl-HASH-nK, bridge lvHASHnK (K from 1), one per entry of
+ *            provider.extra_subnets, made like the first: isolated, the
+ *            host at .1, a DHCP host entry per node; every node has a
+ *            second (third...) NIC on each, with its own MAC
  *   pool     labctl-HASH, a dir pool; or provider.pool, which must exist
  *   volumes  labctl-HASH-NODE.qcow2 (overlay on provider.base_image) and
  *            labctl-HASH-NODE-seed.iso (cloud-init NoCloud seed)
@@ -50,6 +54,16 @@ struct libvirt_node {
 	guint vcpus;
 	char *dir;                  /* STATE/libvirt/NODE: host key, seed files */
 	char *console;              /* serial console log (on the hypervisor) */
+	GPtrArray *extra_macs;      /* char *: its MAC on each extra network */
+	GPtrArray *extra_addresses; /* const char *: its address there, from the spec */
+};
+
+/* An extra network of the lab (provider.extra_subnets): always the lab's own. */
+struct libvirt_net {
+	char *name;                 /* labctl-HASH-nK */
+	char *bridge;               /* lvHASHnK */
+	char *gateway;              /* the subnet's .1 */
+	guint prefix;
 };
 
 struct libvirt_lab {
@@ -65,6 +79,7 @@ struct libvirt_lab {
 	char *dir;                  /* STATE/libvirt */
 	char *client_key;           /* STATE/libvirt/client_key */
 	char *known_hosts;          /* STATE/known_hosts */
+	GPtrArray *extra_nets;      /* struct libvirt_net *, in the spec's order */
 	GPtrArray *nodes;           /* struct libvirt_node *, in spec order */
 	GPtrArray *uris;            /* char *: the distinct URIs, in order of use */
 };
@@ -74,6 +89,8 @@ bool libvirt_uri_is_local(const char *uri);
 
 /* The MAC labctl gives node @node of the lab of hash @hash: 52:54:00:xx:xx:xx. */
 void libvirt_node_mac(const char *hash, const char *node, char mac[18]);
+/* Its MAC on extra network @k (from 1). */
+void libvirt_node_extra_mac(const char *hash, const char *node, guint k, char mac[18]);
 
 /*
  * Names and paths of the lab of @spec whose state directory is @state_dir;
@@ -100,6 +117,8 @@ const char *libvirt_virt_type(const char *caps_xml, char **arch);
 
 /* The XML of the lab's own network on @uri: DHCP host entries for its nodes there. */
 char *libvirt_network_xml(const struct libvirt_lab *l, const char *uri);
+/* The XML of the lab's extra network @k (from 1) on @uri. */
+char *libvirt_extra_network_xml(const struct libvirt_lab *l, guint k, const char *uri);
 /* The DHCP host entry of @n, for an existing network. */
 char *libvirt_dhcp_host_xml(const struct libvirt_node *n);
 /* The lab's dir pool at @path. */
@@ -112,7 +131,7 @@ char *libvirt_seed_volume_xml(const struct libvirt_node *n, guint64 size);
 /*
  * @n's domain: @virt_type ("kvm" or "qemu") on @arch, the overlay at
  * @overlay_path as vda, the seed at @seed_path read-only as vdb, a virtio
- * NIC with @n's MAC on the lab's network, the serial console logged to
+ * NIC with @n's MAC on the lab's network and one on each extra network, the serial console logged to
  * @n->console, and direct kernel boot when the spec gives a kernel.
  */
 char *libvirt_domain_xml(const struct libvirt_lab *l, const struct libvirt_node *n,

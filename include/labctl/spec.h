@@ -31,6 +31,7 @@
 #define SPEC_MAX_LUNS 255
 #define SPEC_MAX_PORTALS 32
 #define SPEC_MAX_REFS 256         /* names in one 'acl' or 'targets' */
+#define SPEC_MAX_EXTRA_NETS 4     /* libvirt: networks besides the first */
 
 enum provider_type { PROVIDER_STATIC, PROVIDER_NETNS, PROVIDER_LIBVIRT, PROVIDER_VAGRANT };
 enum node_role { ROLE_DISK, ROLE_HOST };
@@ -112,6 +113,11 @@ struct spec_provider {
 	struct ystr initrd;
 	struct ystr cmdline;
 	struct yuint boot_timeout;  /* libvirt: seconds a VM may take to answer SSH */
+	/*
+	 * libvirt: IPv4 CIDRs of more isolated networks of the lab, a NIC on
+	 * each for every node (struct ystr *); NULL: none
+	 */
+	GPtrArray *extra_subnets;
 	struct ystr dir;            /* vagrant: where the Vagrantfile is */
 };
 
@@ -195,6 +201,7 @@ struct spec_initiator {
 	struct yuint timeout;       /* seconds, bounds discovery and login */
 	GPtrArray *mounts;          /* struct spec_mount * */
 	GPtrArray *conformance;     /* struct spec_conformance * */
+	struct ybool multipath;     /* open-iscsi: every portal, dm-multipath over the paths */
 };
 
 struct spec_vm {
@@ -209,6 +216,11 @@ struct spec_node {
 	struct ystr name;
 	struct yenum role;          /* enum node_role */
 	struct ystr address;
+	/*
+	 * Its address on each of provider.extra_subnets, in order (struct
+	 * ystr *); spec_resolve derives them from 'address' when not given
+	 */
+	GPtrArray *extra_addresses;
 	struct yenum os;            /* enum os_family */
 	struct spec_ssh ssh;
 	struct spec_target target;  /* role disk */
@@ -270,6 +282,15 @@ struct spec_lun *spec_find_lun(const struct spec_node *disk, const char *name);
  * and node names, so the same spec always gets the same IQN.
  */
 char *spec_default_iqn(const char *lab, const char *node);
+
+/*
+ * The address with @address's host part in @subnet, in IPv4 network
+ * @extra: a node's default address on an extra network of the lab
+ * ("192.168.64.0/24", "192.168.64.20", "192.168.65.0/24" ->
+ * "192.168.65.20").  NULL when one is not IPv4 or the host part does not
+ * fit @extra.
+ */
+char *spec_extra_address(const char *subnet, const char *address, const char *extra);
 
 /* The subnet nodes get addresses from when the spec names none. */
 const char *spec_default_subnet(enum provider_type type);

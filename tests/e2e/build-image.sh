@@ -25,11 +25,12 @@ cache=/var/cache/labctl-e2e
 # tools the playbooks call (losetup, blkid, wipefs, findmnt: util-linux and
 # mount, which debootstrap always installs; udevadm; mkfs.ext4; nft and
 # iptables for the firewall paths; firewalld, disabled: the scenario that
-# wants it starts it), sudo (for logins that are not root), and
-# what boots it (kernel, systemd, sshd, cloud-init; dbus for hostnamectl).
+# wants it starts it), sudo (for logins that are not root),
+# multipath-tools (the multipath scenario; as Debian ships it, with no
+# configuration of the image's), and what boots it (kernel, systemd, sshd, cloud-init; dbus for hostnamectl).
 packages="linux-image-amd64 systemd-sysv udev dbus kmod iproute2 procps
 openssh-server cloud-init targetcli-fb open-iscsi xfsprogs e2fsprogs nftables
-iptables sudo firewalld libiscsi-bin fio"
+iptables sudo firewalld libiscsi-bin fio multipath-tools"
 
 say() { echo "build-image: $*" >&2; }
 die() { echo "build-image: error: $*" >&2; exit 1; }

@@ -508,6 +508,118 @@ static void test_fio_tasks(void **state)
 }
 
 /*
+ * initiator.multipath: a login through every portal of the disk, the
+ * multipath tasks for each mounted LUN, and the mount on the link to the
+ * LUN's map; without it, one login through the first portal and none of
+ * those tasks.
+ */
+static const char multipath_spec[] =
+	"lab: mp\n"
+	"provider: {type: static}\n"
+	"nodes:\n"
+	"  - name: d\n"
+	"    role: disk\n"
+	"    address: 10.0.0.1\n"
+	"    target:\n"
+	"      portals: [10.0.0.1, '10.0.1.1:3261']\n"
+	"      luns: [{name: l, image: /i/l.img, size: 1GiB}]\n"
+	"  - name: h\n"
+	"    role: host\n"
+	"    address: 10.0.0.2\n"
+	"    initiator:\n"
+	"      multipath: MP\n"
+	"      mounts: [{disk: d, lun: l, path: /mnt/l}]\n";
+
+static void test_multipath_tasks(void **state)
+{
+	struct plan_options offline = { .flags = TEMPLATE_REDACT };
+	struct plan_options check = { .flags = TEMPLATE_REDACT, .verify_only = true };
+	g_autoptr(GString) text = g_string_new(multipath_spec);
+	struct lab_spec *spec;
+	const struct plan_node *h;
+	const struct plan_task *t;
+	struct plan *plan;
+	const char *link = "/run/labctl/mp/d-l.mpath";
+	const char *p0 = "/dev/disk/by-path/ip-10.0.0.1:3260-iscsi-iqn.2026-01.local.labctl:mp.d-lun-0";
+	const char *p1 = "/dev/disk/by-path/ip-10.0.1.1:3261-iscsi-iqn.2026-01.local.labctl:mp.d-lun-0";
+
+	(void)state;
+	g_string_replace(text, "MP", "false", 0);
+	spec = load_valid("mp.yaml", text->str);
+	plan = build(spec, &offline);
+	h = node_of(plan, "h");
+	assert_int_equal(count_named(h, "log in to "), 1);
+	assert_non_null(task_named(h, "log in to iqn.2026-01.local.labctl:mp.d at 10.0.0.1:3260"));
+	assert_int_equal(count_named(h, "make the multipath map"), 0);
+	assert_int_equal(count_named(h, "start multipathd"), 0);
+	assert_int_equal(count_named(h, "install multipath-tools"), 0);
+	assert_non_null(task_named(h, "wait for /dev/disk/by-path/ip-10.0.0.1:3260-"));
+	assert_non_null(task_named(h, "mount /dev/disk/by-path/ip-10.0.0.1:3260-"));
+	plan_free(plan);
+	spec_free(spec);
+
+	g_string_assign(text, multipath_spec);
+	g_string_replace(text, "MP", "true", 0);
+	spec = load_valid("mp.yaml", text->str);
+	plan = build(spec, &offline);
+	h = node_of(plan, "h");
+	/* every portal: reached, discovered, logged in to, its session verified */
+	assert_int_equal(count_named(h, "reach "), 2);
+	assert_int_equal(count_named(h, "discover "), 2);
+	assert_int_equal(count_named(h, "log in to "), 2);
+	assert_non_null(task_named(h, "log in to iqn.2026-01.local.labctl:mp.d at 10.0.1.1:3261"));
+	assert_int_equal(count_named(h, "verify the session to "), 2);
+	/* no wait for the link: the map task makes it */
+	assert_null(task_named(h, "wait for /"));
+	t = task_named(h, "wait for the 2 paths of lun 0 of d");
+	assert_non_null(t);
+	assert_non_null(strstr(t->run, p0));
+	assert_non_null(strstr(t->run, p1));
+	t = task_named(h, "start multipathd");
+	assert_non_null(t);
+	assert_non_null(t->undo);
+	assert_non_null(strstr(t->undo, "systemctl stop multipathd.service"));
+	/* the lab's own maps do not keep multipathd running */
+	assert_non_null(strstr(t->undo, "mine=$(cat /var/lib/labctl/multipath/mp/* "));
+	t = task_named(h, "make the multipath map of lun 0 of d (2 paths)");
+	assert_non_null(t);
+	assert_false(t->adopt);
+	assert_non_null(strstr(t->guard, p0));
+	assert_non_null(strstr(t->run, "echo \"$w $s $f\" > \"$r\" || exit 1\n"
+				       "if test $s = added; then multipath -a \"$w\""));
+	assert_non_null(strstr(t->run, "r=/var/lib/labctl/multipath/mp/d-l"));
+	assert_non_null(strstr(t->undo, "p=/etc/multipath/wwids"));
+	assert_non_null(strstr(t->undo, "if test \"$s\" = added && grep -qxF -e \"$x\" \"$p\""));
+	assert_non_null(strstr(t->undo, "mv -f \"$t\" \"$p\""));
+	/* multipath -w would leave '#WWID/' behind */
+	assert_null(strstr(t->undo, "multipath -w"));
+	assert_non_null(strstr(t->undo, "multipath -f \"$w\""));
+	assert_non_null(strstr(t->undo, "test \"$f\" = new"));
+	assert_null(strstr(t->run, "multipath.conf"));
+	/* the mount test works on the link to the map */
+	t = task_named(h, "make xfs on ");
+	assert_non_null(t);
+	assert_string_equal(t->name, "make xfs on /run/labctl/mp/d-l.mpath");
+	t = task_named(h, "mount ");
+	assert_non_null(t);
+	assert_non_null(strstr(t->run, link));
+	plan_free(plan);
+
+	/* check: the paths, the active paths of the map, and the sessions */
+	plan = build(spec, &check);
+	h = node_of(plan, "h");
+	assert_non_null(task_named(h, "wait for the 2 paths of lun 0 of d"));
+	t = task_named(h, "verify 2 active paths to lun 0 of d");
+	assert_non_null(t);
+	assert_non_null(strstr(t->run, "multipath -ll \"$w\""));
+	assert_non_null(strstr(t->run, "test \"$n\" != 2"));
+	assert_non_null(strstr(t->run, "grep -cE 'active +ready +running'"));
+	assert_null(task_named(h, "make the multipath map"));
+	plan_free(plan);
+	spec_free(spec);
+}
+
+/*
  * A conformance run gets its install tasks and its check, which waits for
  * its own disk's target, runs the tests the spec lists against the LUN's
  * number, and reads its output; a host without one gets no task of the
@@ -936,6 +1048,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_golden),
+		cmocka_unit_test(test_multipath_tasks),
 		cmocka_unit_test(test_seed_reads_like_tutorial),
 		cmocka_unit_test(test_secrets),
 		cmocka_unit_test(test_secret_in_argv_refused),

@@ -326,6 +326,70 @@ static void test_up_again_down(void **state)
 	fx_clear(&f);
 }
 
+/*
+ * provider.extra_subnets: a network of the lab's own per entry, journaled
+ * like the first, with a DHCP host entry and a NIC for every node, each
+ * with a MAC of its own; down takes them away with the rest.
+ */
+static void test_extra_networks(void **state)
+{
+	struct lv_fixture f;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) access = NULL;
+	g_autofree char *net_name = NULL;
+	g_autofree char *dom_name = NULL;
+	g_autofree char *xml = NULL;
+	g_autofree char *dom_xml = NULL;
+	struct libvirt_lab *l;
+	const struct libvirt_node *h;
+	virNetworkPtr net;
+	virDomainPtr dom;
+	guint before;
+
+	(void)state;
+	fx_init_with(&f, NULL, "192.168.57.0/24", "  extra_subnets: [192.168.58.0/24]\n");
+	access = libvirt_up(&f.ctx, &f.opts, &error);
+	if (!access)
+		fail_msg("%s", error->message);
+	assert_int_equal(count(&f).networks, 2);
+	net_name = g_strdup_printf("labctl-%s-n1", f.hash);
+	net = virNetworkLookupByName(f.keep, net_name);
+	assert_non_null(net);
+	assert_int_equal(virNetworkIsActive(net), 1);
+	xml = virNetworkGetXMLDesc(net, 0);
+	virNetworkFree(net);
+	l = libvirt_lab_new(f.spec, f.state, &error);
+	assert_non_null(l);
+	h = g_ptr_array_index(l->nodes, 1);
+	/* the host's address there: its own host part (.11) in the extra subnet */
+	assert_string_equal(g_ptr_array_index(h->extra_addresses, 0), "192.168.58.11");
+	assert_true(has(xml, "192.168.58.1"));
+	assert_true(has(xml, g_ptr_array_index(h->extra_macs, 0)));
+	assert_true(has(xml, "ip='192.168.58.11'"));
+	assert_false(has(xml, "<forward"));
+	assert_string_not_equal(g_ptr_array_index(h->extra_macs, 0), h->mac);
+	dom_name = g_strdup_printf("labctl-%s-h", f.hash);
+	dom = virDomainLookupByName(f.keep, dom_name);
+	assert_non_null(dom);
+	dom_xml = virDomainGetXMLDesc(dom, 0);
+	virDomainFree(dom);
+	assert_true(has(dom_xml, h->mac));
+	assert_true(has(dom_xml, g_ptr_array_index(h->extra_macs, 0)));
+	assert_true(has(dom_xml, net_name));
+	libvirt_lab_free(l);
+
+	/* a second up journals nothing more */
+	before = journal_len(f.journal);
+	g_clear_pointer(&access, g_ptr_array_unref);
+	access = libvirt_up(&f.ctx, &f.opts, &error);
+	assert_non_null(access);
+	assert_int_equal(journal_len(f.journal), before);
+
+	fx_down(&f);
+	assert_int_equal(count(&f).networks, 0);
+	fx_clear(&f);
+}
+
 /* An object made behind labctl's back under the lab's name is adopted, so down removes it. */
 static void test_adopt_and_missing_objects(void **state)
 {
@@ -595,6 +659,7 @@ static void test_undo_gone(void **state)
 	static const char *const ok[] = {
 		"{\"op\":\"libvirt\",\"uri\":\"test:///default\",\"kind\":\"domain\",\"name\":\"labctl-00000000-x\"}",
 		"{\"op\":\"libvirt\",\"uri\":\"test:///default\",\"kind\":\"network\",\"name\":\"labctl-00000000\"}",
+		"{\"op\":\"libvirt\",\"uri\":\"test:///default\",\"kind\":\"network\",\"name\":\"labctl-00000000-n1\"}",
 		"{\"op\":\"libvirt\",\"uri\":\"test:///default\",\"kind\":\"pool\",\"name\":\"labctl-00000000\"}",
 		"{\"op\":\"libvirt\",\"uri\":\"test:///default\",\"kind\":\"volume\",\"name\":\"labctl-00000000-v\",\"pool\":\"labctl-00000000\"}",
 		"{\"op\":\"libvirt\",\"uri\":\"test:///default\",\"kind\":\"volume\",\"name\":\"labctl-00000000-nothere\",\"pool\":\"default-pool\"}",
@@ -612,6 +677,12 @@ static void test_undo_gone(void **state)
 		/* another lab's, or nobody's */
 		{ "{\"op\":\"libvirt\",\"uri\":\"test:///default\",\"kind\":\"domain\",\"name\":\"labctl-11111111-x\"}",
 		  "undo 'libvirt' names domain 'labctl-11111111-x', which is not this lab's: refused, and nothing was run" },
+		{ "{\"op\":\"libvirt\",\"uri\":\"test:///default\",\"kind\":\"network\",\"name\":\"labctl-00000000-x\"}",
+		  "undo 'libvirt' names network 'labctl-00000000-x', which is not this lab's: refused, and nothing was run" },
+		{ "{\"op\":\"libvirt\",\"uri\":\"test:///default\",\"kind\":\"network\",\"name\":\"labctl-00000000-n0\"}",
+		  "undo 'libvirt' names network 'labctl-00000000-n0', which is not this lab's: refused, and nothing was run" },
+		{ "{\"op\":\"libvirt\",\"uri\":\"test:///default\",\"kind\":\"network\",\"name\":\"labctl-11111111-n1\"}",
+		  "undo 'libvirt' names network 'labctl-11111111-n1', which is not this lab's: refused, and nothing was run" },
 		{ "{\"op\":\"libvirt\",\"uri\":\"test:///default\",\"kind\":\"pool\",\"name\":\"default-pool\"}",
 		  "undo 'libvirt' names pool 'default-pool', which is not this lab's: refused, and nothing was run" },
 		{ "{\"op\":\"libvirt\",\"uri\":\"test:///default\",\"kind\":\"dhcp-host\",\"name\":\"default\",\"mac\":\"52:54:00:00:00:01\",\"host\":\"h\"}",
@@ -729,6 +800,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_up_again_down),
+		cmocka_unit_test(test_extra_networks),
 		cmocka_unit_test(test_adopt_and_missing_objects),
 		cmocka_unit_test(test_missing_base_image),
 		cmocka_unit_test(test_base_image_in_pool),

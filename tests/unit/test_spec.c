@@ -874,6 +874,78 @@ static void test_login_secrets(void **state)
 	spec_free(spec);
 }
 
+/*
+ * provider.extra_subnets and a node's extra_addresses: given ones keep
+ * their place in the file, the others take the node's host part in each
+ * extra subnet; initiator.multipath is read.
+ */
+static void test_extra_networks(void **state)
+{
+	static const char text[] =
+		"lab: x\n"
+		"provider:\n"
+		"  type: libvirt\n"
+		"  subnet: 192.168.64.0/24\n"
+		"  extra_subnets: [192.168.65.0/24, 10.9.0.0/16]\n"
+		"  base_image: /b.qcow2\n"
+		"nodes:\n"
+		"  - name: d\n"
+		"    role: disk\n"
+		"    address: 192.168.64.20\n"
+		"    target: {luns: [{name: l, image: /l.img, size: 1GiB}]}\n"
+		"  - name: h\n"
+		"    role: host\n"
+		"    extra_addresses: [192.168.65.99, 10.9.3.4]\n"
+		"    initiator: {multipath: true}\n";
+	g_autoptr(GPtrArray) diags = diags_new();
+	struct lab_spec *spec = load(text, diags);
+	const struct spec_node *d, *h;
+
+	(void)state;
+	expect_diags("extra networks", diags, (const char *[]){ NULL });
+	assert_int_equal(spec->provider.extra_subnets->len, 2);
+	assert_str_at(g_ptr_array_index(spec->provider.extra_subnets, 1), "10.9.0.0/16", 5, 36);
+	spec_resolve(spec);
+	d = spec_find_node(spec, "d");
+	h = spec_find_node(spec, "h");
+	assert_int_equal(d->extra_addresses->len, 2);
+	assert_string_equal(((struct ystr *)g_ptr_array_index(d->extra_addresses, 0))->v,
+			    "192.168.65.20");
+	assert_string_equal(((struct ystr *)g_ptr_array_index(d->extra_addresses, 1))->v,
+			    "10.9.0.20");
+	assert_int_equal(((struct ystr *)g_ptr_array_index(d->extra_addresses, 0))->loc.line, 0);
+	/* h's address is the subnet's .11 (second node); its extra ones are given */
+	assert_string_equal(h->address.v, "192.168.64.11");
+	assert_str_at(g_ptr_array_index(h->extra_addresses, 0), "192.168.65.99", 14, 23);
+	assert_true(h->initiator.multipath.set);
+	assert_true(h->initiator.multipath.v);
+	assert_false(d->initiator.multipath.v);
+	spec_free(spec);
+
+	{
+		static const struct {
+			const char *subnet, *address, *extra, *want;
+		} cases[] = {
+			{ "192.168.64.0/24", "192.168.64.20", "192.168.65.0/24", "192.168.65.20" },
+			{ "10.0.0.0/16", "10.0.3.7", "10.1.0.0/16", "10.1.3.7" },
+			/* a host part the extra subnet does not hold */
+			{ "10.0.0.0/16", "10.0.3.7", "10.1.0.0/24", NULL },
+			{ "192.168.64.0/24", "fd00::1", "192.168.65.0/24", NULL },
+			{ "192.168.64.0/24", "192.168.64.20", "192.168.65.1", NULL },
+			{ "192.168.64.0/24", NULL, "192.168.65.0/24", NULL },
+		};
+
+		for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+			g_autofree char *got = spec_extra_address(cases[i].subnet, cases[i].address,
+								  cases[i].extra);
+
+			if (g_strcmp0(got, cases[i].want))
+				fail_msg("%s %s %s: '%s', not '%s'", cases[i].subnet, cases[i].address,
+					 cases[i].extra, got, cases[i].want);
+		}
+	}
+}
+
 static void test_defaults_helpers(void **state)
 {
 	g_autofree char *iqn = spec_default_iqn("seed", "iscsi-disks");
@@ -956,6 +1028,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_field),
+		cmocka_unit_test(test_extra_networks),
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_size_max),
 		cmocka_unit_test(test_size_in_spec),
